@@ -1,0 +1,18 @@
+//! Database migrations of journeygraph. They run on SQLite and PostgreSQL
+//! alike: only portable column types (BIGINT times in epoch milliseconds,
+//! TEXT, INTEGER), foreign keys declared inside `CREATE TABLE` (SQLite cannot
+//! add them later) and indexes that all lead with `org_id`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_core_schema;
+mod schema_helpers;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_core_schema::Migration)]
+    }
+}

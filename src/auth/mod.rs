@@ -1,0 +1,42 @@
+//! Who is asking: credentials in, a [`Viewer`] out.
+//!
+//! `Authorization: Bearer <JWT>` is a person; `Authorization: Bearer jg_...`
+//! is a partner system's API token. A missing or bad credential is
+//! UNAUTHENTICATED, never anonymous. The organization comes only from the
+//! credential.
+
+pub mod jwt;
+pub mod keys;
+pub mod viewer;
+
+pub use viewer::{Principal, Viewer};
+
+use crate::error::AppError;
+use crate::service::organization;
+use jwt::JwtVerifier;
+use sea_orm::DatabaseConnection;
+
+/// Resolves the `Authorization` header value into a [`Viewer`].
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    verifier: &JwtVerifier,
+    authorization: Option<&str>,
+) -> Result<Viewer, AppError> {
+    let header = authorization
+        .ok_or_else(|| AppError::Unauthenticated("missing Authorization header".into()))?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AppError::Unauthenticated("expected `Authorization: Bearer <token>`".into()))?;
+    if token.starts_with("jg_") {
+        return Err(AppError::Unauthenticated(
+            "API tokens are not accepted by this server yet".into(),
+        ));
+    }
+    let claims = verifier.verify(token)?;
+    let org = organization::find_by_slug(db, &claims.org)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("the token names an unknown organization".into()))?;
+    Ok(Viewer::person(org.id, org.slug, claims.sub, claims.role))
+}

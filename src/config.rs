@@ -1,0 +1,148 @@
+//! Typed settings, loaded once from flags with `JOURNEYGRAPH_*` environment
+//! fallbacks. Nothing below `main` reads the environment.
+
+use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where the data lives.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseSettings {
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded default) or
+    /// `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://journeygraph.db?mode=rwc"
+    )]
+    pub database_url: String,
+
+    /// Maximum connections in the pool. SQLite runs in WAL mode, so readers
+    /// proceed beside the one writer; writers wait up to the busy timeout.
+    #[arg(long, env = "JOURNEYGRAPH_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+
+    /// How long a SQLite writer waits for the write lock before failing, in ms.
+    #[arg(long, env = "JOURNEYGRAPH_SQLITE_BUSY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+/// JWT algorithm families the server accepts for people's credentials.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "UPPER")]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with a shared secret (the embedded default).
+    Hs256,
+    /// RSA PKCS#1 v1.5 with SHA-256, public key (PEM) from an identity provider.
+    Rs256,
+    /// ECDSA P-256 with SHA-256, public key (PEM).
+    Es256,
+    /// Ed25519, public key (PEM).
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+/// How people's JWTs are verified (and minted by `token mint`).
+#[derive(Args, Clone, Debug)]
+pub struct AuthSettings {
+    /// The one algorithm accepted; a token signed otherwise is refused.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_ALGORITHM", value_enum, default_value = "HS256")]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// HS256 secret. When absent, one is generated at first start and kept in
+    /// `--jwt-secret-file`.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// Where the generated HS256 secret is kept. Default: beside the SQLite
+    /// file (`<db>.jwt-secret`), or `journeygraph.jwt-secret` for PostgreSQL.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// PEM public key for RS256 / ES256 / EdDSA verification.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// PEM private key, only for `token mint` with RS256 / ES256 / EdDSA.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_PRIVATE_KEY_FILE")]
+    pub jwt_private_key_file: Option<PathBuf>,
+
+    /// Required `iss` claim.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_ISSUER", default_value = "journeygraph")]
+    pub jwt_issuer: String,
+
+    /// Required `aud` claim.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_AUDIENCE", default_value = "journeygraph")]
+    pub jwt_audience: String,
+
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds (at most 60).
+    #[arg(long, env = "JOURNEYGRAPH_JWT_LEEWAY_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub jwt_leeway_secs: u64,
+}
+
+/// Log line format.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// GraphQL limits, each with the error it produces.
+#[derive(Args, Clone, Debug)]
+pub struct LimitSettings {
+    /// Maximum selection depth; deeper queries are refused before execution.
+    #[arg(long, env = "JOURNEYGRAPH_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Maximum query complexity (connections cost `first` x their children).
+    #[arg(long, env = "JOURNEYGRAPH_MAX_COMPLEXITY", default_value_t = 10_000)]
+    pub max_complexity: usize,
+
+    /// Maximum request body in bytes (HTTP 413 above it).
+    #[arg(long, env = "JOURNEYGRAPH_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            max_depth: 12,
+            max_complexity: 10_000,
+            max_body_bytes: 1_048_576,
+        }
+    }
+}
+
+/// Everything `serve` needs.
+#[derive(Args, Clone, Debug)]
+pub struct ServeSettings {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "JOURNEYGRAPH_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Skip running migrations at start.
+    #[arg(long, env = "JOURNEYGRAPH_NO_MIGRATE")]
+    pub no_migrate: bool,
+
+    /// Serve GraphiQL at `/`.
+    #[arg(long, env = "JOURNEYGRAPH_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+
+    /// Allow introspection queries.
+    #[arg(long, env = "JOURNEYGRAPH_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+
+    /// Create and seed the `demo` organization if it is empty, then print a
+    /// leader JWT to try the API with.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Customers in the demo data set.
+    #[arg(long, default_value_t = 2_000)]
+    pub demo_customers: u32,
+
+    #[command(flatten)]
+    pub limits: LimitSettings,
+}

@@ -1,0 +1,42 @@
+//! DataLoaders, built per request for the viewer's organization, so nested
+//! lists cost a fixed number of queries.
+
+use crate::error::AppError;
+use crate::service::journey::{self, JourneyArgs, JourneyItem};
+use crate::service::page::Page;
+use async_graphql::dataloader::Loader;
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Journey pages by (customer id, arguments).
+pub struct JourneyLoader {
+    pub db: DatabaseConnection,
+    pub org_id: i64,
+}
+
+impl Loader<(i64, JourneyArgs)> for JourneyLoader {
+    type Value = Arc<Page<JourneyItem>>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[(i64, JourneyArgs)],
+    ) -> Result<HashMap<(i64, JourneyArgs), Self::Value>, Self::Error> {
+        // Customers asked with the same arguments load in one statement.
+        let mut groups: HashMap<&JourneyArgs, Vec<i64>> = HashMap::new();
+        for (customer, args) in keys {
+            groups.entry(args).or_default().push(*customer);
+        }
+        let mut out = HashMap::new();
+        for (args, customers) in groups {
+            let pages = journey::load_pages(&self.db, self.org_id, &customers, args)
+                .await
+                .map_err(Arc::new)?;
+            for (customer, page) in pages {
+                out.insert((customer, args.clone()), page);
+            }
+        }
+        Ok(out)
+    }
+}

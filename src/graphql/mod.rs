@@ -1,0 +1,8 @@
+//! The GraphQL API: thin resolvers over `service`.
+
+pub mod loaders;
+pub mod query;
+pub mod schema;
+pub mod types;
+
+pub use schema::{AppSchema, build_schema, sdl};

@@ -1,0 +1,10 @@
+//! Query roots, one per area, merged into `QueryRoot`.
+
+mod customer;
+mod viewer;
+
+use async_graphql::MergedObject;
+
+/// Every query.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(viewer::ViewerQuery, customer::CustomerQuery);

@@ -1,0 +1,31 @@
+//! Building the schema: pure, it neither connects nor migrates, so
+//! `export-schema` and the SDL test need no database.
+
+use super::query::QueryRoot;
+use crate::config::LimitSettings;
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SDLExportOptions};
+
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// The schema with its limits. Per-request data (database, viewer, loaders)
+/// is attached by the HTTP layer.
+pub fn build_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
+    let mut builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .disable_suggestions();
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL, sorted and stable, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(&LimitSettings::default(), true).sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}

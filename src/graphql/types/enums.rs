@@ -1,0 +1,97 @@
+//! GraphQL mirrors of the domain enumerations.
+
+use crate::domain;
+use async_graphql::Enum;
+
+/// The department a touchpoint belongs to.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::Department")]
+pub enum Department {
+    /// Deals and account owners.
+    Sales,
+    /// Onboarding steps after the sale.
+    Onboarding,
+    /// Campaign deliveries.
+    Marketing,
+    /// Support tickets.
+    Support,
+    /// Customer success: outreach, calls, general feedback.
+    Success,
+    /// Product usage: logins, doc views.
+    Product,
+}
+
+/// The role of a person.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::Role")]
+pub enum Role {
+    /// Manages the organization: tokens, definitions.
+    Admin,
+    /// Sees every analytic.
+    Leader,
+    /// Frontline: journeys, the outreach queue, insights.
+    Agent,
+}
+
+/// Outcome of a deal.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::DealOutcome")]
+pub enum DealOutcome {
+    /// Still in the pipeline.
+    Open,
+    /// Closed won.
+    Won,
+    /// Closed lost.
+    Lost,
+}
+
+/// Priority of a support ticket (drives its SLA target).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::TicketPriority")]
+pub enum TicketPriority {
+    /// SLA 168 h.
+    Low,
+    /// SLA 72 h.
+    Normal,
+    /// SLA 24 h.
+    High,
+    /// SLA 4 h.
+    Urgent,
+}
+
+/// Survey metric.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::FeedbackMetric")]
+pub enum FeedbackMetric {
+    /// Customer satisfaction, 1-5.
+    Csat,
+    /// Net promoter score, 0-10.
+    Nps,
+    /// Customer effort score, 1-7 (7 = very easy).
+    Ces,
+}
+
+/// What a feedback response is about.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::FeedbackSubject")]
+pub enum FeedbackSubject {
+    /// A support ticket.
+    Ticket,
+    /// An onboarding step.
+    OnboardingStep,
+    /// A campaign.
+    Campaign,
+    /// A deal.
+    Deal,
+    /// Nothing in particular.
+    None,
+}
+
+/// Parses a stored enum value for output; a corrupt value is an internal error.
+pub fn stored<T: std::str::FromStr<Err = domain::UnknownValue>>(
+    text: &str,
+) -> async_graphql::Result<T> {
+    text.parse::<T>()
+        .map_err(|err| crate::error::AppError::Internal(err.into()))
+        .map_err(|err| async_graphql::ErrorExtensions::extend(&err))
+}

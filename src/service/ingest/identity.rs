@@ -1,0 +1,200 @@
+//! Identity resolution (DESIGN.md §3): a known (source, external_id) is its
+//! customer; else an existing customer with the same email (case-insensitive)
+//! gets the new identity; else a customer is created. One batch resolves in a
+//! fixed number of queries.
+
+use super::records::CustomerRef;
+use super::store::chunked;
+use crate::error::AppResult;
+use entity::{customer, customer_identity};
+use sea_orm::sea_query::{Condition, OnConflict};
+use sea_orm::{ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use std::collections::HashMap;
+
+/// (source, external_id) of a record or an identity.
+pub type Key = (String, String);
+
+/// Resolves every reference to a customer id, creating what is missing.
+pub async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    refs: &[&CustomerRef],
+    now: i64,
+) -> AppResult<HashMap<Key, i64>> {
+    let mut wanted: HashMap<Key, &CustomerRef> = HashMap::new();
+    for r in refs {
+        wanted
+            .entry((r.source.clone(), r.external_id.clone()))
+            .or_insert(r);
+    }
+    let mut resolved = known_identities(db, org_id, wanted.keys()).await?;
+    let missing: Vec<&CustomerRef> = wanted
+        .iter()
+        .filter(|(k, _)| !resolved.contains_key(*k))
+        .map(|(_, r)| *r)
+        .collect();
+    if missing.is_empty() {
+        return Ok(resolved);
+    }
+
+    let by_email = customers_by_email(db, org_id, &missing).await?;
+    let mut to_create: Vec<&CustomerRef> = Vec::new();
+    let mut new_identities: Vec<(Key, Option<i64>, Option<String>)> = Vec::new();
+    for r in &missing {
+        let key = (r.source.clone(), r.external_id.clone());
+        let email = normalized_email(r);
+        match email.as_ref().and_then(|e| by_email.get(e)) {
+            Some(id) => new_identities.push((key, Some(*id), None)),
+            None => {
+                // Two new refs with one email make one customer.
+                let first_with_email = email.as_ref().is_none_or(|e| {
+                    !to_create.iter().any(|c| normalized_email(c).as_ref() == Some(e))
+                });
+                if first_with_email {
+                    to_create.push(r);
+                }
+                new_identities.push((key, None, email));
+            }
+        }
+    }
+
+    let created = create_customers(db, org_id, &to_create, now).await?;
+    let mut created_by_email: HashMap<String, i64> = HashMap::new();
+    let mut created_by_key: HashMap<Key, i64> = HashMap::new();
+    for (r, id) in to_create.iter().zip(&created) {
+        if let Some(e) = normalized_email(r) {
+            created_by_email.insert(e, *id);
+        }
+        created_by_key.insert((r.source.clone(), r.external_id.clone()), *id);
+    }
+    let mut identities = Vec::new();
+    for (key, existing, email) in new_identities {
+        let id = existing
+            .or_else(|| email.and_then(|e| created_by_email.get(&e).copied()))
+            .or_else(|| created_by_key.get(&key).copied());
+        if let Some(id) = id {
+            identities.push(customer_identity::ActiveModel {
+                id: NotSet,
+                org_id: Set(org_id),
+                customer_id: Set(id),
+                source: Set(key.0.clone()),
+                external_id: Set(key.1.clone()),
+                created_at: Set(now),
+            });
+            resolved.insert(key, id);
+        }
+    }
+    for chunk in chunked(identities) {
+        customer_identity::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    customer_identity::Column::OrgId,
+                    customer_identity::Column::Source,
+                    customer_identity::Column::ExternalId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(resolved)
+}
+
+fn normalized_email(r: &CustomerRef) -> Option<String> {
+    r.email
+        .as_deref()
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+}
+
+/// The identities among `keys` that exist, with their customer.
+async fn known_identities<'a, C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    keys: impl Iterator<Item = &'a Key>,
+) -> AppResult<HashMap<Key, i64>> {
+    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (source, external_id) in keys {
+        by_source.entry(source).or_default().push(external_id);
+    }
+    let mut found = HashMap::new();
+    for (source, ids) in by_source {
+        for chunk in ids.chunks(super::store::MAX_IN_LIST) {
+            let rows = customer_identity::Entity::find()
+                .filter(customer_identity::Column::OrgId.eq(org_id))
+                .filter(customer_identity::Column::Source.eq(source))
+                .filter(customer_identity::Column::ExternalId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?;
+            for row in rows {
+                found.insert((row.source, row.external_id), row.customer_id);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Existing (unmerged) customers by normalized email; the oldest wins.
+async fn customers_by_email<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    refs: &[&CustomerRef],
+) -> AppResult<HashMap<String, i64>> {
+    let emails: Vec<String> = refs.iter().filter_map(|r| normalized_email(r)).collect();
+    let mut found: HashMap<String, i64> = HashMap::new();
+    for chunk in emails.chunks(super::store::MAX_IN_LIST) {
+        let rows = customer::Entity::find()
+            .filter(
+                Condition::all()
+                    .add(customer::Column::OrgId.eq(org_id))
+                    .add(customer::Column::MergedInto.is_null())
+                    .add(customer::Column::EmailNormalized.is_in(chunk.iter().cloned())),
+            )
+            .all(db)
+            .await?;
+        for row in rows {
+            if let Some(email) = row.email_normalized {
+                let entry = found.entry(email).or_insert(row.id);
+                *entry = (*entry).min(row.id);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Inserts customers for `refs`, returning their ids in the same order.
+async fn create_customers<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    refs: &[&CustomerRef],
+    now: i64,
+) -> AppResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(refs.len());
+    // RETURNING order is not guaranteed, but one multi-row INSERT assigns
+    // ids in VALUES order on both backends (SQLite rowids, PostgreSQL nextval
+    // per row), so the sorted keys line up with `chunk`.
+    for chunk in refs.chunks(super::store::MAX_ROWS_PER_INSERT) {
+        let models = chunk.iter().map(|r| customer::ActiveModel {
+            id: NotSet,
+            org_id: Set(org_id),
+            display_name: Set(r
+                .display_name
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", r.source, r.external_id))),
+            email: Set(r.email.clone()),
+            email_normalized: Set(normalized_email(r)),
+            segment: Set(r.segment.clone()),
+            plan: Set(r.plan.clone()),
+            annual_value_cents: Set(r.annual_value_cents.unwrap_or(0)),
+            created_at: Set(now),
+            merged_into: Set(None),
+        });
+        let mut inserted: Vec<i64> = customer::Entity::insert_many(models)
+            .exec_with_returning_keys(db)
+            .await?;
+        inserted.sort_unstable();
+        ids.extend(inserted);
+    }
+    Ok(ids)
+}

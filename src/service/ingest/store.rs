@@ -1,0 +1,182 @@
+//! The generic half of every typed ingest: chunked writes that stay under
+//! SQLite's bound-parameter limit, existing-record lookup by partner key, the
+//! report, and appending lifecycle events to the touchpoint timeline.
+
+use super::identity::Key;
+use crate::domain::{Department, RecordKind};
+use crate::error::AppResult;
+use entity::touchpoint;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::NotSet, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
+};
+use std::collections::HashMap;
+
+/// Values per `IN (...)` list.
+pub const MAX_IN_LIST: usize = 500;
+/// Rows per multi-row INSERT (x ~15 columns stays far below 32,766 parameters).
+pub const MAX_ROWS_PER_INSERT: usize = 500;
+
+/// Splits rows into INSERT-sized chunks.
+pub fn chunked<T>(rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut chunks = Vec::new();
+    let mut iter = rows.into_iter().peekable();
+    while iter.peek().is_some() {
+        chunks.push(iter.by_ref().take(MAX_ROWS_PER_INSERT).collect());
+    }
+    chunks
+}
+
+/// What happened to one record of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// One record's line in the report.
+#[derive(Clone, Debug)]
+pub struct ItemReport {
+    pub external_id: String,
+    pub id: i64,
+    pub outcome: Outcome,
+}
+
+/// The answer of every ingest.
+#[derive(Clone, Debug, Default)]
+pub struct IngestReport {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub items: Vec<ItemReport>,
+}
+
+impl IngestReport {
+    pub fn push(&mut self, external_id: &str, id: i64, outcome: Outcome) {
+        match outcome {
+            Outcome::Created => self.created += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+        self.items.push(ItemReport {
+            external_id: external_id.to_owned(),
+            id,
+            outcome,
+        });
+    }
+}
+
+/// A stored record a partner system keys by (source, external_id).
+pub trait PartnerKeyed {
+    fn partner_key(&self) -> Key;
+}
+
+/// Loads the rows of `E` among `keys`, by key.
+pub async fn load_existing<E, C>(
+    db: &C,
+    org_id: i64,
+    keys: &[Key],
+) -> AppResult<HashMap<Key, E::Model>>
+where
+    E: EntityTrait,
+    E::Model: PartnerKeyed + FromQueryResult + Sized + Send + Sync,
+    C: ConnectionTrait,
+{
+    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (source, external_id) in keys {
+        by_source.entry(source).or_default().push(external_id);
+    }
+    let mut found = HashMap::new();
+    for (source, ids) in by_source {
+        for chunk in ids.chunks(MAX_IN_LIST) {
+            let rows = E::find()
+                .filter(Expr::col("org_id").eq(org_id))
+                .filter(Expr::col("source").eq(source))
+                .filter(Expr::col("external_id").is_in(chunk.iter().copied()))
+                .all(db)
+                .await?;
+            for row in rows {
+                found.insert(row.partner_key(), row);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A lifecycle event a typed record implies (DESIGN.md §3, touchpoint).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LifecycleEvent {
+    /// e.g. `ticket_resolved`; also the last part of the event's key.
+    pub kind: &'static str,
+    pub occurred_at: i64,
+    pub department: Department,
+    pub channel: Option<String>,
+}
+
+/// Source of the touchpoints journeygraph writes itself; partner input may
+/// not use it, so their keys never collide with ours.
+pub const LIFECYCLE_SOURCE: &str = "journeygraph";
+
+/// Appends the events of `(record kind, record id, customer, events)` that
+/// are not on the timeline yet. The key `<kind>:<record id>:<event>` is unique,
+/// so a retry or a concurrent twin never writes an event twice.
+pub async fn append_lifecycle<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    records: Vec<(RecordKind, i64, i64, Vec<LifecycleEvent>)>,
+) -> AppResult<()> {
+    let rows: Vec<touchpoint::ActiveModel> = records
+        .into_iter()
+        .flat_map(|(kind, record_id, customer_id, events)| {
+            events.into_iter().map(move |event| touchpoint::ActiveModel {
+                id: NotSet,
+                org_id: Set(org_id),
+                customer_id: Set(customer_id),
+                department: Set(event.department.as_str().to_owned()),
+                kind: Set(event.kind.to_owned()),
+                channel: Set(event.channel),
+                occurred_at: Set(event.occurred_at),
+                source: Set(LIFECYCLE_SOURCE.to_owned()),
+                external_id: Set(format!(
+                    "{}:{record_id}:{}",
+                    kind.as_str().to_lowercase(),
+                    event.kind
+                )),
+                attributes: Set(None),
+                record_kind: Set(Some(kind.as_str().to_owned())),
+                record_id: Set(Some(record_id)),
+            })
+        })
+        .collect();
+    insert_touchpoints(db, rows).await
+}
+
+/// Inserts timeline rows, skipping keys already present.
+pub async fn insert_touchpoints<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<touchpoint::ActiveModel>,
+) -> AppResult<()> {
+    for chunk in chunked(rows) {
+        touchpoint::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    touchpoint::Column::OrgId,
+                    touchpoint::Column::Source,
+                    touchpoint::Column::ExternalId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Events of `new` whose kind `old` did not have yet.
+pub fn new_events(new: Vec<LifecycleEvent>, old: &[LifecycleEvent]) -> Vec<LifecycleEvent> {
+    new.into_iter()
+        .filter(|e| !old.iter().any(|o| o.kind == e.kind))
+        .collect()
+}

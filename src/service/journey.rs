@@ -1,0 +1,118 @@
+//! The customer journey: touchpoints newest first, keyset-paginated on
+//! (occurred_at, id), each joined to the typed record it came from.
+//!
+//! Several customers' pages load in one statement (a window function ranks
+//! each customer's rows), so `customers { journey }` costs a fixed number of
+//! queries however many customers are listed.
+
+use super::page::Page;
+use super::records::{self, TypedRecord};
+use super::sql::SqlBuilder;
+use crate::domain::Department;
+use crate::error::AppResult;
+use entity::touchpoint;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Arguments of `Customer.journey`, already validated.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct JourneyArgs {
+    pub first: u64,
+    /// Keyset position (occurred_at, id) to continue after.
+    pub after: Option<(i64, i64)>,
+    /// Only these departments (empty = all).
+    pub departments: Vec<Department>,
+    /// occurred_at >= from.
+    pub from: Option<i64>,
+    /// occurred_at < to.
+    pub to: Option<i64>,
+}
+
+/// One journey event: the timeline row and the typed record behind it.
+#[derive(Clone, Debug)]
+pub struct JourneyItem {
+    pub touchpoint: touchpoint::Model,
+    pub record: Option<TypedRecord>,
+}
+
+/// Loads the journey page of each customer in `customer_ids` (all of the
+/// organization `org_id`) under the same `args`.
+#[tracing::instrument(skip(db, customer_ids))]
+pub async fn load_pages(
+    db: &DatabaseConnection,
+    org_id: i64,
+    customer_ids: &[i64],
+    args: &JourneyArgs,
+) -> AppResult<HashMap<i64, Arc<Page<JourneyItem>>>> {
+    let rows = touchpoint::Entity::find()
+        .from_raw_sql(page_statement(db, org_id, customer_ids, args))
+        .all(db)
+        .await?;
+    let records = records::load(db, org_id, &rows).await?;
+    let mut by_customer: HashMap<i64, Vec<JourneyItem>> = HashMap::new();
+    for row in rows {
+        let record = row
+            .record_kind
+            .as_deref()
+            .zip(row.record_id)
+            .and_then(|(kind, id)| records.get(kind, id));
+        by_customer.entry(row.customer_id).or_default().push(JourneyItem {
+            touchpoint: row,
+            record,
+        });
+    }
+    Ok(customer_ids
+        .iter()
+        .map(|id| {
+            let rows = by_customer.remove(id).unwrap_or_default();
+            (*id, Arc::new(Page::from_overfetch(rows, args.first)))
+        })
+        .collect())
+}
+
+/// `first + 1` rows per customer, newest first. One customer: a plain
+/// index range scan with LIMIT; several: ranked with ROW_NUMBER().
+fn page_statement(
+    db: &DatabaseConnection,
+    org_id: i64,
+    customer_ids: &[i64],
+    args: &JourneyArgs,
+) -> sea_orm::Statement {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    let limit = (args.first + 1) as i64;
+    let single = customer_ids.len() == 1;
+    if single {
+        sql.push("SELECT t.* FROM touchpoint t");
+    } else {
+        sql.push(
+            "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.customer_id \
+             ORDER BY t.occurred_at DESC, t.id DESC) AS journey_rank FROM touchpoint t",
+        );
+    }
+    sql.push(" WHERE t.org_id = ").bind(org_id);
+    sql.push(" AND t.customer_id IN ").bind_list(customer_ids.iter().copied());
+    if !args.departments.is_empty() {
+        sql.push(" AND t.department IN ")
+            .bind_list(args.departments.iter().map(|d| d.as_str()));
+    }
+    if let Some(from) = args.from {
+        sql.push(" AND t.occurred_at >= ").bind(from);
+    }
+    if let Some(to) = args.to {
+        sql.push(" AND t.occurred_at < ").bind(to);
+    }
+    if let Some((at, id)) = args.after {
+        sql.push(" AND (t.occurred_at < ").bind(at);
+        sql.push(" OR (t.occurred_at = ").bind(at);
+        sql.push(" AND t.id < ").bind(id);
+        sql.push("))");
+    }
+    if single {
+        sql.push(" ORDER BY t.occurred_at DESC, t.id DESC LIMIT ").bind(limit);
+    } else {
+        sql.push(") ranked WHERE journey_rank <= ").bind(limit);
+        sql.push(" ORDER BY customer_id, occurred_at DESC, id DESC");
+    }
+    sql.build()
+}

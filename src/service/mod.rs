@@ -1,0 +1,10 @@
+//! Domain logic: functions taking the viewer (or its organization), the
+//! database and arguments. Only this layer touches the database.
+
+pub mod customer;
+pub mod ingest;
+pub mod journey;
+pub mod organization;
+pub mod page;
+pub mod records;
+pub mod sql;

@@ -1,0 +1,66 @@
+//! Organizations (tenants).
+
+use crate::error::{AppError, AppResult};
+use crate::time::now_millis;
+use entity::organization;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+/// The organization with `slug`, if any.
+pub async fn find_by_slug<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> AppResult<Option<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
+}
+
+/// Whether `slug` is a valid organization slug: 1-63 of `a-z 0-9 -`.
+pub fn validate_slug(slug: &str) -> AppResult<()> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 63
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "slug",
+            "use 1-63 characters of a-z, 0-9 and -",
+        ))
+    }
+}
+
+/// Creates an organization; BAD_USER_INPUT when the slug is taken or invalid.
+#[tracing::instrument(skip(db))]
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+    name: &str,
+) -> AppResult<organization::Model> {
+    validate_slug(slug)?;
+    if find_by_slug(db, slug).await?.is_some() {
+        return Err(AppError::bad_input("slug", format!("organization {slug:?} exists")));
+    }
+    let model = organization::ActiveModel {
+        slug: Set(slug.to_owned()),
+        name: Set(name.to_owned()),
+        created_at: Set(now_millis()),
+        ..Default::default()
+    };
+    Ok(model.insert(db).await?)
+}
+
+/// The organization with `slug`, created when missing.
+pub async fn ensure<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+    name: &str,
+) -> AppResult<organization::Model> {
+    match find_by_slug(db, slug).await? {
+        Some(org) => Ok(org),
+        None => create(db, slug, name).await,
+    }
+}

@@ -1,0 +1,64 @@
+//! A small builder for hand-written SQL that must run on both backends: it
+//! appends text and binds values with the right placeholder (`?` for SQLite,
+//! `$n` for PostgreSQL). Used where sea-query has no construct (window
+//! functions) — never with caller text spliced into the SQL.
+
+use sea_orm::{DbBackend, Statement, Value};
+
+pub struct SqlBuilder {
+    backend: DbBackend,
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl SqlBuilder {
+    pub fn new(backend: DbBackend) -> SqlBuilder {
+        SqlBuilder {
+            backend,
+            sql: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends literal SQL text (never user input).
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                let n = self.values.len();
+                self.sql.push_str(&format!("${n}"));
+            }
+            _ => self.sql.push('?'),
+        }
+        self
+    }
+
+    /// Appends `(?, ?, ...)` bound to `values`; `(NULL)` when empty, which
+    /// matches nothing in an `IN`.
+    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
+        self.sql.push('(');
+        let mut first = true;
+        for value in values {
+            if !first {
+                self.sql.push_str(", ");
+            }
+            first = false;
+            self.bind(value);
+        }
+        if first {
+            self.sql.push_str("NULL");
+        }
+        self.sql.push(')');
+        self
+    }
+
+    pub fn build(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.sql, self.values)
+    }
+}
