@@ -2,6 +2,7 @@
 //! database and arguments. Only this layer touches the database.
 
 pub mod customer;
+pub mod demo;
 pub mod ingest;
 pub mod journey;
 pub mod organization;

@@ -1,0 +1,100 @@
+//! Build, then run: `App::build` connects, migrates, loads keys and binds
+//! the listener (port 0 picks a free one, readable via `port()`);
+//! `run_until_stopped` serves until SIGINT/SIGTERM and lets in-flight
+//! requests finish.
+
+use crate::auth::keys::{self, KeyMaterial};
+use crate::config::{AuthSettings, DatabaseSettings, ServeSettings};
+use crate::db;
+use crate::graphql::build_schema;
+use crate::http::{AppState, router};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Everything `serve` is configured with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub serve: ServeSettings,
+}
+
+/// A built, bound, not yet serving application.
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    pub db: DatabaseConnection,
+    pub keys: KeyMaterial,
+}
+
+impl App {
+    pub async fn build(settings: &Settings) -> anyhow::Result<App> {
+        let db = db::connect(&settings.database)
+            .await
+            .context("connecting to the database")?;
+        if !settings.serve.no_migrate {
+            db::migrate(&db).await.context("running migrations")?;
+        }
+        App::build_with(settings, db).await
+    }
+
+    /// Builds on an existing connection (tests may instrument it).
+    pub async fn build_with(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<App> {
+        let keys = keys::load(&settings.auth, &settings.database.database_url)?;
+        if let Some(file) = &keys.secret_file {
+            tracing::info!(path = %file.display(), "JWT secret file");
+        }
+        let state = AppState {
+            db: db.clone(),
+            schema: build_schema(&settings.serve.limits, settings.serve.introspection),
+            verifier: Arc::new(keys.verifier.clone()),
+            graphiql: settings.serve.graphiql,
+        };
+        let listener = TcpListener::bind(settings.serve.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.serve.bind))?;
+        Ok(App {
+            listener,
+            router: router(state, settings.serve.limits.max_body_bytes),
+            db,
+            keys,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until SIGINT or SIGTERM; in-flight requests complete.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,245 @@
+//! The command line: serve, migrate, org, token, seed-demo, export-schema.
+
+use crate::app::{App, Settings};
+use crate::config::{AuthSettings, DatabaseSettings, LogFormat, ServeSettings};
+use crate::domain::Role;
+use crate::service::demo::{self, DemoPlan};
+use crate::service::organization;
+use crate::{auth, db, graphql, time};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use migration::MigratorTrait;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// journeygraph: one customer journey across Sales, Onboarding, Marketing,
+/// Support and Success, and where customers get stuck between them.
+#[derive(Parser, Debug)]
+#[command(name = "journeygraph", version, about)]
+pub struct Cli {
+    /// Log line format.
+    #[arg(long, global = true, env = "JOURNEYGRAPH_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the GraphQL API (migrates first unless --no-migrate).
+    Serve {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        auth: AuthSettings,
+        #[command(flatten)]
+        serve: ServeSettings,
+    },
+    /// Apply pending migrations (or roll all back with --down).
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// Roll every migration back instead.
+        #[arg(long)]
+        down: bool,
+    },
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// People's JWTs.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Generate the deterministic demo data set into an organization.
+    SeedDemo {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// Organization slug (created when missing).
+        #[arg(long, default_value = "demo")]
+        org: String,
+        /// Number of customers.
+        #[arg(long, default_value_t = 2_000)]
+        customers: u32,
+        /// Random seed: the same seed and anchor give the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Nothing happens after this instant (RFC 3339); default: today 00:00 UTC.
+        #[arg(long)]
+        anchor: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Write the GraphQL SDL (sorted, stable).
+    ExportSchema {
+        /// Output file.
+        #[arg(long, default_value = "schema.graphql")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Create an organization.
+    Create {
+        /// Slug: a-z, 0-9 and -.
+        slug: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Print a JWT signed with the configured key.
+    Mint {
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        /// ADMIN, LEADER or AGENT.
+        #[arg(long)]
+        role: String,
+        /// Subject (who the token is for).
+        #[arg(long)]
+        sub: String,
+        /// Lifetime: e.g. 90m, 12h, 7d.
+        #[arg(long, default_value = "12h")]
+        ttl: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        auth: AuthSettings,
+    },
+}
+
+/// Runs a parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { database, auth, serve } => serve_command(Settings { database, auth, serve }).await,
+        Command::Migrate { database, down } => {
+            let conn = db::connect(&database).await?;
+            if down {
+                migration::Migrator::down(&conn, None).await?;
+                println!("rolled back every migration");
+            } else {
+                db::migrate(&conn).await?;
+                println!("database is up to date");
+            }
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create { slug, name, database }) => {
+            let conn = connect_migrated(&database).await?;
+            let org = organization::create(&conn, &slug, &name).await?;
+            println!("created organization {} (id {})", org.slug, org.id);
+            Ok(())
+        }
+        Command::Token(TokenCommand::Mint { org, role, sub, ttl, database, auth }) => {
+            let role = Role::from_claim(&role).context("role must be ADMIN, LEADER or AGENT")?;
+            let ttl = parse_ttl(&ttl)?;
+            let conn = connect_migrated(&database).await?;
+            if organization::find_by_slug(&conn, &org).await?.is_none() {
+                bail!("no organization {org:?}; create it with `journeygraph org create`");
+            }
+            let keys = auth::keys::load(&auth, &database.database_url)?;
+            let signer = keys.signer.context("minting needs a signing key (--jwt-private-key-file)")?;
+            println!("{}", signer.mint(&org, &sub, role, ttl)?);
+            Ok(())
+        }
+        Command::SeedDemo { database, org, customers, seed, anchor } => {
+            let conn = connect_migrated(&database).await?;
+            let anchor = anchor.map(time::to_millis).unwrap_or_else(today_midnight);
+            seed_demo(&conn, &org, &DemoPlan { customers, seed, anchor }).await
+        }
+        Command::ExportSchema { output } => {
+            std::fs::write(&output, graphql::sdl()).with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote {}", output.display());
+            Ok(())
+        }
+    }
+}
+
+async fn connect_migrated(database: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let conn = db::connect(database).await?;
+    db::migrate(&conn).await?;
+    Ok(conn)
+}
+
+async fn serve_command(settings: Settings) -> anyhow::Result<()> {
+    let app = App::build(&settings).await?;
+    if settings.serve.demo {
+        let org = organization::ensure(&app.db, "demo", "Demo Company").await?;
+        let existing = entity::customer::Entity::find()
+            .filter(entity::customer::Column::OrgId.eq(org.id))
+            .count(&app.db)
+            .await?;
+        if existing == 0 {
+            let plan = DemoPlan { customers: settings.serve.demo_customers, seed: 42, anchor: today_midnight() };
+            seed_demo(&app.db, "demo", &plan).await?;
+        }
+        print_demo_access(&app, settings.serve.bind.port());
+    }
+    tracing::info!(port = app.port(), "serving");
+    app.run_until_stopped().await
+}
+
+fn print_demo_access(app: &App, configured_port: u16) {
+    let port = if configured_port == 0 { app.port() } else { configured_port };
+    println!("\njourneygraph demo is ready");
+    println!("  GraphiQL:  http://127.0.0.1:{port}/");
+    match &app.keys.signer {
+        Some(signer) => match signer.mint("demo", "demo-leader", Role::Leader, 7 * 24 * 3600) {
+            Ok(jwt) => {
+                println!("  Leader JWT (7 days): {jwt}");
+                println!("  In GraphiQL's Headers tab: {{\"Authorization\": \"Bearer {jwt}\"}}");
+            }
+            Err(err) => println!("  could not mint a demo JWT: {err}"),
+        },
+        None => println!("  mint a JWT with your identity provider (no signing key configured)"),
+    }
+    if let Some(file) = &app.keys.secret_file {
+        println!("  JWT secret kept in {}", file.display());
+    }
+    println!();
+}
+
+async fn seed_demo(conn: &DatabaseConnection, org: &str, plan: &DemoPlan) -> anyhow::Result<()> {
+    let org = organization::ensure(conn, org, "Demo Company").await?;
+    let bar = ProgressBar::new(u64::from(plan.customers));
+    bar.set_style(
+        ProgressStyle::with_template("seeding {bar:40} {pos}/{len} customers  {elapsed_precise} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let summary = demo::seed(conn, org.id, plan, |done| bar.set_position(u64::from(done))).await?;
+    bar.finish_and_clear();
+    println!(
+        "seeded {} customers ({} records) into {:?} in {:.1} s",
+        summary.customers,
+        summary.records,
+        org.slug,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// 00:00 UTC today, in epoch ms: the default demo anchor.
+fn today_midnight() -> i64 {
+    let now = time::now_millis();
+    now - now.rem_euclid(time::DAY_MS)
+}
+
+/// `90s`, `30m`, `12h`, `7d` -> seconds.
+pub fn parse_ttl(text: &str) -> anyhow::Result<u64> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: u64 = number.parse().with_context(|| format!("bad ttl {text:?}: use e.g. 90m, 12h, 7d"))?;
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => bail!("bad ttl {text:?}: use e.g. 90m, 12h, 7d"),
+    };
+    Ok(n * factor)
+}

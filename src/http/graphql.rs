@@ -1,0 +1,94 @@
+//! The GraphQL endpoint: authenticate first (a bad credential runs
+//! nothing), then execute with the viewer, the database and per-request
+//! loaders; every error leaves with a code and the request id.
+
+use super::{AppState, REQUEST_ID};
+use crate::auth;
+use crate::error::AppError;
+use crate::graphql::loaders::JourneyLoader;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{ErrorExtensions, Response, ServerError};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+
+/// POST /graphql.
+pub async fn execute(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> axum::response::Response {
+    let request_id = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let viewer = match auth::authenticate(&state.db, &state.verifier, authorization).await {
+        Ok(viewer) => viewer,
+        Err(err) => return refuse(err, &request_id),
+    };
+    let loader = DataLoader::new(
+        JourneyLoader {
+            db: state.db.clone(),
+            org_id: viewer.org_id,
+        },
+        tokio::spawn,
+    );
+    let request = request
+        .into_inner()
+        .data(viewer)
+        .data(state.db.clone())
+        .data(loader);
+    let mut response = state.schema.execute(request).await;
+    stamp_errors(&mut response, &request_id);
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Adds the request id to every error, and marks any error that escaped
+/// without a code as INTERNAL with a generic message.
+fn stamp_errors(response: &mut Response, request_id: &str) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            tracing::error!(message = %error.message, "error without a code");
+            error.message = "internal error; quote the request id when reporting it".into();
+            extensions.set("code", "INTERNAL");
+        }
+        extensions.set("requestId", request_id);
+    }
+}
+
+/// A request refused before execution (bad credential): HTTP 401 with a
+/// GraphQL error body.
+fn refuse(err: AppError, request_id: &str) -> axum::response::Response {
+    let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
+    let gql = err.extend();
+    if let Some(first) = response.errors.first_mut() {
+        first.message = gql.message;
+        first.extensions = gql.extensions;
+    }
+    stamp_errors(&mut response, request_id);
+    let status = match err {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Unavailable | AppError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut http = GraphQLResponse::from(response).into_response();
+    *http.status_mut() = status;
+    if status == StatusCode::UNAUTHORIZED {
+        http.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    }
+    http
+}
+
+/// GET /: GraphiQL. Paste a token into its headers:
+/// `{"Authorization": "Bearer <jwt>"}`.
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
