@@ -21,16 +21,20 @@ pub async fn resolve<C: ConnectionTrait>(
     refs: &[&CustomerRef],
     now: i64,
 ) -> AppResult<HashMap<Key, i64>> {
-    let mut wanted: HashMap<Key, &CustomerRef> = HashMap::new();
+    // Input order is kept throughout, so new customers get ids in the order
+    // a batch names them (deterministic seeds, predictable listings).
+    let mut wanted: Vec<(Key, &CustomerRef)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for r in refs {
-        wanted
-            .entry((r.source.clone(), r.external_id.clone()))
-            .or_insert(r);
+        let key = (r.source.clone(), r.external_id.clone());
+        if seen.insert(key.clone()) {
+            wanted.push((key, r));
+        }
     }
-    let mut resolved = known_identities(db, org_id, wanted.keys()).await?;
+    let mut resolved = known_identities(db, org_id, wanted.iter().map(|(k, _)| k)).await?;
     let missing: Vec<&CustomerRef> = wanted
         .iter()
-        .filter(|(k, _)| !resolved.contains_key(*k))
+        .filter(|(k, _)| !resolved.contains_key(k))
         .map(|(_, r)| *r)
         .collect();
     if missing.is_empty() {

@@ -72,6 +72,8 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
         .collect();
 
     let mut outcomes = Vec::with_capacity(records.len());
+    // Keys to insert, in input order (ids follow the batch's order).
+    let mut new_keys: Vec<Key> = Vec::new();
     let mut lifecycle = Vec::new();
     for (index, record) in records.iter().enumerate() {
         let path = format!("input[{index}]");
@@ -83,6 +85,7 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
         let new = record.build(&path, org_id, customer_id, now, ctx)?;
         let outcome = match state.remove(&key) {
             None => {
+                new_keys.push(key.clone());
                 state.insert(key.clone(), Pending::New(new));
                 Outcome::Created
             }
@@ -116,11 +119,11 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
         outcomes.push((key, outcome));
     }
 
-    let inserts: Vec<R::Active> = state
+    let inserts: Vec<R::Active> = new_keys
         .iter()
-        .filter_map(|(_, p)| match p {
-            Pending::New(m) => Some(R::insertable(m.clone())),
-            Pending::Stored(_) => None,
+        .filter_map(|k| match state.get(k) {
+            Some(Pending::New(m)) => Some(R::insertable(m.clone())),
+            _ => None,
         })
         .collect();
     for chunk in chunked(inserts) {

@@ -1,0 +1,281 @@
+//! `TestApp`: the real router on port 0 over a fresh database — a SQLite
+//! temp file, or a PostgreSQL database copied from a migrated template when
+//! `JOURNEYGRAPH_TEST_POSTGRES_URL` is set — and an HTTP client.
+#![allow(dead_code)]
+
+use journeygraph::app::{App, Settings};
+use journeygraph::auth::jwt::Claims;
+use journeygraph::config::{AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings};
+use journeygraph::service::organization;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+pub const ISSUER: &str = "journeygraph";
+pub const AUDIENCE: &str = "journeygraph";
+
+pub struct TestApp {
+    pub base: String,
+    pub db: DatabaseConnection,
+    pub client: reqwest::Client,
+    /// Organization `acme` (the viewer's) and `other`.
+    pub org_id: i64,
+    pub other_org_id: i64,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn settings(database_url: String) -> Settings {
+    Settings {
+        database: DatabaseSettings {
+            database_url,
+            db_max_connections: 8,
+            sqlite_busy_timeout_ms: 10_000,
+        },
+        auth: AuthSettings {
+            jwt_algorithm: JwtAlgorithm::Hs256,
+            jwt_secret: Some(SECRET.to_owned().into()),
+            jwt_secret_file: None,
+            jwt_public_key_file: None,
+            jwt_private_key_file: None,
+            jwt_issuer: ISSUER.into(),
+            jwt_audience: AUDIENCE.into(),
+            jwt_leeway_secs: 30,
+        },
+        serve: ServeSettings {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            no_migrate: false,
+            graphiql: true,
+            introspection: true,
+            demo: false,
+            demo_customers: 0,
+            limits: LimitSettings::default(),
+        },
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        TestApp::start(url, Some(dir)).await
+    }
+
+    /// None (and a "skipped" line) when no PostgreSQL is configured; a
+    /// failure instead when `JOURNEYGRAPH_REQUIRE_POSTGRES=1`.
+    pub async fn postgres(test: &str) -> Option<TestApp> {
+        let url = postgres_url(test)?;
+        let db_url = fresh_postgres_database(&url).await;
+        Some(TestApp::start(db_url, None).await)
+    }
+
+    async fn start(url: String, dir: Option<tempfile::TempDir>) -> TestApp {
+        let settings = settings(url);
+        let app = App::build(&settings).await.expect("app builds");
+        let port = app.port();
+        let db = app.db.clone();
+        tokio::spawn(app.run_until_stopped());
+        let org_id = organization::create(&db, "acme", "Acme").await.expect("org").id;
+        let other_org_id = organization::create(&db, "other", "Other").await.expect("org").id;
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            db,
+            client: reqwest::Client::new(),
+            org_id,
+            other_org_id,
+            _dir: dir,
+        }
+    }
+
+    /// A valid token for `org` with `role`.
+    pub fn jwt(&self, org: &str, role: &str) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        sign(&claims(org, role, now, now + 3600))
+    }
+
+    pub fn leader(&self) -> String {
+        self.jwt("acme", "LEADER")
+    }
+
+    /// POST /graphql with an optional bearer token; (status, body).
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json body"))
+    }
+}
+
+pub fn claims(org: &str, role: &str, nbf: u64, exp: u64) -> Claims {
+    Claims {
+        sub: "tester".into(),
+        org: org.into(),
+        role: role.into(),
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        exp,
+        nbf,
+        iat: nbf,
+    }
+}
+
+pub fn sign(claims: &Claims) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("sign")
+}
+
+/// The configured PostgreSQL server URL, or None after saying the test is skipped.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("JOURNEYGRAPH_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("JOURNEYGRAPH_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("{test}: JOURNEYGRAPH_REQUIRE_POSTGRES=1 but JOURNEYGRAPH_TEST_POSTGRES_URL is not set");
+            }
+            eprintln!("{test}: skipped on PostgreSQL: set JOURNEYGRAPH_TEST_POSTGRES_URL to run it");
+            None
+        }
+    }
+}
+
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// `server` with its database name replaced by `name`.
+pub fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (server, String::new()),
+    };
+    let root = base.rsplit_once('/').map(|(r, _)| r).unwrap_or(base);
+    format!("{root}/{name}{query}")
+}
+
+/// A new database copied from a migrated template (made once per process).
+pub async fn fresh_postgres_database(server: &str) -> String {
+    let pid = std::process::id();
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("jg_tmpl_{pid}");
+            let admin = Database::connect(server).await.expect("connect to PostgreSQL");
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.expect("drop template");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create template");
+            admin.close().await.ok();
+            let tmpl = Database::connect(with_database(server, &name)).await.expect("connect template");
+            journeygraph::db::migrate(&tmpl).await.expect("migrate template");
+            tmpl.close().await.ok();
+            name
+        })
+        .await;
+    let name = format!("jg_test_{pid}_{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+    let admin = Database::connect(server).await.expect("connect to PostgreSQL");
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.expect("drop");
+    let mut tries = 0;
+    // Concurrent copies of one template can briefly collide; retry.
+    while let Err(err) = admin
+        .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .await
+    {
+        tries += 1;
+        assert!(tries < 50, "create test database: {err}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    admin.close().await.ok();
+    with_database(server, &name)
+}
+
+/// Runs an async test body against SQLite and (when configured) PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::TestApp::sqlite().await).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::common::TestApp::postgres(stringify!($name)).await {
+                        super::$name(app).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+/// Test data written through the real ingest service.
+pub mod data {
+    use journeygraph::domain::{Department, TicketPriority};
+    use journeygraph::service::ingest::{self, records::*};
+    use sea_orm::DatabaseConnection;
+
+    /// 2026-01-01T00:00:00Z plus `hours`, in epoch ms.
+    pub fn at(hours: i64) -> i64 {
+        1_767_225_600_000 + hours * 3_600_000
+    }
+
+    pub fn customer(external_id: &str) -> CustomerRef {
+        CustomerRef {
+            source: "crm".into(),
+            external_id: external_id.into(),
+            email: Some(format!("{external_id}@example.com")),
+            display_name: Some(format!("Customer {external_id}")),
+            segment: Some("SMB".into()),
+            plan: None,
+            annual_value_cents: Some(1_000_000),
+        }
+    }
+
+    pub fn touchpoint(cust: &str, id: &str, department: Department, hours: i64) -> TouchpointRecord {
+        TouchpointRecord {
+            source: "product".into(),
+            external_id: id.into(),
+            customer: customer(cust),
+            department,
+            kind: "login".into(),
+            channel: Some("web".into()),
+            occurred_at: at(hours),
+            attributes: None,
+        }
+    }
+
+    pub fn ticket(cust: &str, id: &str, opened_h: i64, resolved_h: Option<i64>) -> TicketRecord {
+        TicketRecord {
+            source: "helpdesk".into(),
+            external_id: id.into(),
+            customer: customer(cust),
+            reason: "login_issue".into(),
+            channel: "chat".into(),
+            priority: TicketPriority::High,
+            team: "tier1".into(),
+            opened_at: at(opened_h),
+            first_response_at: None,
+            resolved_at: resolved_h.map(at),
+            reopened_count: 0,
+        }
+    }
+
+    pub async fn touchpoints(db: &DatabaseConnection, org: i64, records: Vec<TouchpointRecord>) {
+        ingest::touchpoints(db, org, &records).await.expect("ingest touchpoints");
+    }
+
+    pub async fn tickets(db: &DatabaseConnection, org: i64, records: Vec<TicketRecord>) {
+        ingest::tickets(db, org, &records).await.expect("ingest tickets");
+    }
+}

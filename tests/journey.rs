@@ -1,0 +1,193 @@
+//! The journey read over HTTP: order, keyset pagination (equal timestamps
+//! included), filters, bounds, typed events, and organization isolation.
+
+mod common;
+
+use common::TestApp;
+use common::data::{self, at};
+use journeygraph::domain::Department;
+use serde_json::{Value, json};
+
+const JOURNEY: &str = r#"
+query($id: ID!, $first: Int!, $after: String, $departments: [Department!], $from: DateTime, $to: DateTime) {
+  customer(id: $id) {
+    journey(first: $first, after: $after, departments: $departments, from: $from, to: $to) {
+      edges { cursor node { __typename id occurredAt department kind } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"#;
+
+async fn customer_id(app: &TestApp, external_id: &str) -> String {
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            "query($e: String!) { customerByIdentity(source: \"crm\", externalId: $e) { id } }",
+            json!({"e": external_id}),
+        )
+        .await;
+    body["data"]["customerByIdentity"]["id"].as_str().expect("id").to_owned()
+}
+
+/// All event ids of a journey, read page by page with `first`.
+async fn read_all(app: &TestApp, id: &str, first: i64, extra: Value) -> Vec<(String, String)> {
+    let mut after: Option<String> = None;
+    let mut seen = Vec::new();
+    loop {
+        let mut vars = json!({"id": id, "first": first, "after": after});
+        if let Value::Object(extra) = &extra {
+            for (k, v) in extra {
+                vars[k] = v.clone();
+            }
+        }
+        let (status, body) = app.gql(Some(&app.leader()), JOURNEY, vars).await;
+        assert_eq!(status, 200, "{body}");
+        let journey = &body["data"]["customer"]["journey"];
+        let edges = journey["edges"].as_array().expect("edges");
+        assert!(edges.len() as i64 <= first);
+        for e in edges {
+            seen.push((
+                e["node"]["occurredAt"].as_str().expect("at").to_owned(),
+                e["node"]["id"].as_str().expect("id").to_owned(),
+            ));
+        }
+        if !journey["pageInfo"]["hasNextPage"].as_bool().expect("bool") {
+            return seen;
+        }
+        after = journey["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+async fn seed_one_customer(app: &TestApp) {
+    // Five events at the same instant, then a spread over departments.
+    let mut tps: Vec<_> = (0..5)
+        .map(|i| data::touchpoint("C1", &format!("same-{i}"), Department::Product, 10))
+        .collect();
+    tps.push(data::touchpoint("C1", "mkt", Department::Marketing, 1));
+    tps.push(data::touchpoint("C1", "succ", Department::Success, 30));
+    tps.push(data::touchpoint("C1", "late", Department::Product, 50));
+    data::touchpoints(&app.db, app.org_id, tps).await;
+    // One ticket: opened (h 20) and resolved (h 22) lifecycle events.
+    data::tickets(&app.db, app.org_id, vec![data::ticket("C1", "T1", 20, Some(22))]).await;
+}
+
+async fn pagination_has_no_gap_and_no_duplicate(app: TestApp) {
+    seed_one_customer(&app).await;
+    let id = customer_id(&app, "C1").await;
+    let all = read_all(&app, &id, 100, json!({})).await;
+    assert_eq!(all.len(), 10, "8 touchpoints + ticket opened + resolved");
+    // Newest first by (occurredAt, id).
+    let mut sorted = all.clone();
+    sorted.sort_by(|a, b| {
+        b.0.cmp(&a.0).then(b.1.parse::<i64>().expect("n").cmp(&a.1.parse::<i64>().expect("n")))
+    });
+    assert_eq!(all, sorted);
+    for first in [1, 2, 3, 4] {
+        assert_eq!(read_all(&app, &id, first, json!({})).await, all, "first = {first}");
+    }
+}
+
+async fn typed_events_carry_their_record(app: TestApp) {
+    seed_one_customer(&app).await;
+    let id = customer_id(&app, "C1").await;
+    let query = r#"query($id: ID!) { customer(id: $id) { journey(first: 10, departments: [SUPPORT]) { edges { node {
+        __typename kind department
+        ... on SupportEvent { reason priority team ticketExternalId openedAt resolvedAt } } } } } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), query, json!({"id": id})).await;
+    let nodes: Vec<&Value> = body["data"]["customer"]["journey"]["edges"]
+        .as_array().expect("edges").iter().map(|e| &e["node"]).collect();
+    assert_eq!(nodes.len(), 2, "{body}");
+    assert_eq!(nodes[0]["kind"], "ticket_resolved");
+    assert_eq!(nodes[1]["kind"], "ticket_opened");
+    for n in nodes {
+        assert_eq!(n["__typename"], "SupportEvent");
+        assert_eq!(n["reason"], "login_issue");
+        assert_eq!(n["priority"], "HIGH");
+        assert_eq!(n["team"], "tier1");
+        assert_eq!(n["ticketExternalId"], "T1");
+        assert_eq!(n["openedAt"], "2026-01-01T20:00:00+00:00");
+        assert_eq!(n["resolvedAt"], "2026-01-01T22:00:00+00:00");
+    }
+}
+
+async fn department_and_time_filters(app: TestApp) {
+    seed_one_customer(&app).await;
+    let id = customer_id(&app, "C1").await;
+    let product = read_all(&app, &id, 3, json!({"departments": ["PRODUCT"]})).await;
+    assert_eq!(product.len(), 6);
+    let two = read_all(&app, &id, 3, json!({"departments": ["MARKETING", "SUCCESS"]})).await;
+    assert_eq!(two.len(), 2);
+    // [from, to): h 10 included, h 30 excluded.
+    let window = read_all(&app, &id, 2, json!({"from": "2026-01-01T10:00:00Z", "to": "2026-01-02T06:00:00Z"})).await;
+    assert_eq!(window.len(), 7, "5 at h10, ticket h20 and h22: {window:?}");
+    assert!(window.iter().all(|(t, _)| t.as_str() >= "2026-01-01T10:00:00+00:00" && t.as_str() < "2026-01-02T06:00:00+00:00"));
+}
+
+async fn first_out_of_range_is_bad_user_input(app: TestApp) {
+    seed_one_customer(&app).await;
+    let id = customer_id(&app, "C1").await;
+    for first in [0, -1, 101] {
+        let (_, body) = app.gql(Some(&app.leader()), JOURNEY, json!({"id": id, "first": first})).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{first}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["path"], "first");
+    }
+    let (_, body) = app.gql(Some(&app.leader()), "{ customers(first: 101) { edges { cursor } } }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    let (_, body) = app.gql(Some(&app.leader()), JOURNEY, json!({"id": id, "first": 5, "after": "garbage"})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+}
+
+async fn another_organizations_customer_is_not_found(app: TestApp) {
+    data::touchpoints(&app.db, app.other_org_id, vec![data::touchpoint("X1", "x", Department::Product, 1)]).await;
+    let other_id: i64 = <entity::customer::Entity as sea_orm::EntityTrait>::find()
+        .one(&app.db).await.expect("query").expect("one customer").id;
+    let q = "query($id: ID!) { customer(id: $id) { id displayName } }";
+    let (_, theirs) = app.gql(Some(&app.leader()), q, json!({"id": other_id.to_string()})).await;
+    let (_, missing) = app.gql(Some(&app.leader()), q, json!({"id": "999999"})).await;
+    assert_eq!(theirs["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(theirs["errors"][0]["message"], missing["errors"][0]["message"]);
+    assert!(theirs["data"].is_null());
+    let (_, by_identity) = app.gql(Some(&app.leader()),
+        r#"{ customerByIdentity(source: "crm", externalId: "X1") { id } }"#, json!({})).await;
+    assert_eq!(by_identity["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let (_, list) = app.gql(Some(&app.leader()), "{ customers(first: 10) { edges { node { id } } } }", json!({})).await;
+    assert_eq!(list["data"]["customers"]["edges"], json!([]), "acme has no customers");
+}
+
+async fn customers_list_pages_and_nests_journeys(app: TestApp) {
+    let tps = (0..7).map(|i| data::touchpoint(&format!("K{i}"), &format!("k{i}"), Department::Sales, i)).collect();
+    data::touchpoints(&app.db, app.org_id, tps).await;
+    let q = r#"query($after: String) { customers(first: 3, after: $after) {
+        edges { node { displayName journey(first: 5) { edges { node { kind } } } } }
+        pageInfo { hasNextPage endCursor } } }"#;
+    let mut after: Option<String> = None;
+    let mut names = Vec::new();
+    loop {
+        let (_, body) = app.gql(Some(&app.leader()), q, json!({"after": after})).await;
+        let c = &body["data"]["customers"];
+        for e in c["edges"].as_array().expect("edges") {
+            names.push(e["node"]["displayName"].as_str().expect("name").to_owned());
+            assert_eq!(e["node"]["journey"]["edges"].as_array().expect("j").len(), 1, "{body}");
+        }
+        if !c["pageInfo"]["hasNextPage"].as_bool().expect("b") {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+    let expected: Vec<String> = (0..7).map(|i| format!("Customer K{i}")).collect();
+    assert_eq!(names, expected);
+}
+
+on_both_databases!(
+    pagination_has_no_gap_and_no_duplicate,
+    typed_events_carry_their_record,
+    department_and_time_filters,
+    first_out_of_range_is_bad_user_input,
+    another_organizations_customer_is_not_found,
+    customers_list_pages_and_nests_journeys,
+);
+
+#[test]
+fn the_test_clock_is_what_the_assertions_assume() {
+    assert_eq!(at(0), 1_767_225_600_000);
+}
