@@ -20,7 +20,13 @@ use std::time::Instant;
 #[command(name = "journeygraph", version, about)]
 pub struct Cli {
     /// Log line format.
-    #[arg(long, global = true, env = "JOURNEYGRAPH_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "JOURNEYGRAPH_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 
     #[command(subcommand)]
@@ -117,7 +123,18 @@ pub enum TokenCommand {
 /// Runs a parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { database, auth, serve } => serve_command(Settings { database, auth, serve }).await,
+        Command::Serve {
+            database,
+            auth,
+            serve,
+        } => {
+            serve_command(Settings {
+                database,
+                auth,
+                serve,
+            })
+            .await
+        }
         Command::Migrate { database, down } => {
             let conn = db::connect(&database).await?;
             if down {
@@ -129,13 +146,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Org(OrgCommand::Create { slug, name, database }) => {
+        Command::Org(OrgCommand::Create {
+            slug,
+            name,
+            database,
+        }) => {
             let conn = connect_migrated(&database).await?;
             let org = organization::create(&conn, &slug, &name).await?;
             println!("created organization {} (id {})", org.slug, org.id);
             Ok(())
         }
-        Command::Token(TokenCommand::Mint { org, role, sub, ttl, database, auth }) => {
+        Command::Token(TokenCommand::Mint {
+            org,
+            role,
+            sub,
+            ttl,
+            database,
+            auth,
+        }) => {
             let role = Role::from_claim(&role).context("role must be ADMIN, LEADER or AGENT")?;
             let ttl = parse_ttl(&ttl)?;
             let conn = connect_migrated(&database).await?;
@@ -143,17 +171,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("no organization {org:?}; create it with `journeygraph org create`");
             }
             let keys = auth::keys::load(&auth, &database.database_url)?;
-            let signer = keys.signer.context("minting needs a signing key (--jwt-private-key-file)")?;
+            let signer = keys
+                .signer
+                .context("minting needs a signing key (--jwt-private-key-file)")?;
             println!("{}", signer.mint(&org, &sub, role, ttl)?);
             Ok(())
         }
-        Command::SeedDemo { database, org, customers, seed, anchor } => {
+        Command::SeedDemo {
+            database,
+            org,
+            customers,
+            seed,
+            anchor,
+        } => {
             let conn = connect_migrated(&database).await?;
             let anchor = anchor.map(time::to_millis).unwrap_or_else(today_midnight);
-            seed_demo(&conn, &org, &DemoPlan { customers, seed, anchor }).await
+            seed_demo(
+                &conn,
+                &org,
+                &DemoPlan {
+                    customers,
+                    seed,
+                    anchor,
+                },
+            )
+            .await
         }
         Command::ExportSchema { output } => {
-            std::fs::write(&output, graphql::sdl()).with_context(|| format!("writing {}", output.display()))?;
+            std::fs::write(&output, graphql::sdl())
+                .with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {}", output.display());
             Ok(())
         }
@@ -175,7 +221,11 @@ async fn serve_command(settings: Settings) -> anyhow::Result<()> {
             .count(&app.db)
             .await?;
         if existing == 0 {
-            let plan = DemoPlan { customers: settings.serve.demo_customers, seed: 42, anchor: today_midnight() };
+            let plan = DemoPlan {
+                customers: settings.serve.demo_customers,
+                seed: 42,
+                anchor: today_midnight(),
+            };
             seed_demo(&app.db, "demo", &plan).await?;
         }
         print_demo_access(&app, settings.serve.bind.port());
@@ -185,7 +235,11 @@ async fn serve_command(settings: Settings) -> anyhow::Result<()> {
 }
 
 fn print_demo_access(app: &App, configured_port: u16) {
-    let port = if configured_port == 0 { app.port() } else { configured_port };
+    let port = if configured_port == 0 {
+        app.port()
+    } else {
+        configured_port
+    };
     println!("\njourneygraph demo is ready");
     println!("  GraphiQL:  http://127.0.0.1:{port}/");
     match &app.keys.signer {
@@ -208,8 +262,10 @@ async fn seed_demo(conn: &DatabaseConnection, org: &str, plan: &DemoPlan) -> any
     let org = organization::ensure(conn, org, "Demo Company").await?;
     let bar = ProgressBar::new(u64::from(plan.customers));
     bar.set_style(
-        ProgressStyle::with_template("seeding {bar:40} {pos}/{len} customers  {elapsed_precise} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "seeding {bar:40} {pos}/{len} customers  {elapsed_precise} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
     let summary = demo::seed(conn, org.id, plan, |done| bar.set_position(u64::from(done))).await?;
@@ -233,7 +289,9 @@ fn today_midnight() -> i64 {
 /// `90s`, `30m`, `12h`, `7d` -> seconds.
 pub fn parse_ttl(text: &str) -> anyhow::Result<u64> {
     let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let n: u64 = number.parse().with_context(|| format!("bad ttl {text:?}: use e.g. 90m, 12h, 7d"))?;
+    let n: u64 = number
+        .parse()
+        .with_context(|| format!("bad ttl {text:?}: use e.g. 90m, 12h, 7d"))?;
     let factor = match unit {
         "s" => 1,
         "m" => 60,

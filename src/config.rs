@@ -24,7 +24,11 @@ pub struct DatabaseSettings {
     pub db_max_connections: u32,
 
     /// How long a SQLite writer waits for the write lock before failing, in ms.
-    #[arg(long, env = "JOURNEYGRAPH_SQLITE_BUSY_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_SQLITE_BUSY_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
     pub sqlite_busy_timeout_ms: u64,
 }
 
@@ -47,7 +51,12 @@ pub enum JwtAlgorithm {
 #[derive(Args, Clone, Debug)]
 pub struct AuthSettings {
     /// The one algorithm accepted; a token signed otherwise is refused.
-    #[arg(long, env = "JOURNEYGRAPH_JWT_ALGORITHM", value_enum, default_value = "HS256")]
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_JWT_ALGORITHM",
+        value_enum,
+        default_value = "HS256"
+    )]
     pub jwt_algorithm: JwtAlgorithm,
 
     /// HS256 secret. When absent, one is generated at first start and kept in
@@ -73,7 +82,11 @@ pub struct AuthSettings {
     pub jwt_issuer: String,
 
     /// Required `aud` claim.
-    #[arg(long, env = "JOURNEYGRAPH_JWT_AUDIENCE", default_value = "journeygraph")]
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_JWT_AUDIENCE",
+        default_value = "journeygraph"
+    )]
     pub jwt_audience: String,
 
     /// Clock skew tolerated on `exp` and `nbf`, in seconds (at most 60).

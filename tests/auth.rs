@@ -16,8 +16,14 @@ fn now() -> u64 {
 async fn assert_refused(app: &TestApp, token: Option<&str>, reason: &str) {
     let (status, body) = app.gql(token, QUERY, json!({})).await;
     assert_eq!(status, 401, "{reason}: {body}");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{reason}: {body}");
-    assert!(body.get("data").is_none_or(Value::is_null), "{reason}: nothing may execute: {body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{reason}: {body}"
+    );
+    assert!(
+        body.get("data").is_none_or(Value::is_null),
+        "{reason}: nothing may execute: {body}"
+    );
 }
 
 #[tokio::test]
@@ -38,9 +44,14 @@ async fn missing_and_malformed_credentials_are_refused() {
     assert_refused(&app, Some("not-a-jwt"), "malformed").await;
     assert_refused(&app, Some("a.b.c"), "garbage segments").await;
     let (status, _) = {
-        let r = app.client.post(format!("{}/graphql", app.base))
+        let r = app
+            .client
+            .post(format!("{}/graphql", app.base))
             .header("Authorization", "Basic dXNlcjpwYXNz")
-            .json(&json!({"query": QUERY})).send().await.expect("send");
+            .json(&json!({"query": QUERY}))
+            .send()
+            .await
+            .expect("send");
         (r.status().as_u16(), ())
     };
     assert_eq!(status, 401, "a non-bearer scheme");
@@ -63,9 +74,15 @@ async fn alg_none_is_refused() {
     let app = TestApp::sqlite().await;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
-    let payload = b64.encode(serde_json::to_vec(&claims("acme", "ADMIN", now(), now() + 3600)).expect("json"));
+    let payload = b64
+        .encode(serde_json::to_vec(&claims("acme", "ADMIN", now(), now() + 3600)).expect("json"));
     assert_refused(&app, Some(&format!("{header}.{payload}.")), "alg none").await;
-    assert_refused(&app, Some(&format!("{header}.{payload}")), "alg none, two parts").await;
+    assert_refused(
+        &app,
+        Some(&format!("{header}.{payload}")),
+        "alg none, two parts",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -87,15 +104,36 @@ async fn wrong_issuer_audience_role_or_organization_is_refused() {
     let mut c = claims("acme", "LEADER", now(), now() + 3600);
     c.aud = "another-api".into();
     assert_refused(&app, Some(&sign(&c)), "wrong aud").await;
-    assert_refused(&app, Some(&sign(&claims("acme", "SUPERUSER", now(), now() + 3600))), "unknown role").await;
-    assert_refused(&app, Some(&sign(&claims("no-such-org", "LEADER", now(), now() + 3600))), "unknown org").await;
+    assert_refused(
+        &app,
+        Some(&sign(&claims("acme", "SUPERUSER", now(), now() + 3600))),
+        "unknown role",
+    )
+    .await;
+    assert_refused(
+        &app,
+        Some(&sign(&claims("no-such-org", "LEADER", now(), now() + 3600))),
+        "unknown org",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn the_refusal_says_how_to_authenticate() {
     let app = TestApp::sqlite().await;
-    let response = app.client.post(format!("{}/graphql", app.base))
-        .json(&json!({"query": QUERY})).send().await.expect("send");
-    assert_eq!(response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()), Some("Bearer"));
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({"query": QUERY}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        response
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
     assert!(response.headers().get("x-request-id").is_some());
 }

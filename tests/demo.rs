@@ -19,8 +19,14 @@ async fn seeded(customers: u32) -> (DatabaseConnection, tempfile::TempDir) {
     };
     let db = journeygraph::db::connect(&settings).await.expect("connect");
     journeygraph::db::migrate(&db).await.expect("migrate");
-    let org = organization::create(&db, "demo", "Demo").await.expect("org");
-    let plan = DemoPlan { customers, seed: 7, anchor: ANCHOR };
+    let org = organization::create(&db, "demo", "Demo")
+        .await
+        .expect("org");
+    let plan = DemoPlan {
+        customers,
+        seed: 7,
+        anchor: ANCHOR,
+    };
     demo::seed(&db, org.id, &plan, |_| {}).await.expect("seed");
     (db, dir)
 }
@@ -70,17 +76,31 @@ async fn planted_friction_is_there() {
     let (db, _dir) = seeded(600).await;
 
     // Nothing after the anchor.
-    assert_eq!(number(&db, &format!("SELECT COUNT(*) AS v FROM touchpoint WHERE occurred_at > {ANCHOR}")).await, 0.0);
+    assert_eq!(
+        number(
+            &db,
+            &format!("SELECT COUNT(*) AS v FROM touchpoint WHERE occurred_at > {ANCHOR}")
+        )
+        .await,
+        0.0
+    );
 
     // The pricing campaign: recipients with a ticket within 72 h, vs other campaigns.
-    let rate = |campaign: &str, op: &str| format!(
-        "SELECT 1.0 * COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM ticket t WHERE t.customer_id = d.customer_id \
+    let rate = |campaign: &str, op: &str| {
+        format!(
+            "SELECT 1.0 * COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM ticket t WHERE t.customer_id = d.customer_id \
          AND t.opened_at BETWEEN d.delivered_at AND d.delivered_at + {}) THEN d.customer_id END) / COUNT(DISTINCT d.customer_id) AS v \
          FROM campaign_delivery d JOIN campaign c ON c.id = d.campaign_id WHERE c.external_id {op} '{campaign}' \
-         AND c.external_id <> 'CMP-NEWSLETTER'", 72 * H);
+         AND c.external_id <> 'CMP-NEWSLETTER'",
+            72 * H
+        )
+    };
     let pricing = number(&db, &rate("CMP-PRICING", "=")).await;
     let others = number(&db, &rate("CMP-PRICING", "<>")).await;
-    assert!(pricing >= 3.0 * others, "pricing {pricing:.3} vs others {others:.3}");
+    assert!(
+        pricing >= 3.0 * others,
+        "pricing {pricing:.3} vs others {others:.3}"
+    );
     assert!(pricing > 0.2);
 
     // The integration step stalls for ~40%: completed late or still open past its deadline.
@@ -88,29 +108,45 @@ async fn planted_friction_is_there() {
         "SELECT 1.0 * SUM(CASE WHEN COALESCE(p.completed_at, {ANCHOR}) - p.started_at > s.expected_days * 24 * {H} THEN 1 ELSE 0 END) \
          / SUM(CASE WHEN p.completed_at IS NOT NULL OR p.started_at + s.expected_days * 24 * {H} <= {ANCHOR} THEN 1 ELSE 0 END) AS v \
          FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id WHERE s.key = 'integration'")).await;
-    assert!((0.30..=0.55).contains(&stalled), "integration stall share {stalled:.3}");
+    assert!(
+        (0.30..=0.55).contains(&stalled),
+        "integration stall share {stalled:.3}"
+    );
     let other_steps = number(&db, &format!(
         "SELECT 1.0 * SUM(CASE WHEN p.completed_at - p.started_at > s.expected_days * 24 * {H} THEN 1 ELSE 0 END) / COUNT(*) AS v \
          FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id WHERE s.key <> 'integration' AND p.completed_at IS NOT NULL")).await;
     assert!(other_steps < 0.05, "other steps stall {other_steps:.3}");
 
     // dana.okafor's won deals wait > 5 days for the first onboarding touchpoint.
-    let handoff = |op: &str| format!(
-        "SELECT AVG((SELECT MIN(t.occurred_at) FROM touchpoint t WHERE t.customer_id = d.customer_id \
+    let handoff = |op: &str| {
+        format!(
+            "SELECT AVG((SELECT MIN(t.occurred_at) FROM touchpoint t WHERE t.customer_id = d.customer_id \
          AND t.department = 'ONBOARDING' AND t.occurred_at >= d.closed_at) - d.closed_at) / {H}.0 AS v \
-         FROM deal d WHERE d.outcome = 'WON' AND d.owner {op} 'dana.okafor'");
+         FROM deal d WHERE d.outcome = 'WON' AND d.owner {op} 'dana.okafor'"
+        )
+    };
     let slow = number(&db, &handoff("=")).await;
     let normal = number(&db, &handoff("<>")).await;
-    assert!(slow > 120.0 && normal < 48.0, "handoff hours: slow {slow:.1}, others {normal:.1}");
+    assert!(
+        slow > 120.0 && normal < 48.0,
+        "handoff hours: slow {slow:.1}, others {normal:.1}"
+    );
 
     // login_issue comes back: a same-reason ticket within 7 days before it.
-    let repeat = |reason: &str| format!(
-        "SELECT 1.0 * SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket e WHERE e.customer_id = t.customer_id AND e.reason = t.reason \
+    let repeat = |reason: &str| {
+        format!(
+            "SELECT 1.0 * SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket e WHERE e.customer_id = t.customer_id AND e.reason = t.reason \
          AND e.id <> t.id AND e.opened_at <= t.opened_at AND e.opened_at >= t.opened_at - {}) THEN 1 ELSE 0 END) / COUNT(*) AS v \
-         FROM ticket t WHERE t.reason = '{reason}'", 168 * H);
+         FROM ticket t WHERE t.reason = '{reason}'",
+            168 * H
+        )
+    };
     let login = number(&db, &repeat("login_issue")).await;
     let how_to = number(&db, &repeat("how_to")).await;
-    assert!(login > 0.25 && login > 3.0 * how_to, "repeat share login {login:.3} vs how_to {how_to:.3}");
+    assert!(
+        login > 0.25 && login > 3.0 * how_to,
+        "repeat share login {login:.3} vs how_to {how_to:.3}"
+    );
 
     // Some customers who went live long ago have had no touch in 30 days.
     let dark = number(&db, &format!(

@@ -14,23 +14,46 @@ fn wire(err: AppError) -> Value {
 
 #[test]
 fn every_code_has_a_pinned_shape() {
-    assert_eq!(wire(AppError::Unauthenticated("the token has expired".into())),
-        json!({"message": "the token has expired", "extensions": {"code": "UNAUTHENTICATED"}}));
-    assert_eq!(wire(AppError::Forbidden("analytics:read sees aggregates only".into())),
-        json!({"message": "analytics:read sees aggregates only", "extensions": {"code": "FORBIDDEN"}}));
-    assert_eq!(wire(AppError::NotFound("customer")),
-        json!({"message": "customer not found", "extensions": {"code": "NOT_FOUND"}}));
-    assert_eq!(wire(AppError::bad_input("input[3].openedAt", "must not be in the future")),
+    assert_eq!(
+        wire(AppError::Unauthenticated("the token has expired".into())),
+        json!({"message": "the token has expired", "extensions": {"code": "UNAUTHENTICATED"}})
+    );
+    assert_eq!(
+        wire(AppError::Forbidden(
+            "analytics:read sees aggregates only".into()
+        )),
+        json!({"message": "analytics:read sees aggregates only", "extensions": {"code": "FORBIDDEN"}})
+    );
+    assert_eq!(
+        wire(AppError::NotFound("customer")),
+        json!({"message": "customer not found", "extensions": {"code": "NOT_FOUND"}})
+    );
+    assert_eq!(
+        wire(AppError::bad_input(
+            "input[3].openedAt",
+            "must not be in the future"
+        )),
         json!({"message": "input[3].openedAt: must not be in the future",
-               "extensions": {"code": "BAD_USER_INPUT", "path": "input[3].openedAt"}}));
-    assert_eq!(wire(AppError::IdempotencyConflict("input[0]: changed".into())),
-        json!({"message": "input[0]: changed", "extensions": {"code": "IDEMPOTENCY_CONFLICT"}}));
-    assert_eq!(wire(AppError::RateLimited { retry_after_secs: 3 }),
-        json!({"message": "rate limit exceeded, retry after 3 s", "extensions": {"code": "RATE_LIMITED", "retryAfter": 3}}));
-    assert_eq!(wire(AppError::Timeout),
-        json!({"message": "the request took longer than its deadline", "extensions": {"code": "TIMEOUT"}}));
-    assert_eq!(wire(AppError::Unavailable),
-        json!({"message": "the database is unavailable, retry later", "extensions": {"code": "UNAVAILABLE"}}));
+               "extensions": {"code": "BAD_USER_INPUT", "path": "input[3].openedAt"}})
+    );
+    assert_eq!(
+        wire(AppError::IdempotencyConflict("input[0]: changed".into())),
+        json!({"message": "input[0]: changed", "extensions": {"code": "IDEMPOTENCY_CONFLICT"}})
+    );
+    assert_eq!(
+        wire(AppError::RateLimited {
+            retry_after_secs: 3
+        }),
+        json!({"message": "rate limit exceeded, retry after 3 s", "extensions": {"code": "RATE_LIMITED", "retryAfter": 3}})
+    );
+    assert_eq!(
+        wire(AppError::Timeout),
+        json!({"message": "the request took longer than its deadline", "extensions": {"code": "TIMEOUT"}})
+    );
+    assert_eq!(
+        wire(AppError::Unavailable),
+        json!({"message": "the database is unavailable, retry later", "extensions": {"code": "UNAVAILABLE"}})
+    );
 }
 
 #[test]
@@ -42,10 +65,15 @@ fn internal_errors_say_nothing_of_their_cause() {
     ] {
         let shown = wire(err);
         assert_eq!(shown["extensions"], json!({"code": "INTERNAL"}));
-        assert_eq!(shown["message"], "internal error; quote the request id when reporting it");
+        assert_eq!(
+            shown["message"],
+            "internal error; quote the request id when reporting it"
+        );
         assert!(!shown.to_string().contains("secret_hash"));
     }
-    let conn = wire(AppError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(secret_detail.into()))));
+    let conn = wire(AppError::Db(sea_orm::DbErr::Conn(
+        sea_orm::RuntimeErr::Internal(secret_detail.into()),
+    )));
     assert_eq!(conn["extensions"], json!({"code": "UNAVAILABLE"}));
     assert!(!conn.to_string().contains("secret_hash"));
 }
@@ -53,11 +81,21 @@ fn internal_errors_say_nothing_of_their_cause() {
 #[tokio::test]
 async fn errors_over_http_carry_the_request_id() {
     let app = TestApp::sqlite().await;
-    let (_, body) = app.gql(Some(&app.leader()), r#"{ customer(id: "42") { id } }"#, json!({})).await;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            r#"{ customer(id: "42") { id } }"#,
+            json!({}),
+        )
+        .await;
     let error = &body["errors"][0];
     assert_eq!(error["message"], "customer not found");
     assert_eq!(error["extensions"]["code"], "NOT_FOUND");
-    assert_eq!(error["extensions"]["requestId"].as_str().map(str::len), Some(36), "{body}");
+    assert_eq!(
+        error["extensions"]["requestId"].as_str().map(str::len),
+        Some(36),
+        "{body}"
+    );
     assert_eq!(body["data"], Value::Null);
 
     let (status, body) = app.gql(None, "{ viewer { role } }", json!({})).await;

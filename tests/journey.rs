@@ -26,7 +26,10 @@ async fn customer_id(app: &TestApp, external_id: &str) -> String {
             json!({"e": external_id}),
         )
         .await;
-    body["data"]["customerByIdentity"]["id"].as_str().expect("id").to_owned()
+    body["data"]["customerByIdentity"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
 }
 
 /// All event ids of a journey, read page by page with `first`.
@@ -68,7 +71,12 @@ async fn seed_one_customer(app: &TestApp) {
     tps.push(data::touchpoint("C1", "late", Department::Product, 50));
     data::touchpoints(&app.db, app.org_id, tps).await;
     // One ticket: opened (h 20) and resolved (h 22) lifecycle events.
-    data::tickets(&app.db, app.org_id, vec![data::ticket("C1", "T1", 20, Some(22))]).await;
+    data::tickets(
+        &app.db,
+        app.org_id,
+        vec![data::ticket("C1", "T1", 20, Some(22))],
+    )
+    .await;
 }
 
 async fn pagination_has_no_gap_and_no_duplicate(app: TestApp) {
@@ -79,11 +87,19 @@ async fn pagination_has_no_gap_and_no_duplicate(app: TestApp) {
     // Newest first by (occurredAt, id).
     let mut sorted = all.clone();
     sorted.sort_by(|a, b| {
-        b.0.cmp(&a.0).then(b.1.parse::<i64>().expect("n").cmp(&a.1.parse::<i64>().expect("n")))
+        b.0.cmp(&a.0).then(
+            b.1.parse::<i64>()
+                .expect("n")
+                .cmp(&a.1.parse::<i64>().expect("n")),
+        )
     });
     assert_eq!(all, sorted);
     for first in [1, 2, 3, 4] {
-        assert_eq!(read_all(&app, &id, first, json!({})).await, all, "first = {first}");
+        assert_eq!(
+            read_all(&app, &id, first, json!({})).await,
+            all,
+            "first = {first}"
+        );
     }
 }
 
@@ -95,7 +111,11 @@ async fn typed_events_carry_their_record(app: TestApp) {
         ... on SupportEvent { reason priority team ticketExternalId openedAt resolvedAt } } } } } }"#;
     let (_, body) = app.gql(Some(&app.leader()), query, json!({"id": id})).await;
     let nodes: Vec<&Value> = body["data"]["customer"]["journey"]["edges"]
-        .as_array().expect("edges").iter().map(|e| &e["node"]).collect();
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
     assert_eq!(nodes.len(), 2, "{body}");
     assert_eq!(nodes[0]["kind"], "ticket_resolved");
     assert_eq!(nodes[1]["kind"], "ticket_opened");
@@ -115,47 +135,124 @@ async fn department_and_time_filters(app: TestApp) {
     let id = customer_id(&app, "C1").await;
     let product = read_all(&app, &id, 3, json!({"departments": ["PRODUCT"]})).await;
     assert_eq!(product.len(), 6);
-    let two = read_all(&app, &id, 3, json!({"departments": ["MARKETING", "SUCCESS"]})).await;
+    let two = read_all(
+        &app,
+        &id,
+        3,
+        json!({"departments": ["MARKETING", "SUCCESS"]}),
+    )
+    .await;
     assert_eq!(two.len(), 2);
     // [from, to): h 10 included, h 30 excluded.
-    let window = read_all(&app, &id, 2, json!({"from": "2026-01-01T10:00:00Z", "to": "2026-01-02T06:00:00Z"})).await;
+    let window = read_all(
+        &app,
+        &id,
+        2,
+        json!({"from": "2026-01-01T10:00:00Z", "to": "2026-01-02T06:00:00Z"}),
+    )
+    .await;
     assert_eq!(window.len(), 7, "5 at h10, ticket h20 and h22: {window:?}");
-    assert!(window.iter().all(|(t, _)| t.as_str() >= "2026-01-01T10:00:00+00:00" && t.as_str() < "2026-01-02T06:00:00+00:00"));
+    assert!(
+        window
+            .iter()
+            .all(|(t, _)| t.as_str() >= "2026-01-01T10:00:00+00:00"
+                && t.as_str() < "2026-01-02T06:00:00+00:00")
+    );
 }
 
 async fn first_out_of_range_is_bad_user_input(app: TestApp) {
     seed_one_customer(&app).await;
     let id = customer_id(&app, "C1").await;
     for first in [0, -1, 101] {
-        let (_, body) = app.gql(Some(&app.leader()), JOURNEY, json!({"id": id, "first": first})).await;
-        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{first}: {body}");
+        let (_, body) = app
+            .gql(
+                Some(&app.leader()),
+                JOURNEY,
+                json!({"id": id, "first": first}),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{first}: {body}"
+        );
         assert_eq!(body["errors"][0]["extensions"]["path"], "first");
     }
-    let (_, body) = app.gql(Some(&app.leader()), "{ customers(first: 101) { edges { cursor } } }", json!({})).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
-    let (_, body) = app.gql(Some(&app.leader()), JOURNEY, json!({"id": id, "first": 5, "after": "garbage"})).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            "{ customers(first: 101) { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            JOURNEY,
+            json!({"id": id, "first": 5, "after": "garbage"}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
 }
 
 async fn another_organizations_customer_is_not_found(app: TestApp) {
-    data::touchpoints(&app.db, app.other_org_id, vec![data::touchpoint("X1", "x", Department::Product, 1)]).await;
+    data::touchpoints(
+        &app.db,
+        app.other_org_id,
+        vec![data::touchpoint("X1", "x", Department::Product, 1)],
+    )
+    .await;
     let other_id: i64 = <entity::customer::Entity as sea_orm::EntityTrait>::find()
-        .one(&app.db).await.expect("query").expect("one customer").id;
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("one customer")
+        .id;
     let q = "query($id: ID!) { customer(id: $id) { id displayName } }";
-    let (_, theirs) = app.gql(Some(&app.leader()), q, json!({"id": other_id.to_string()})).await;
-    let (_, missing) = app.gql(Some(&app.leader()), q, json!({"id": "999999"})).await;
+    let (_, theirs) = app
+        .gql(Some(&app.leader()), q, json!({"id": other_id.to_string()}))
+        .await;
+    let (_, missing) = app
+        .gql(Some(&app.leader()), q, json!({"id": "999999"}))
+        .await;
     assert_eq!(theirs["errors"][0]["extensions"]["code"], "NOT_FOUND");
-    assert_eq!(theirs["errors"][0]["message"], missing["errors"][0]["message"]);
+    assert_eq!(
+        theirs["errors"][0]["message"],
+        missing["errors"][0]["message"]
+    );
     assert!(theirs["data"].is_null());
-    let (_, by_identity) = app.gql(Some(&app.leader()),
-        r#"{ customerByIdentity(source: "crm", externalId: "X1") { id } }"#, json!({})).await;
+    let (_, by_identity) = app
+        .gql(
+            Some(&app.leader()),
+            r#"{ customerByIdentity(source: "crm", externalId: "X1") { id } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(by_identity["errors"][0]["extensions"]["code"], "NOT_FOUND");
-    let (_, list) = app.gql(Some(&app.leader()), "{ customers(first: 10) { edges { node { id } } } }", json!({})).await;
-    assert_eq!(list["data"]["customers"]["edges"], json!([]), "acme has no customers");
+    let (_, list) = app
+        .gql(
+            Some(&app.leader()),
+            "{ customers(first: 10) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        list["data"]["customers"]["edges"],
+        json!([]),
+        "acme has no customers"
+    );
 }
 
 async fn customers_list_pages_and_nests_journeys(app: TestApp) {
-    let tps = (0..7).map(|i| data::touchpoint(&format!("K{i}"), &format!("k{i}"), Department::Sales, i)).collect();
+    let tps = (0..7)
+        .map(|i| data::touchpoint(&format!("K{i}"), &format!("k{i}"), Department::Sales, i))
+        .collect();
     data::touchpoints(&app.db, app.org_id, tps).await;
     let q = r#"query($after: String) { customers(first: 3, after: $after) {
         edges { node { displayName journey(first: 5) { edges { node { kind } } } } }
@@ -163,11 +260,17 @@ async fn customers_list_pages_and_nests_journeys(app: TestApp) {
     let mut after: Option<String> = None;
     let mut names = Vec::new();
     loop {
-        let (_, body) = app.gql(Some(&app.leader()), q, json!({"after": after})).await;
+        let (_, body) = app
+            .gql(Some(&app.leader()), q, json!({"after": after}))
+            .await;
         let c = &body["data"]["customers"];
         for e in c["edges"].as_array().expect("edges") {
             names.push(e["node"]["displayName"].as_str().expect("name").to_owned());
-            assert_eq!(e["node"]["journey"]["edges"].as_array().expect("j").len(), 1, "{body}");
+            assert_eq!(
+                e["node"]["journey"]["edges"].as_array().expect("j").len(),
+                1,
+                "{body}"
+            );
         }
         if !c["pageInfo"]["hasNextPage"].as_bool().expect("b") {
             break;

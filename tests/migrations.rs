@@ -9,10 +9,18 @@ const TABLES: usize = 16;
 
 async fn count_tables(db: &DatabaseConnection) -> i64 {
     let sql = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'",
-        _ => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations'",
+        sea_orm::DbBackend::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'seaql_migrations'"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations'"
+        }
     };
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("query").expect("row");
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query")
+        .expect("row");
     row.try_get::<i64>("", "n").expect("n")
 }
 
@@ -34,13 +42,26 @@ async fn sqlite_up_down_up() {
 
 #[tokio::test]
 async fn postgres_up_down_up() {
-    let Some(server) = common::postgres_url("postgres_up_down_up") else { return };
+    let Some(server) = common::postgres_url("postgres_up_down_up") else {
+        return;
+    };
     let name = format!("jg_migrate_{}", std::process::id());
     let admin = Database::connect(&server).await.expect("connect");
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.expect("drop");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create");
-    let db = Database::connect(common::with_database(&server, &name)).await.expect("connect");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .expect("drop");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create");
+    let db = Database::connect(common::with_database(&server, &name))
+        .await
+        .expect("connect");
     up_down_up(db.clone()).await;
     db.close().await.ok();
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.ok();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .ok();
 }

@@ -57,7 +57,9 @@ fn tables() -> Vec<TableCreateStatement> {
     let customer = references(customer, "customer", "merged_into", "customer");
 
     let mut identity = with_partner_key(tenant_table("customer_identity"));
-    identity.col(big_integer("customer_id")).col(big_integer("created_at"));
+    identity
+        .col(big_integer("customer_id"))
+        .col(big_integer("created_at"));
     let identity = references(identity, "customer_identity", "customer_id", "customer");
 
     let mut merge = tenant_table("identity_merge");
@@ -91,7 +93,12 @@ fn tables() -> Vec<TableCreateStatement> {
         .col(big_integer("started_at"))
         .col(big_integer_null("completed_at"))
         .col(big_integer("updated_at"));
-    let progress = references(progress, "onboarding_progress", "step_id", "onboarding_step");
+    let progress = references(
+        progress,
+        "onboarding_progress",
+        "step_id",
+        "onboarding_step",
+    );
 
     let mut campaign = with_partner_key(tenant_table("campaign"));
     campaign.col(string("name")).col(string("channel"));
@@ -226,12 +233,20 @@ fn indexes() -> Vec<IndexCreateStatement> {
         org_index("deal", "closed", &["outcome", "closed_at"]),
         org_unique("onboarding_step", "key", &["key"]),
         org_unique("onboarding_progress", "key", &["source", "external_id"]),
-        org_index("onboarding_progress", "customer", &["customer_id", "step_id"]),
+        org_index(
+            "onboarding_progress",
+            "customer",
+            &["customer_id", "step_id"],
+        ),
         org_index("onboarding_progress", "started", &["started_at"]),
         org_unique("campaign", "key", &["source", "external_id"]),
         org_unique("campaign_delivery", "key", &["source", "external_id"]),
         org_index("campaign_delivery", "delivered", &["delivered_at"]),
-        org_index("campaign_delivery", "customer", &["customer_id", "delivered_at"]),
+        org_index(
+            "campaign_delivery",
+            "customer",
+            &["customer_id", "delivered_at"],
+        ),
         org_unique("ticket", "key", &["source", "external_id"]),
         org_index("ticket", "customer", &["customer_id", "opened_at"]),
         org_index("ticket", "opened", &["opened_at"]),
@@ -240,7 +255,11 @@ fn indexes() -> Vec<IndexCreateStatement> {
         org_index("feedback", "occurred", &["occurred_at"]),
         org_index("feedback", "customer", &["customer_id", "occurred_at"]),
         org_unique("touchpoint", "key", &["source", "external_id"]),
-        org_index("touchpoint", "journey", &["customer_id", "occurred_at", "id"]),
+        org_index(
+            "touchpoint",
+            "journey",
+            &["customer_id", "occurred_at", "id"],
+        ),
         org_index("touchpoint", "occurred", &["occurred_at", "customer_id"]),
         org_index("touchpoint", "record", &["record_kind", "record_id"]),
         org_index("outreach_task", "status", &["status", "customer_id"]),

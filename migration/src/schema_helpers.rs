@@ -37,9 +37,16 @@ pub fn references(
 }
 
 /// An index on `table (org_id, columns...)`, named `ix_<table>_<name>`.
-pub fn org_index(table: &'static str, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
+pub fn org_index(
+    table: &'static str,
+    name: &str,
+    columns: &[&'static str],
+) -> IndexCreateStatement {
     let mut index = Index::create();
-    index.name(format!("ix_{table}_{name}")).table(table).col("org_id");
+    index
+        .name(format!("ix_{table}_{name}"))
+        .table(table)
+        .col("org_id");
     for column in columns {
         index.col(*column);
     }
@@ -47,7 +54,11 @@ pub fn org_index(table: &'static str, name: &str, columns: &[&'static str]) -> I
 }
 
 /// A unique index on `table (org_id, columns...)`, named `ux_<table>_<name>`.
-pub fn org_unique(table: &'static str, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
+pub fn org_unique(
+    table: &'static str,
+    name: &str,
+    columns: &[&'static str],
+) -> IndexCreateStatement {
     let mut index = org_index(table, name, columns);
     index.name(format!("ux_{table}_{name}")).unique();
     index

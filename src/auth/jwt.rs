@@ -59,21 +59,22 @@ impl JwtVerifier {
     /// reason that tells the holder what to fix but nothing about our keys.
     pub fn verify(&self, token: &str) -> Result<VerifiedClaims, AppError> {
         use jsonwebtoken::errors::ErrorKind;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
-            |err| {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|err| {
                 let reason = match err.kind() {
                     ErrorKind::ExpiredSignature => "the token has expired",
                     ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
                     ErrorKind::InvalidIssuer => "the token has the wrong issuer",
                     ErrorKind::InvalidAudience => "the token has the wrong audience",
-                    ErrorKind::InvalidAlgorithm => "the token uses an algorithm this server does not accept",
+                    ErrorKind::InvalidAlgorithm => {
+                        "the token uses an algorithm this server does not accept"
+                    }
                     ErrorKind::InvalidSignature => "the token signature does not verify",
                     ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
                     _ => "the token is malformed",
                 };
                 AppError::Unauthenticated(reason.into())
-            },
-        )?;
+            })?;
         let claims = data.claims;
         let role = Role::from_claim(&claims.role)
             .ok_or_else(|| AppError::Unauthenticated("the token has an unknown role".into()))?;
@@ -95,7 +96,13 @@ pub struct JwtSigner {
 
 impl JwtSigner {
     /// A token for `subject` in organization `org` with `role`, valid for `ttl_secs`.
-    pub fn mint(&self, org: &str, subject: &str, role: Role, ttl_secs: u64) -> anyhow::Result<String> {
+    pub fn mint(
+        &self,
+        org: &str,
+        subject: &str,
+        role: Role,
+        ttl_secs: u64,
+    ) -> anyhow::Result<String> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
@@ -107,6 +114,10 @@ impl JwtSigner {
             nbf: now,
             iat: now,
         };
-        Ok(jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.key)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(self.algorithm),
+            &claims,
+            &self.key,
+        )?)
     }
 }

@@ -44,7 +44,10 @@ pub fn load(settings: &AuthSettings, database_url: &str) -> anyhow::Result<KeyMa
                     (read_or_create_secret(&file)?, Some(file))
                 }
             };
-            anyhow::ensure!(secret.len() >= 32, "the HS256 secret must be at least 32 bytes");
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "the HS256 secret must be at least 32 bytes"
+            );
             (
                 DecodingKey::from_secret(&secret),
                 Some(EncodingKey::from_secret(&secret)),

@@ -28,7 +28,9 @@ pub async fn authenticate(
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::Unauthenticated("expected `Authorization: Bearer <token>`".into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthenticated("expected `Authorization: Bearer <token>`".into())
+        })?;
     if token.starts_with("jg_") {
         return Err(AppError::Unauthenticated(
             "API tokens are not accepted by this server yet".into(),
@@ -37,6 +39,8 @@ pub async fn authenticate(
     let claims = verifier.verify(token)?;
     let org = organization::find_by_slug(db, &claims.org)
         .await?
-        .ok_or_else(|| AppError::Unauthenticated("the token names an unknown organization".into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthenticated("the token names an unknown organization".into())
+        })?;
     Ok(Viewer::person(org.id, org.slug, claims.sub, claims.role))
 }

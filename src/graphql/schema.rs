@@ -3,7 +3,7 @@
 
 use super::query::QueryRoot;
 use crate::config::LimitSettings;
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SDLExportOptions};
+use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 

@@ -81,8 +81,10 @@ fn refuse(err: AppError, request_id: &str) -> axum::response::Response {
     let mut http = GraphQLResponse::from(response).into_response();
     *http.status_mut() = status;
     if status == StatusCode::UNAUTHORIZED {
-        http.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        http.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
     }
     http
 }

@@ -5,9 +5,7 @@ use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use entity::{customer, customer_identity};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Filters of `customers(filter: ...)`.
 #[derive(Clone, Debug, Default)]

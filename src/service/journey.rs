@@ -57,10 +57,13 @@ pub async fn load_pages(
             .as_deref()
             .zip(row.record_id)
             .and_then(|(kind, id)| records.get(kind, id));
-        by_customer.entry(row.customer_id).or_default().push(JourneyItem {
-            touchpoint: row,
-            record,
-        });
+        by_customer
+            .entry(row.customer_id)
+            .or_default()
+            .push(JourneyItem {
+                touchpoint: row,
+                record,
+            });
     }
     Ok(customer_ids
         .iter()
@@ -91,7 +94,8 @@ fn page_statement(
         );
     }
     sql.push(" WHERE t.org_id = ").bind(org_id);
-    sql.push(" AND t.customer_id IN ").bind_list(customer_ids.iter().copied());
+    sql.push(" AND t.customer_id IN ")
+        .bind_list(customer_ids.iter().copied());
     if !args.departments.is_empty() {
         sql.push(" AND t.department IN ")
             .bind_list(args.departments.iter().map(|d| d.as_str()));
@@ -109,7 +113,8 @@ fn page_statement(
         sql.push("))");
     }
     if single {
-        sql.push(" ORDER BY t.occurred_at DESC, t.id DESC LIMIT ").bind(limit);
+        sql.push(" ORDER BY t.occurred_at DESC, t.id DESC LIMIT ")
+            .bind(limit);
     } else {
         sql.push(") ranked WHERE journey_rank <= ").bind(limit);
         sql.push(" ORDER BY customer_id, occurred_at DESC, id DESC");

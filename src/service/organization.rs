@@ -42,7 +42,10 @@ pub async fn create<C: ConnectionTrait>(
 ) -> AppResult<organization::Model> {
     validate_slug(slug)?;
     if find_by_slug(db, slug).await?.is_some() {
-        return Err(AppError::bad_input("slug", format!("organization {slug:?} exists")));
+        return Err(AppError::bad_input(
+            "slug",
+            format!("organization {slug:?} exists"),
+        ));
     }
     let model = organization::ActiveModel {
         slug: Set(slug.to_owned()),

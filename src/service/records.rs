@@ -82,11 +82,19 @@ pub async fn load(
     }
     let feedback_ids = ids_of(rows, RecordKind::Feedback);
     for f in load_by_ids!(db, org_id, feedback, feedback_ids) {
-        put(RecordKind::Feedback, f.id, TypedRecord::Feedback(Arc::new(f)));
+        put(
+            RecordKind::Feedback,
+            f.id,
+            TypedRecord::Feedback(Arc::new(f)),
+        );
     }
     let outreach_ids = ids_of(rows, RecordKind::Outreach);
     for o in load_by_ids!(db, org_id, outreach_task, outreach_ids) {
-        put(RecordKind::Outreach, o.id, TypedRecord::Outreach(Arc::new(o)));
+        put(
+            RecordKind::Outreach,
+            o.id,
+            TypedRecord::Outreach(Arc::new(o)),
+        );
     }
 
     let progress_ids = ids_of(rows, RecordKind::Onboarding);
@@ -100,7 +108,11 @@ pub async fn load(
     for p in progress {
         if let Some(step) = steps.get(&p.step_id) {
             let step = step.clone();
-            put(RecordKind::Onboarding, p.id, TypedRecord::Onboarding(Arc::new(p), step));
+            put(
+                RecordKind::Onboarding,
+                p.id,
+                TypedRecord::Onboarding(Arc::new(p), step),
+            );
         }
     }
 
@@ -115,7 +127,11 @@ pub async fn load(
     for d in deliveries {
         if let Some(c) = campaigns.get(&d.campaign_id) {
             let c = c.clone();
-            put(RecordKind::Campaign, d.id, TypedRecord::Campaign(Arc::new(d), c));
+            put(
+                RecordKind::Campaign,
+                d.id,
+                TypedRecord::Campaign(Arc::new(d), c),
+            );
         }
     }
     Ok(set)

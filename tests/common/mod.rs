@@ -5,7 +5,9 @@
 
 use journeygraph::app::{App, Settings};
 use journeygraph::auth::jwt::Claims;
-use journeygraph::config::{AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings};
+use journeygraph::config::{
+    AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings,
+};
 use journeygraph::service::organization;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -75,8 +77,14 @@ impl TestApp {
         let port = app.port();
         let db = app.db.clone();
         tokio::spawn(app.run_until_stopped());
-        let org_id = organization::create(&db, "acme", "Acme").await.expect("org").id;
-        let other_org_id = organization::create(&db, "other", "Other").await.expect("org").id;
+        let org_id = organization::create(&db, "acme", "Acme")
+            .await
+            .expect("org")
+            .id;
+        let other_org_id = organization::create(&db, "other", "Other")
+            .await
+            .expect("org")
+            .id;
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             db,
@@ -140,9 +148,13 @@ pub fn postgres_url(test: &str) -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
             if std::env::var("JOURNEYGRAPH_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("{test}: JOURNEYGRAPH_REQUIRE_POSTGRES=1 but JOURNEYGRAPH_TEST_POSTGRES_URL is not set");
+                panic!(
+                    "{test}: JOURNEYGRAPH_REQUIRE_POSTGRES=1 but JOURNEYGRAPH_TEST_POSTGRES_URL is not set"
+                );
             }
-            eprintln!("{test}: skipped on PostgreSQL: set JOURNEYGRAPH_TEST_POSTGRES_URL to run it");
+            eprintln!(
+                "{test}: skipped on PostgreSQL: set JOURNEYGRAPH_TEST_POSTGRES_URL to run it"
+            );
             None
         }
     }
@@ -167,19 +179,36 @@ pub async fn fresh_postgres_database(server: &str) -> String {
     let template = TEMPLATE
         .get_or_init(|| async {
             let name = format!("jg_tmpl_{pid}");
-            let admin = Database::connect(server).await.expect("connect to PostgreSQL");
-            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.expect("drop template");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create template");
+            let admin = Database::connect(server)
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                .await
+                .expect("drop template");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create template");
             admin.close().await.ok();
-            let tmpl = Database::connect(with_database(server, &name)).await.expect("connect template");
-            journeygraph::db::migrate(&tmpl).await.expect("migrate template");
+            let tmpl = Database::connect(with_database(server, &name))
+                .await
+                .expect("connect template");
+            journeygraph::db::migrate(&tmpl)
+                .await
+                .expect("migrate template");
             tmpl.close().await.ok();
             name
         })
         .await;
     let name = format!("jg_test_{pid}_{}", COUNTER.fetch_add(1, Ordering::SeqCst));
-    let admin = Database::connect(server).await.expect("connect to PostgreSQL");
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await.expect("drop");
+    let admin = Database::connect(server)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .expect("drop");
     let mut tries = 0;
     // Concurrent copies of one template can briefly collide; retry.
     while let Err(err) = admin
@@ -242,7 +271,12 @@ pub mod data {
         }
     }
 
-    pub fn touchpoint(cust: &str, id: &str, department: Department, hours: i64) -> TouchpointRecord {
+    pub fn touchpoint(
+        cust: &str,
+        id: &str,
+        department: Department,
+        hours: i64,
+    ) -> TouchpointRecord {
         TouchpointRecord {
             source: "product".into(),
             external_id: id.into(),
@@ -272,10 +306,14 @@ pub mod data {
     }
 
     pub async fn touchpoints(db: &DatabaseConnection, org: i64, records: Vec<TouchpointRecord>) {
-        ingest::touchpoints(db, org, &records).await.expect("ingest touchpoints");
+        ingest::touchpoints(db, org, &records)
+            .await
+            .expect("ingest touchpoints");
     }
 
     pub async fn tickets(db: &DatabaseConnection, org: i64, records: Vec<TicketRecord>) {
-        ingest::tickets(db, org, &records).await.expect("ingest tickets");
+        ingest::tickets(db, org, &records)
+            .await
+            .expect("ingest tickets");
     }
 }

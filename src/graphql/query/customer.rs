@@ -30,7 +30,11 @@ fn parts<'a>(ctx: &'a Context<'_>) -> Result<(&'a Viewer, &'a DatabaseConnection
 #[Object]
 impl CustomerQuery {
     /// A customer by id (a merged id resolves to the survivor).
-    async fn customer(&self, ctx: &Context<'_>, #[graphql(desc = "Customer id.")] id: ID) -> Result<Customer> {
+    async fn customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Customer id.")] id: ID,
+    ) -> Result<Customer> {
         let (viewer, db) = parts(ctx)?;
         let id = parse_id("id", &id).map_err(|e| e.extend())?;
         Ok(Customer(customer::get(db, viewer, id).await.gql()?))
@@ -44,7 +48,11 @@ impl CustomerQuery {
         #[graphql(desc = "The customer's id in that system.")] external_id: String,
     ) -> Result<Customer> {
         let (viewer, db) = parts(ctx)?;
-        Ok(Customer(customer::get_by_identity(db, viewer, &source, &external_id).await.gql()?))
+        Ok(Customer(
+            customer::get_by_identity(db, viewer, &source, &external_id)
+                .await
+                .gql()?,
+        ))
     }
 
     /// Customers in id order (merged ones excluded).
@@ -53,7 +61,9 @@ impl CustomerQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Narrows the list.")] filter: Option<CustomerFilterInput>,
         #[graphql(desc = "Page size, 1..=100.")] first: i64,
-        #[graphql(desc = "Cursor of the last customer of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Cursor of the last customer of the previous page.")] after: Option<
+            String,
+        >,
     ) -> Result<CustomerConnection> {
         let (viewer, db) = parts(ctx)?;
         let first = validate_first(first).gql()?;
@@ -66,7 +76,9 @@ impl CustomerQuery {
             search: filter.search,
             segment: filter.segment,
         };
-        let page = customer::list(db, viewer, &filter, first, after).await.gql()?;
+        let page = customer::list(db, viewer, &filter, first, after)
+            .await
+            .gql()?;
         Ok(CustomerConnection::from_page(page))
     }
 }

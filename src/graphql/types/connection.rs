@@ -35,7 +35,11 @@ pub fn decode_cursor(kind: &str, n: usize, cursor: &str) -> Result<Vec<i64>, App
     let values = parts
         .map(|p| p.parse::<i64>().map_err(|_| bad()))
         .collect::<Result<Vec<_>, _>>()?;
-    if values.len() == n { Ok(values) } else { Err(bad()) }
+    if values.len() == n {
+        Ok(values)
+    } else {
+        Err(bad())
+    }
 }
 
 /// Parses a GraphQL `ID` of one of our rows.

@@ -56,8 +56,9 @@ impl Customer {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1..=100.")] first: i64,
         #[graphql(desc = "Cursor of the last event of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Only these departments (all when empty or absent).")]
-        departments: Option<Vec<Department>>,
+        #[graphql(desc = "Only these departments (all when empty or absent).")] departments: Option<
+            Vec<Department>,
+        >,
         #[graphql(desc = "Only events at or after this instant.")] from: Option<DateTime<Utc>>,
         #[graphql(desc = "Only events before this instant.")] to: Option<DateTime<Utc>>,
     ) -> Result<JourneyConnection> {
@@ -87,8 +88,11 @@ fn journey_args(
         }
         None => None,
     };
-    let mut departments: Vec<crate::domain::Department> =
-        departments.unwrap_or_default().into_iter().map(Into::into).collect();
+    let mut departments: Vec<crate::domain::Department> = departments
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect();
     departments.sort();
     departments.dedup();
     if let (Some(from), Some(to)) = (from, to)

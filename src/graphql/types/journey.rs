@@ -9,7 +9,7 @@ use crate::service::journey::JourneyItem;
 use crate::service::page::Page;
 use crate::service::records::TypedRecord;
 use crate::time::from_millis;
-use async_graphql::{Interface, Json, Object, Result, SimpleObject, ID};
+use async_graphql::{ID, Interface, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     campaign, campaign_delivery, deal, feedback, onboarding_progress, onboarding_step,
@@ -177,16 +177,34 @@ journey_event!(
 );
 
 /// One event of a customer's journey, newest first.
+// Several fields share a type, which clippy mistakes for repeated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     field(name = "id", ty = "ID", desc = "Id of the timeline row."),
-    field(name = "occurred_at", ty = "DateTime<Utc>", desc = "When it happened (RFC 3339, UTC)."),
-    field(name = "department", ty = "Department", desc = "Department the event belongs to."),
-    field(name = "kind", ty = "&str", desc = "What happened, e.g. `ticket_opened`, `login`."),
+    field(
+        name = "occurred_at",
+        ty = "DateTime<Utc>",
+        desc = "When it happened (RFC 3339, UTC)."
+    ),
+    field(
+        name = "department",
+        ty = "Department",
+        desc = "Department the event belongs to."
+    ),
+    field(
+        name = "kind",
+        ty = "&str",
+        desc = "What happened, e.g. `ticket_opened`, `login`."
+    ),
     field(name = "channel", ty = "Option<&str>", desc = "Channel, when known."),
     field(name = "source", ty = "&str", desc = "System that sent it."),
     field(name = "external_id", ty = "&str", desc = "Its key in that system."),
-    field(name = "attributes", ty = "Option<Json<serde_json::Value>>", desc = "Free-form attributes.")
+    field(
+        name = "attributes",
+        ty = "Option<Json<serde_json::Value>>",
+        desc = "Free-form attributes."
+    )
 )]
 pub enum JourneyEvent {
     DealEvent(DealEvent),
@@ -204,16 +222,28 @@ impl From<&JourneyItem> for JourneyEvent {
         match item.record.clone() {
             Some(TypedRecord::Deal(deal)) => JourneyEvent::DealEvent(DealEvent { row, deal }),
             Some(TypedRecord::Onboarding(progress, step)) => {
-                JourneyEvent::OnboardingEvent(OnboardingEvent { row, progress, step })
+                JourneyEvent::OnboardingEvent(OnboardingEvent {
+                    row,
+                    progress,
+                    step,
+                })
             }
             Some(TypedRecord::Campaign(delivery, campaign)) => {
-                JourneyEvent::CampaignEvent(CampaignEvent { row, delivery, campaign })
+                JourneyEvent::CampaignEvent(CampaignEvent {
+                    row,
+                    delivery,
+                    campaign,
+                })
             }
-            Some(TypedRecord::Ticket(ticket)) => JourneyEvent::SupportEvent(SupportEvent { row, ticket }),
+            Some(TypedRecord::Ticket(ticket)) => {
+                JourneyEvent::SupportEvent(SupportEvent { row, ticket })
+            }
             Some(TypedRecord::Feedback(feedback)) => {
                 JourneyEvent::FeedbackEvent(FeedbackEvent { row, feedback })
             }
-            Some(TypedRecord::Outreach(task)) => JourneyEvent::OutreachEvent(OutreachEvent { row, task }),
+            Some(TypedRecord::Outreach(task)) => {
+                JourneyEvent::OutreachEvent(OutreachEvent { row, task })
+            }
             None => JourneyEvent::Touchpoint(Touchpoint { row }),
         }
     }

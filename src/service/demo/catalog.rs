@@ -4,7 +4,13 @@
 use crate::service::ingest::records::StepDefinition;
 
 /// Account owners; `SLOW_OWNER` hands off to onboarding after 5-9 days.
-pub const OWNERS: &[&str] = &["ana.silva", "ben.carter", "chloe.martin", "dana.okafor", "eli.novak"];
+pub const OWNERS: &[&str] = &[
+    "ana.silva",
+    "ben.carter",
+    "chloe.martin",
+    "dana.okafor",
+    "eli.novak",
+];
 pub const SLOW_OWNER: &str = "dana.okafor";
 
 /// (key, name, expected days); `STALL_STEP` stalls for ~40% of customers and

@@ -30,16 +30,35 @@ struct Gen {
 
 /// The records of customer `index` of a data set with `seed`, up to `anchor`.
 pub fn customer_records(seed: u64, index: u32, anchor: i64) -> CustomerRecords {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (u64::from(index).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(seed ^ (u64::from(index).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
     let customer = customer_ref(&mut rng, index);
-    let mut g = Gen { rng, anchor, index, customer, out: CustomerRecords::default() };
+    let mut g = Gen {
+        rng,
+        anchor,
+        index,
+        customer,
+        out: CustomerRecords::default(),
+    };
     g.generate();
     g.out
 }
 
 fn customer_ref(rng: &mut ChaCha8Rng, index: u32) -> CustomerRef {
-    const FIRST: &[&str] = &["Ada", "Bruno", "Chen", "Dalia", "Emre", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kemal", "Lena"];
-    const LAST: &[&str] = &["Labs", "Systems", "Foods", "Logistics", "Studio", "Health", "Retail", "Energy"];
+    const FIRST: &[&str] = &[
+        "Ada", "Bruno", "Chen", "Dalia", "Emre", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kemal",
+        "Lena",
+    ];
+    const LAST: &[&str] = &[
+        "Labs",
+        "Systems",
+        "Foods",
+        "Logistics",
+        "Studio",
+        "Health",
+        "Retail",
+        "Energy",
+    ];
     let name = format!(
         "{} {} {}",
         FIRST[rng.random_range(0..FIRST.len())],
@@ -50,9 +69,17 @@ fn customer_ref(rng: &mut ChaCha8Rng, index: u32) -> CustomerRef {
     let (segment, plan, cents) = if roll < 0.6 {
         ("SMB", "starter", rng.random_range(200_000..1_200_000))
     } else if roll < 0.9 {
-        ("MIDMARKET", "growth", rng.random_range(1_500_000..6_000_000))
+        (
+            "MIDMARKET",
+            "growth",
+            rng.random_range(1_500_000..6_000_000),
+        )
     } else {
-        ("ENTERPRISE", "enterprise", rng.random_range(8_000_000..30_000_000))
+        (
+            "ENTERPRISE",
+            "enterprise",
+            rng.random_range(8_000_000..30_000_000),
+        )
     };
     CustomerRef {
         source: SOURCE_CRM.into(),
@@ -76,19 +103,18 @@ impl Gen {
 
     fn generate(&mut self) {
         let start = self.anchor - self.hours(20.0 * 24.0, 180.0 * 24.0);
-        let won_at = self.deal(start);
+        let onboarding_start = self.deal(start);
         let mut active_until = self.anchor;
-        if let Some(closed) = won_at {
-            if let Some(done) = self.onboarding(closed) {
-                // ~12% of customers who went live over 45 days ago go dark.
-                if done < self.anchor - 45 * DAY_MS && self.chance(0.12) {
-                    active_until = done + 2 * DAY_MS;
-                }
-            }
+        // ~12% of customers who went live over 45 days ago go dark.
+        if let Some(done) = onboarding_start.and_then(|start| self.onboarding(start))
+            && done < self.anchor - 45 * DAY_MS
+            && self.chance(0.12)
+        {
+            active_until = done + 2 * DAY_MS;
         }
         self.deliveries(start, active_until);
         self.background_tickets(start, active_until);
-        self.usage(won_at.unwrap_or(start), active_until);
+        self.usage(onboarding_start.unwrap_or(start), active_until);
         self.nps(start, active_until);
     }
 
@@ -115,10 +141,14 @@ impl Gen {
             closed_at,
             outcome,
         });
+        // A won deal hands off to onboarding after a delay that depends on
+        // the owner; the onboarding start is returned.
         (outcome == DealOutcome::Won).then_some(closed).map(|c| {
-            // The handoff delay depends on the owner: remember it in the
-            // onboarding start by returning close time plus delay below.
-            let delay = if owner == SLOW_OWNER { self.hours(120.0, 216.0) } else { self.hours(2.0, 40.0) };
+            let delay = if owner == SLOW_OWNER {
+                self.hours(120.0, 216.0)
+            } else {
+                self.hours(2.0, 40.0)
+            };
             c + delay
         })
     }
@@ -149,12 +179,17 @@ impl Gen {
             });
             let open_until = completed.unwrap_or(self.anchor);
             if *key == STALL_STEP && self.chance(if stalled { 0.75 } else { 0.08 }) {
-                let at = cursor + ((open_until - cursor) as f64 * self.rng.random_range(0.2..0.9)) as i64;
+                let at = cursor
+                    + ((open_until - cursor) as f64 * self.rng.random_range(0.2..0.9)) as i64;
                 self.ticket("integration_error", at, 0);
             }
             let done = completed?;
             if self.chance(0.3) {
-                let score = if stalled { self.rng.random_range(1..4) } else { self.rng.random_range(5..8) };
+                let score = if stalled {
+                    self.rng.random_range(1..4)
+                } else {
+                    self.rng.random_range(5..8)
+                };
                 let n = self.out.feedback.len();
                 let occurred_at = done + self.hours(1.0, 24.0);
                 self.push_feedback(FeedbackRecord {
@@ -182,21 +217,37 @@ impl Gen {
         let mut sends: Vec<(&str, i64)> = Vec::new();
         for (campaign, days_ago, share) in schedule {
             if self.chance(share) {
-                sends.push((campaign, self.anchor - days_ago * DAY_MS + self.hours(0.0, 48.0)));
+                sends.push((
+                    campaign,
+                    self.anchor - days_ago * DAY_MS + self.hours(0.0, 48.0),
+                ));
             }
         }
         if self.chance(0.6) {
             for month in 1..=5 {
-                sends.push(("CMP-NEWSLETTER", self.anchor - month * 30 * DAY_MS + self.hours(0.0, 12.0)));
+                sends.push((
+                    "CMP-NEWSLETTER",
+                    self.anchor - month * 30 * DAY_MS + self.hours(0.0, 12.0),
+                ));
             }
         }
         for (n, (campaign, at)) in sends.into_iter().enumerate() {
             if at < start || at > until {
                 continue;
             }
-            let (_, name, channel) = CAMPAIGNS.iter().find(|c| c.0 == campaign).copied().unwrap_or(CAMPAIGNS[0]);
-            let opened = self.chance(0.45).then(|| at + self.hours(0.5, 30.0)).filter(|t| *t <= self.anchor);
-            let clicked = opened.filter(|_| self.chance(0.3)).map(|o| o + self.hours(0.0, 0.5)).filter(|t| *t <= self.anchor);
+            let (_, name, channel) = CAMPAIGNS
+                .iter()
+                .find(|c| c.0 == campaign)
+                .copied()
+                .unwrap_or(CAMPAIGNS[0]);
+            let opened = self
+                .chance(0.45)
+                .then(|| at + self.hours(0.5, 30.0))
+                .filter(|t| *t <= self.anchor);
+            let clicked = opened
+                .filter(|_| self.chance(0.3))
+                .map(|o| o + self.hours(0.0, 0.5))
+                .filter(|t| *t <= self.anchor);
             self.out.deliveries.push(DeliveryRecord {
                 source: SOURCE_MARKETING.into(),
                 external_id: format!("M-{:06}-{n}", self.index),
@@ -208,9 +259,17 @@ impl Gen {
                 opened_at: opened,
                 clicked_at: clicked,
             });
-            let trigger = if campaign == TRIGGER_CAMPAIGN { 0.30 } else { 0.02 };
+            let trigger = if campaign == TRIGGER_CAMPAIGN {
+                0.30
+            } else {
+                0.02
+            };
             if self.chance(trigger) {
-                let reason = if campaign == TRIGGER_CAMPAIGN { "billing_question" } else { "how_to" };
+                let reason = if campaign == TRIGGER_CAMPAIGN {
+                    "billing_question"
+                } else {
+                    "how_to"
+                };
                 let at = at + self.hours(1.0, 70.0);
                 self.ticket(reason, at, 0);
             }
@@ -225,7 +284,12 @@ impl Gen {
             let reason = REASONS
                 .iter()
                 .find(|r| {
-                    if pick < r.1 { true } else { pick -= r.1; false }
+                    if pick < r.1 {
+                        true
+                    } else {
+                        pick -= r.1;
+                        false
+                    }
                 })
                 .map(|r| r.0)
                 .unwrap_or("how_to");
@@ -260,7 +324,8 @@ impl Gen {
             TicketPriority::Low => 168.0,
         };
         let first = Some(at + self.hours(0.2, 8.0)).filter(|t| *t <= self.anchor);
-        let resolved = Some(at + self.hours(target_h * 0.1, target_h * 1.4)).filter(|t| *t <= self.anchor);
+        let resolved =
+            Some(at + self.hours(target_h * 0.1, target_h * 1.4)).filter(|t| *t <= self.anchor);
         let n = self.out.tickets.len();
         let external_id = format!("T-{:06}-{n}", self.index);
         self.out.tickets.push(TicketRecord {
@@ -279,7 +344,13 @@ impl Gen {
         if let Some(done) = resolved
             && self.chance(0.55)
         {
-            let base = if depth > 0 { self.rng.random_range(1..4) } else if self.chance(0.85) { self.rng.random_range(4..6) } else { self.rng.random_range(1..4) };
+            let base = if depth > 0 {
+                self.rng.random_range(1..4)
+            } else if self.chance(0.85) {
+                self.rng.random_range(4..6)
+            } else {
+                self.rng.random_range(1..4)
+            };
             let occurred_at = done + self.hours(0.5, 12.0);
             self.push_feedback(FeedbackRecord {
                 source: SOURCE_SURVEYS.into(),
@@ -289,7 +360,10 @@ impl Gen {
                 score: base,
                 comment: (base <= 2).then(|| "Still not fixed — third time I ask 😤".to_owned()),
                 occurred_at,
-                about: FeedbackAbout::Ticket { source: SOURCE_HELPDESK.into(), external_id },
+                about: FeedbackAbout::Ticket {
+                    source: SOURCE_HELPDESK.into(),
+                    external_id,
+                },
             });
         }
         if reason == REPEAT_REASON && depth < 2 && self.chance(0.55) {
@@ -313,7 +387,12 @@ impl Gen {
             let (department, kind, channel, attributes) = if self.chance(0.7) {
                 (Department::Product, "login", "web", None)
             } else {
-                (Department::Product, "doc_view", "web", Some(r#"{"page":"/docs/integrations"}"#.to_owned()))
+                (
+                    Department::Product,
+                    "doc_view",
+                    "web",
+                    Some(r#"{"page":"/docs/integrations"}"#.to_owned()),
+                )
             };
             self.touchpoint(n, department, kind, channel, at, attributes);
             n += 1;
@@ -329,7 +408,15 @@ impl Gen {
         }
     }
 
-    fn touchpoint(&mut self, n: usize, department: Department, kind: &str, channel: &str, at: i64, attributes: Option<String>) {
+    fn touchpoint(
+        &mut self,
+        n: usize,
+        department: Department,
+        kind: &str,
+        channel: &str,
+        at: i64,
+        attributes: Option<String>,
+    ) {
         self.out.touchpoints.push(TouchpointRecord {
             source: SOURCE_PRODUCT.into(),
             external_id: format!("E-{:06}-{n}", self.index),
@@ -358,7 +445,11 @@ impl Gen {
             return;
         }
         let unhappy = self.out.tickets.len() > 2;
-        let score = if unhappy { self.rng.random_range(0..7) } else { self.rng.random_range(6..11) };
+        let score = if unhappy {
+            self.rng.random_range(0..7)
+        } else {
+            self.rng.random_range(6..11)
+        };
         self.push_feedback(FeedbackRecord {
             source: SOURCE_SURVEYS.into(),
             external_id: format!("F-{:06}-nps", self.index),

@@ -82,5 +82,10 @@ async fn write_round(db: &DatabaseConnection, org_id: i64, r: &CustomerRecords) 
     for batch in r.touchpoints.chunks(BATCH) {
         ingest::touchpoints(db, org_id, batch).await?;
     }
-    Ok((r.deals.len() + r.progress.len() + r.deliveries.len() + r.tickets.len() + r.feedback.len() + r.touchpoints.len()) as u64)
+    Ok((r.deals.len()
+        + r.progress.len()
+        + r.deliveries.len()
+        + r.tickets.len()
+        + r.feedback.len()
+        + r.touchpoints.len()) as u64)
 }

@@ -71,7 +71,6 @@ pub async fn ensure_campaigns<C: ConnectionTrait>(
     })
 }
 
-
 impl TypedInput for DeliveryRecord {
     type Entity = campaign_delivery::Entity;
     type Model = campaign_delivery::Model;
@@ -107,7 +106,10 @@ impl TypedInput for DeliveryRecord {
     }
 
     fn same(new: &campaign_delivery::Model, old: &campaign_delivery::Model) -> bool {
-        campaign_delivery::Model { id: old.id, ..new.clone() } == *old
+        campaign_delivery::Model {
+            id: old.id,
+            ..new.clone()
+        } == *old
     }
 
     fn events(m: &campaign_delivery::Model, campaigns: &Campaigns) -> Vec<LifecycleEvent> {

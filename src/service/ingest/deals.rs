@@ -20,7 +20,14 @@ impl TypedInput for DealRecord {
     const MUTABLE: bool = true;
     typed_plumbing!();
 
-    fn build(&self, _path: &str, org_id: i64, customer_id: i64, now: i64, _: &()) -> AppResult<deal::Model> {
+    fn build(
+        &self,
+        _path: &str,
+        org_id: i64,
+        customer_id: i64,
+        now: i64,
+        _: &(),
+    ) -> AppResult<deal::Model> {
         Ok(deal::Model {
             id: 0,
             org_id,
@@ -38,7 +45,11 @@ impl TypedInput for DealRecord {
     }
 
     fn same(new: &deal::Model, old: &deal::Model) -> bool {
-        deal::Model { id: old.id, updated_at: old.updated_at, ..new.clone() } == *old
+        deal::Model {
+            id: old.id,
+            updated_at: old.updated_at,
+            ..new.clone()
+        } == *old
     }
 
     fn events(m: &deal::Model, _: &()) -> Vec<LifecycleEvent> {

@@ -34,18 +34,44 @@ pub async fn resolve_subjects<C: ConnectionTrait>(
     let (mut tickets, mut deals, mut campaigns) = (Vec::new(), Vec::new(), Vec::new());
     for r in records {
         match &r.about {
-            FeedbackAbout::Ticket { source, external_id } => tickets.push((source.clone(), external_id.clone())),
-            FeedbackAbout::Deal { source, external_id } => deals.push((source.clone(), external_id.clone())),
-            FeedbackAbout::Campaign { source, external_id } => campaigns.push((source.clone(), external_id.clone())),
+            FeedbackAbout::Ticket {
+                source,
+                external_id,
+            } => tickets.push((source.clone(), external_id.clone())),
+            FeedbackAbout::Deal {
+                source,
+                external_id,
+            } => deals.push((source.clone(), external_id.clone())),
+            FeedbackAbout::Campaign {
+                source,
+                external_id,
+            } => campaigns.push((source.clone(), external_id.clone())),
             FeedbackAbout::OnboardingStep { .. } | FeedbackAbout::Nothing => {}
         }
     }
     let ids = |rows: HashMap<Key, i64>| rows;
     Ok(Subjects {
-        tickets: ids(load_existing::<ticket::Entity, C>(db, org_id, &tickets).await?.into_iter().map(|(k, m)| (k, m.id)).collect()),
-        deals: ids(load_existing::<deal::Entity, C>(db, org_id, &deals).await?.into_iter().map(|(k, m)| (k, m.id)).collect()),
-        campaigns: ids(load_existing::<campaign::Entity, C>(db, org_id, &campaigns).await?.into_iter().map(|(k, m)| (k, m.id)).collect()),
-        steps: load_steps(db, org_id).await?.0.into_iter().map(|(k, s)| (k, s.id)).collect(),
+        tickets: ids(load_existing::<ticket::Entity, C>(db, org_id, &tickets)
+            .await?
+            .into_iter()
+            .map(|(k, m)| (k, m.id))
+            .collect()),
+        deals: ids(load_existing::<deal::Entity, C>(db, org_id, &deals)
+            .await?
+            .into_iter()
+            .map(|(k, m)| (k, m.id))
+            .collect()),
+        campaigns: ids(load_existing::<campaign::Entity, C>(db, org_id, &campaigns)
+            .await?
+            .into_iter()
+            .map(|(k, m)| (k, m.id))
+            .collect()),
+        steps: load_steps(db, org_id)
+            .await?
+            .0
+            .into_iter()
+            .map(|(k, s)| (k, s.id))
+            .collect(),
     })
 }
 
@@ -67,24 +93,56 @@ impl TypedInput for FeedbackRecord {
         subjects: &Subjects,
     ) -> AppResult<feedback::Model> {
         let unknown = |what: &str| {
-            AppError::bad_input(format!("{path}.about"), format!("unknown {what}; send it first"))
+            AppError::bad_input(
+                format!("{path}.about"),
+                format!("unknown {what}; send it first"),
+            )
         };
         let (mut ticket_id, mut step_id, mut campaign_id, mut deal_id) = (None, None, None, None);
         let subject = match &self.about {
-            FeedbackAbout::Ticket { source, external_id } => {
-                ticket_id = Some(*subjects.tickets.get(&(source.clone(), external_id.clone())).ok_or_else(|| unknown("ticket"))?);
+            FeedbackAbout::Ticket {
+                source,
+                external_id,
+            } => {
+                ticket_id = Some(
+                    *subjects
+                        .tickets
+                        .get(&(source.clone(), external_id.clone()))
+                        .ok_or_else(|| unknown("ticket"))?,
+                );
                 FeedbackSubject::Ticket
             }
-            FeedbackAbout::Deal { source, external_id } => {
-                deal_id = Some(*subjects.deals.get(&(source.clone(), external_id.clone())).ok_or_else(|| unknown("deal"))?);
+            FeedbackAbout::Deal {
+                source,
+                external_id,
+            } => {
+                deal_id = Some(
+                    *subjects
+                        .deals
+                        .get(&(source.clone(), external_id.clone()))
+                        .ok_or_else(|| unknown("deal"))?,
+                );
                 FeedbackSubject::Deal
             }
-            FeedbackAbout::Campaign { source, external_id } => {
-                campaign_id = Some(*subjects.campaigns.get(&(source.clone(), external_id.clone())).ok_or_else(|| unknown("campaign"))?);
+            FeedbackAbout::Campaign {
+                source,
+                external_id,
+            } => {
+                campaign_id = Some(
+                    *subjects
+                        .campaigns
+                        .get(&(source.clone(), external_id.clone()))
+                        .ok_or_else(|| unknown("campaign"))?,
+                );
                 FeedbackSubject::Campaign
             }
             FeedbackAbout::OnboardingStep { key } => {
-                step_id = Some(*subjects.steps.get(key).ok_or_else(|| unknown("onboarding step"))?);
+                step_id = Some(
+                    *subjects
+                        .steps
+                        .get(key)
+                        .ok_or_else(|| unknown("onboarding step"))?,
+                );
                 FeedbackSubject::OnboardingStep
             }
             FeedbackAbout::Nothing => FeedbackSubject::None,
@@ -108,7 +166,10 @@ impl TypedInput for FeedbackRecord {
     }
 
     fn same(new: &feedback::Model, old: &feedback::Model) -> bool {
-        feedback::Model { id: old.id, ..new.clone() } == *old
+        feedback::Model {
+            id: old.id,
+            ..new.clone()
+        } == *old
     }
 
     fn events(m: &feedback::Model, _: &Subjects) -> Vec<LifecycleEvent> {

@@ -52,7 +52,9 @@ pub async fn resolve<C: ConnectionTrait>(
             None => {
                 // Two new refs with one email make one customer.
                 let first_with_email = email.as_ref().is_none_or(|e| {
-                    !to_create.iter().any(|c| normalized_email(c).as_ref() == Some(e))
+                    !to_create
+                        .iter()
+                        .any(|c| normalized_email(c).as_ref() == Some(e))
                 });
                 if first_with_email {
                     to_create.push(r);

@@ -32,20 +32,53 @@ macro_rules! in_transaction {
 
 /// Sales deals.
 #[tracing::instrument(skip(db, records), fields(records = records.len()))]
-pub async fn deals(db: &DatabaseConnection, org_id: i64, records: &[DealRecord]) -> AppResult<IngestReport> {
-    in_transaction!(db, |txn| typed::ingest(&txn, org_id, records, &(), now_millis()).await?)
+pub async fn deals(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[DealRecord],
+) -> AppResult<IngestReport> {
+    in_transaction!(db, |txn| typed::ingest(
+        &txn,
+        org_id,
+        records,
+        &(),
+        now_millis()
+    )
+    .await?)
 }
 
 /// Support tickets.
 #[tracing::instrument(skip(db, records), fields(records = records.len()))]
-pub async fn tickets(db: &DatabaseConnection, org_id: i64, records: &[TicketRecord]) -> AppResult<IngestReport> {
-    in_transaction!(db, |txn| typed::ingest(&txn, org_id, records, &(), now_millis()).await?)
+pub async fn tickets(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[TicketRecord],
+) -> AppResult<IngestReport> {
+    in_transaction!(db, |txn| typed::ingest(
+        &txn,
+        org_id,
+        records,
+        &(),
+        now_millis()
+    )
+    .await?)
 }
 
 /// Generic touchpoints.
 #[tracing::instrument(skip(db, records), fields(records = records.len()))]
-pub async fn touchpoints(db: &DatabaseConnection, org_id: i64, records: &[TouchpointRecord]) -> AppResult<IngestReport> {
-    in_transaction!(db, |txn| typed::ingest(&txn, org_id, records, &(), now_millis()).await?)
+pub async fn touchpoints(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[TouchpointRecord],
+) -> AppResult<IngestReport> {
+    in_transaction!(db, |txn| typed::ingest(
+        &txn,
+        org_id,
+        records,
+        &(),
+        now_millis()
+    )
+    .await?)
 }
 
 /// Onboarding step definitions (upsert by key).
@@ -55,12 +88,17 @@ pub async fn define_onboarding_steps(
     org_id: i64,
     steps: &[StepDefinition],
 ) -> AppResult<Vec<entity::onboarding_step::Model>> {
-    in_transaction!(db, |txn| onboarding::define_steps(&txn, org_id, steps).await?)
+    in_transaction!(db, |txn| onboarding::define_steps(&txn, org_id, steps)
+        .await?)
 }
 
 /// Onboarding progress.
 #[tracing::instrument(skip(db, records), fields(records = records.len()))]
-pub async fn onboarding(db: &DatabaseConnection, org_id: i64, records: &[ProgressRecord]) -> AppResult<IngestReport> {
+pub async fn onboarding(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[ProgressRecord],
+) -> AppResult<IngestReport> {
     in_transaction!(db, |txn| {
         let steps = onboarding::load_steps(&txn, org_id).await?;
         typed::ingest(&txn, org_id, records, &steps, now_millis()).await?
@@ -69,7 +107,11 @@ pub async fn onboarding(db: &DatabaseConnection, org_id: i64, records: &[Progres
 
 /// Campaign deliveries (campaigns created on first sight).
 #[tracing::instrument(skip(db, records), fields(records = records.len()))]
-pub async fn campaign_deliveries(db: &DatabaseConnection, org_id: i64, records: &[DeliveryRecord]) -> AppResult<IngestReport> {
+pub async fn campaign_deliveries(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[DeliveryRecord],
+) -> AppResult<IngestReport> {
     in_transaction!(db, |txn| {
         let campaigns = campaigns::ensure_campaigns(&txn, org_id, records).await?;
         typed::ingest(&txn, org_id, records, &campaigns, now_millis()).await?
@@ -78,7 +120,11 @@ pub async fn campaign_deliveries(db: &DatabaseConnection, org_id: i64, records: 
 
 /// Feedback responses.
 #[tracing::instrument(skip(db, records), fields(records = records.len()))]
-pub async fn feedback(db: &DatabaseConnection, org_id: i64, records: &[FeedbackRecord]) -> AppResult<IngestReport> {
+pub async fn feedback(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[FeedbackRecord],
+) -> AppResult<IngestReport> {
     in_transaction!(db, |txn| {
         let subjects = feedback::resolve_subjects(&txn, org_id, records).await?;
         typed::ingest(&txn, org_id, records, &subjects, now_millis()).await?

@@ -62,7 +62,9 @@ pub async fn load_steps<C: ConnectionTrait>(db: &C, org_id: i64) -> AppResult<St
         .filter(onboarding_step::Column::OrgId.eq(org_id))
         .all(db)
         .await?;
-    Ok(StepsByKey(steps.into_iter().map(|s| (s.key.clone(), s)).collect()))
+    Ok(StepsByKey(
+        steps.into_iter().map(|s| (s.key.clone(), s)).collect(),
+    ))
 }
 
 impl TypedInput for ProgressRecord {
@@ -85,7 +87,10 @@ impl TypedInput for ProgressRecord {
         let step = steps.0.get(&self.step_key).ok_or_else(|| {
             AppError::bad_input(
                 format!("{path}.stepKey"),
-                format!("unknown onboarding step {:?}; define it first", self.step_key),
+                format!(
+                    "unknown onboarding step {:?}; define it first",
+                    self.step_key
+                ),
             )
         })?;
         Ok(onboarding_progress::Model {
@@ -102,7 +107,11 @@ impl TypedInput for ProgressRecord {
     }
 
     fn same(new: &onboarding_progress::Model, old: &onboarding_progress::Model) -> bool {
-        onboarding_progress::Model { id: old.id, updated_at: old.updated_at, ..new.clone() } == *old
+        onboarding_progress::Model {
+            id: old.id,
+            updated_at: old.updated_at,
+            ..new.clone()
+        } == *old
     }
 
     fn events(m: &onboarding_progress::Model, _: &StepsByKey) -> Vec<LifecycleEvent> {

@@ -129,24 +129,26 @@ pub async fn append_lifecycle<C: ConnectionTrait>(
     let rows: Vec<touchpoint::ActiveModel> = records
         .into_iter()
         .flat_map(|(kind, record_id, customer_id, events)| {
-            events.into_iter().map(move |event| touchpoint::ActiveModel {
-                id: NotSet,
-                org_id: Set(org_id),
-                customer_id: Set(customer_id),
-                department: Set(event.department.as_str().to_owned()),
-                kind: Set(event.kind.to_owned()),
-                channel: Set(event.channel),
-                occurred_at: Set(event.occurred_at),
-                source: Set(LIFECYCLE_SOURCE.to_owned()),
-                external_id: Set(format!(
-                    "{}:{record_id}:{}",
-                    kind.as_str().to_lowercase(),
-                    event.kind
-                )),
-                attributes: Set(None),
-                record_kind: Set(Some(kind.as_str().to_owned())),
-                record_id: Set(Some(record_id)),
-            })
+            events
+                .into_iter()
+                .map(move |event| touchpoint::ActiveModel {
+                    id: NotSet,
+                    org_id: Set(org_id),
+                    customer_id: Set(customer_id),
+                    department: Set(event.department.as_str().to_owned()),
+                    kind: Set(event.kind.to_owned()),
+                    channel: Set(event.channel),
+                    occurred_at: Set(event.occurred_at),
+                    source: Set(LIFECYCLE_SOURCE.to_owned()),
+                    external_id: Set(format!(
+                        "{}:{record_id}:{}",
+                        kind.as_str().to_lowercase(),
+                        event.kind
+                    )),
+                    attributes: Set(None),
+                    record_kind: Set(Some(kind.as_str().to_owned())),
+                    record_id: Set(Some(record_id)),
+                })
         })
         .collect();
     insert_touchpoints(db, rows).await

@@ -20,7 +20,14 @@ impl TypedInput for TicketRecord {
     const MUTABLE: bool = true;
     typed_plumbing!();
 
-    fn build(&self, _path: &str, org_id: i64, customer_id: i64, now: i64, _: &()) -> AppResult<ticket::Model> {
+    fn build(
+        &self,
+        _path: &str,
+        org_id: i64,
+        customer_id: i64,
+        now: i64,
+        _: &(),
+    ) -> AppResult<ticket::Model> {
         Ok(ticket::Model {
             id: 0,
             org_id,
@@ -40,7 +47,11 @@ impl TypedInput for TicketRecord {
     }
 
     fn same(new: &ticket::Model, old: &ticket::Model) -> bool {
-        ticket::Model { id: old.id, updated_at: old.updated_at, ..new.clone() } == *old
+        ticket::Model {
+            id: old.id,
+            updated_at: old.updated_at,
+            ..new.clone()
+        } == *old
     }
 
     fn events(m: &ticket::Model, _: &()) -> Vec<LifecycleEvent> {

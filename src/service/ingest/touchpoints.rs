@@ -20,7 +20,14 @@ impl TypedInput for TouchpointRecord {
     const MUTABLE: bool = false;
     typed_plumbing!();
 
-    fn build(&self, _path: &str, org_id: i64, customer_id: i64, _now: i64, _: &()) -> AppResult<touchpoint::Model> {
+    fn build(
+        &self,
+        _path: &str,
+        org_id: i64,
+        customer_id: i64,
+        _now: i64,
+        _: &(),
+    ) -> AppResult<touchpoint::Model> {
         Ok(touchpoint::Model {
             id: 0,
             org_id,
@@ -39,7 +46,11 @@ impl TypedInput for TouchpointRecord {
 
     fn same(new: &touchpoint::Model, old: &touchpoint::Model) -> bool {
         // After a merge the row moved to the survivor; that is not new content.
-        touchpoint::Model { id: old.id, customer_id: old.customer_id, ..new.clone() } == *old
+        touchpoint::Model {
+            id: old.id,
+            customer_id: old.customer_id,
+            ..new.clone()
+        } == *old
     }
 
     fn events(_: &touchpoint::Model, _: &()) -> Vec<LifecycleEvent> {

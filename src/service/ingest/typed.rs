@@ -7,8 +7,8 @@
 use super::identity::{self, Key};
 use super::records::CustomerRef;
 use super::store::{
-    IngestReport, LifecycleEvent, Outcome, PartnerKeyed, append_lifecycle, chunked,
-    load_existing, new_events,
+    IngestReport, LifecycleEvent, Outcome, PartnerKeyed, append_lifecycle, chunked, load_existing,
+    new_events,
 };
 use crate::domain::RecordKind;
 use crate::error::{AppError, AppResult};
@@ -35,8 +35,14 @@ pub trait TypedInput: Sync {
     fn customer(&self) -> &CustomerRef;
     /// The row this record stands for, with id 0. `path` names the record
     /// (`input[3]`) for errors.
-    fn build(&self, path: &str, org_id: i64, customer_id: i64, now: i64, ctx: &Self::Context)
-    -> AppResult<Self::Model>;
+    fn build(
+        &self,
+        path: &str,
+        org_id: i64,
+        customer_id: i64,
+        now: i64,
+        ctx: &Self::Context,
+    ) -> AppResult<Self::Model>;
     /// Whether two rows carry the same content (ids and bookkeeping aside).
     fn same(new: &Self::Model, old: &Self::Model) -> bool;
     /// `new` as an insert (id not set).
@@ -65,11 +71,12 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
     let refs: Vec<&CustomerRef> = records.iter().map(R::customer).collect();
     let customers = identity::resolve(db, org_id, &refs, now).await?;
     let keys: Vec<Key> = records.iter().map(R::key).collect();
-    let mut state: HashMap<Key, Pending<R::Model>> = load_existing::<R::Entity, C>(db, org_id, &keys)
-        .await?
-        .into_iter()
-        .map(|(k, m)| (k, Pending::Stored(m)))
-        .collect();
+    let mut state: HashMap<Key, Pending<R::Model>> =
+        load_existing::<R::Entity, C>(db, org_id, &keys)
+            .await?
+            .into_iter()
+            .map(|(k, m)| (k, Pending::Stored(m)))
+            .collect();
 
     let mut outcomes = Vec::with_capacity(records.len());
     // Keys to insert, in input order (ids follow the batch's order).
@@ -127,9 +134,17 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
         })
         .collect();
     for chunk in chunked(inserts) {
-        for model in R::Entity::insert_many(chunk).exec_with_returning(db).await? {
+        for model in R::Entity::insert_many(chunk)
+            .exec_with_returning(db)
+            .await?
+        {
             if let Some(kind) = R::KIND {
-                lifecycle.push((kind, R::id(&model), R::customer_id(&model), R::events(&model, ctx)));
+                lifecycle.push((
+                    kind,
+                    R::id(&model),
+                    R::customer_id(&model),
+                    R::events(&model, ctx),
+                ));
             }
             state.insert(model.partner_key(), Pending::Stored(model));
         }
