@@ -31,45 +31,38 @@ macro_rules! in_transaction {
 }
 
 /// Sales deals.
-#[tracing::instrument(skip(db, records), fields(records = records.len()))]
 pub async fn deals(
     db: &DatabaseConnection,
     org_id: i64,
     records: &[DealRecord],
 ) -> AppResult<IngestReport> {
-    in_transaction!(db, |txn| typed::ingest(
-        &txn,
-        org_id,
-        records,
-        &(),
-        now_millis()
-    )
-    .await?)
+    without_context(db, org_id, records).await
 }
 
 /// Support tickets.
-#[tracing::instrument(skip(db, records), fields(records = records.len()))]
 pub async fn tickets(
     db: &DatabaseConnection,
     org_id: i64,
     records: &[TicketRecord],
 ) -> AppResult<IngestReport> {
-    in_transaction!(db, |txn| typed::ingest(
-        &txn,
-        org_id,
-        records,
-        &(),
-        now_millis()
-    )
-    .await?)
+    without_context(db, org_id, records).await
 }
 
 /// Generic touchpoints.
-#[tracing::instrument(skip(db, records), fields(records = records.len()))]
 pub async fn touchpoints(
     db: &DatabaseConnection,
     org_id: i64,
     records: &[TouchpointRecord],
+) -> AppResult<IngestReport> {
+    without_context(db, org_id, records).await
+}
+
+/// A record type that needs nothing resolved beforehand, in one transaction.
+#[tracing::instrument(skip(db, records), fields(records = records.len()))]
+async fn without_context<R: typed::TypedInput<Context = ()>>(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[R],
 ) -> AppResult<IngestReport> {
     in_transaction!(db, |txn| typed::ingest(
         &txn,
