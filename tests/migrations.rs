@@ -46,22 +46,9 @@ async fn postgres_up_down_up() {
         return;
     };
     let name = format!("jg_migrate_{}", std::process::id());
-    let admin = Database::connect(&server).await.expect("connect");
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .expect("drop");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create");
-    let db = Database::connect(common::with_database(&server, &name))
+    let db = Database::connect(common::create_database(&server, &name, None).await)
         .await
         .expect("connect");
     up_down_up(db.clone()).await;
     db.close().await.ok();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .ok();
 }

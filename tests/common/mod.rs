@@ -173,25 +173,68 @@ pub fn with_database(server: &str, name: &str) -> String {
     format!("{root}/{name}{query}")
 }
 
+/// (Re)creates the database `name` on `server`, optionally from `template`,
+/// and returns its URL. Concurrent copies of one template can briefly
+/// collide ("source database is being accessed"), so creation retries.
+pub async fn create_database(server: &str, name: &str, template: Option<&str>) -> String {
+    let admin = Database::connect(server)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .expect("drop");
+    let sql = match template {
+        Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
+    let mut tries = 0;
+    while let Err(err) = admin.execute_unprepared(&sql).await {
+        tries += 1;
+        assert!(tries < 50, "create database {name}: {err}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    admin.close().await.ok();
+    with_database(server, name)
+}
+
+/// Drops the `jg_<kind>_<pid>...` databases of test processes that have
+/// exited, so repeated runs on one server do not pile up databases.
+async fn drop_databases_of_finished_runs(server: &str) {
+    let admin = Database::connect(server)
+        .await
+        .expect("connect to PostgreSQL");
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'jg\\_%'",
+        ))
+        .await
+        .expect("list databases");
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
+    }
+    admin.close().await.ok();
+}
+
 /// A new database copied from a migrated template (made once per process).
 pub async fn fresh_postgres_database(server: &str) -> String {
     let pid = std::process::id();
     let template = TEMPLATE
         .get_or_init(|| async {
+            drop_databases_of_finished_runs(server).await;
             let name = format!("jg_tmpl_{pid}");
-            let admin = Database::connect(server)
-                .await
-                .expect("connect to PostgreSQL");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                .await
-                .expect("drop template");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create template");
-            admin.close().await.ok();
-            let tmpl = Database::connect(with_database(server, &name))
+            let tmpl = Database::connect(create_database(server, &name, None).await)
                 .await
                 .expect("connect template");
             journeygraph::db::migrate(&tmpl)
@@ -202,25 +245,7 @@ pub async fn fresh_postgres_database(server: &str) -> String {
         })
         .await;
     let name = format!("jg_test_{pid}_{}", COUNTER.fetch_add(1, Ordering::SeqCst));
-    let admin = Database::connect(server)
-        .await
-        .expect("connect to PostgreSQL");
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .expect("drop");
-    let mut tries = 0;
-    // Concurrent copies of one template can briefly collide; retry.
-    while let Err(err) = admin
-        .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-        .await
-    {
-        tries += 1;
-        assert!(tries < 50, "create test database: {err}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    admin.close().await.ok();
-    with_database(server, &name)
+    create_database(server, &name, Some(template)).await
 }
 
 /// Runs an async test body against SQLite and (when configured) PostgreSQL.

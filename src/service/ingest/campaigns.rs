@@ -18,6 +18,9 @@ impl PartnerKeyed for campaign::Model {
     fn partner_key(&self) -> Key {
         (self.source.clone(), self.external_id.clone())
     }
+    fn row_id(&self) -> i64 {
+        self.id
+    }
 }
 
 /// Campaigns of a batch by (source, external id), and their channel by id.

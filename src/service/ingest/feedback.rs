@@ -5,7 +5,7 @@
 use super::identity::Key;
 use super::onboarding::load_steps;
 use super::records::{CustomerRef, FeedbackAbout, FeedbackRecord};
-use super::store::{LifecycleEvent, load_existing};
+use super::store::{LifecycleEvent, load_ids};
 use super::typed::{TypedInput, typed_plumbing, typed_row};
 use crate::domain::{FeedbackSubject, RecordKind};
 use crate::error::{AppError, AppResult};
@@ -49,23 +49,10 @@ pub async fn resolve_subjects<C: ConnectionTrait>(
             FeedbackAbout::OnboardingStep { .. } | FeedbackAbout::Nothing => {}
         }
     }
-    let ids = |rows: HashMap<Key, i64>| rows;
     Ok(Subjects {
-        tickets: ids(load_existing::<ticket::Entity, C>(db, org_id, &tickets)
-            .await?
-            .into_iter()
-            .map(|(k, m)| (k, m.id))
-            .collect()),
-        deals: ids(load_existing::<deal::Entity, C>(db, org_id, &deals)
-            .await?
-            .into_iter()
-            .map(|(k, m)| (k, m.id))
-            .collect()),
-        campaigns: ids(load_existing::<campaign::Entity, C>(db, org_id, &campaigns)
-            .await?
-            .into_iter()
-            .map(|(k, m)| (k, m.id))
-            .collect()),
+        tickets: load_ids::<ticket::Entity, C>(db, org_id, &tickets).await?,
+        deals: load_ids::<deal::Entity, C>(db, org_id, &deals).await?,
+        campaigns: load_ids::<campaign::Entity, C>(db, org_id, &campaigns).await?,
         steps: load_steps(db, org_id)
             .await?
             .0
@@ -73,6 +60,26 @@ pub async fn resolve_subjects<C: ConnectionTrait>(
             .map(|(k, s)| (k, s.id))
             .collect(),
     })
+}
+
+/// The id of the subject `key` names in `ids`, or BAD_USER_INPUT at `path`.
+fn subject_id(
+    ids: &HashMap<Key, i64>,
+    source: &str,
+    external_id: &str,
+    what: &str,
+    path: &str,
+) -> AppResult<i64> {
+    ids.get(&(source.to_owned(), external_id.to_owned()))
+        .copied()
+        .ok_or_else(|| unknown_subject(what, path))
+}
+
+fn unknown_subject(what: &str, path: &str) -> AppError {
+    AppError::bad_input(
+        format!("{path}.about"),
+        format!("unknown {what}; send it first"),
+    )
 }
 
 impl TypedInput for FeedbackRecord {
@@ -92,57 +99,50 @@ impl TypedInput for FeedbackRecord {
         _now: i64,
         subjects: &Subjects,
     ) -> AppResult<feedback::Model> {
-        let unknown = |what: &str| {
-            AppError::bad_input(
-                format!("{path}.about"),
-                format!("unknown {what}; send it first"),
-            )
-        };
         let (mut ticket_id, mut step_id, mut campaign_id, mut deal_id) = (None, None, None, None);
         let subject = match &self.about {
             FeedbackAbout::Ticket {
                 source,
                 external_id,
             } => {
-                ticket_id = Some(
-                    *subjects
-                        .tickets
-                        .get(&(source.clone(), external_id.clone()))
-                        .ok_or_else(|| unknown("ticket"))?,
-                );
+                ticket_id = Some(subject_id(
+                    &subjects.tickets,
+                    source,
+                    external_id,
+                    "ticket",
+                    path,
+                )?);
                 FeedbackSubject::Ticket
             }
             FeedbackAbout::Deal {
                 source,
                 external_id,
             } => {
-                deal_id = Some(
-                    *subjects
-                        .deals
-                        .get(&(source.clone(), external_id.clone()))
-                        .ok_or_else(|| unknown("deal"))?,
-                );
+                deal_id = Some(subject_id(
+                    &subjects.deals,
+                    source,
+                    external_id,
+                    "deal",
+                    path,
+                )?);
                 FeedbackSubject::Deal
             }
             FeedbackAbout::Campaign {
                 source,
                 external_id,
             } => {
-                campaign_id = Some(
-                    *subjects
-                        .campaigns
-                        .get(&(source.clone(), external_id.clone()))
-                        .ok_or_else(|| unknown("campaign"))?,
-                );
+                campaign_id = Some(subject_id(
+                    &subjects.campaigns,
+                    source,
+                    external_id,
+                    "campaign",
+                    path,
+                )?);
                 FeedbackSubject::Campaign
             }
             FeedbackAbout::OnboardingStep { key } => {
-                step_id = Some(
-                    *subjects
-                        .steps
-                        .get(key)
-                        .ok_or_else(|| unknown("onboarding step"))?,
-                );
+                let id = subjects.steps.get(key).copied();
+                step_id = Some(id.ok_or_else(|| unknown_subject("onboarding step", path))?);
                 FeedbackSubject::OnboardingStep
             }
             FeedbackAbout::Nothing => FeedbackSubject::None,

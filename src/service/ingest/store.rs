@@ -70,6 +70,7 @@ impl IngestReport {
 /// A stored record a partner system keys by (source, external_id).
 pub trait PartnerKeyed {
     fn partner_key(&self) -> Key;
+    fn row_id(&self) -> i64;
 }
 
 /// Loads the rows of `E` among `keys`, by key.
@@ -102,6 +103,20 @@ where
         }
     }
     Ok(found)
+}
+
+/// The ids of the rows of `E` among `keys`, by key.
+pub async fn load_ids<E, C>(db: &C, org_id: i64, keys: &[Key]) -> AppResult<HashMap<Key, i64>>
+where
+    E: EntityTrait,
+    E::Model: PartnerKeyed + FromQueryResult + Sized + Send + Sync,
+    C: ConnectionTrait,
+{
+    Ok(load_existing::<E, C>(db, org_id, keys)
+        .await?
+        .into_iter()
+        .map(|(key, row)| (key, row.row_id()))
+        .collect())
 }
 
 /// A lifecycle event a typed record implies (DESIGN.md §3, touchpoint).

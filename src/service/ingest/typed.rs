@@ -178,6 +178,9 @@ macro_rules! typed_row {
             fn partner_key(&self) -> $crate::service::ingest::identity::Key {
                 (self.source.clone(), self.external_id.clone())
             }
+            fn row_id(&self) -> i64 {
+                self.id
+            }
         }
 
         fn insertable(new: entity::$table::Model) -> entity::$table::ActiveModel {
