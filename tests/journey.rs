@@ -281,7 +281,40 @@ async fn customers_list_pages_and_nests_journeys(app: TestApp) {
     assert_eq!(names, expected);
 }
 
+/// `customers { journey }` costs the same few statements for 3 customers
+/// as for 12: authentication, the list, one ranked journey query, one
+/// ticket lookup.
+async fn nested_journeys_cost_a_fixed_number_of_statements(app: TestApp) {
+    let tps = (0..12)
+        .map(|i| data::touchpoint(&format!("N{i}"), &format!("n{i}"), Department::Product, i))
+        .collect();
+    data::touchpoints(&app.db, app.org_id, tps).await;
+    let tickets = (0..12)
+        .map(|i| data::ticket(&format!("N{i}"), &format!("NT{i}"), i + 1, None))
+        .collect();
+    data::tickets(&app.db, app.org_id, tickets).await;
+    let q = r#"query($n: Int!) { customers(first: $n) { edges { node { id
+        journey(first: 5) { edges { node { __typename ... on SupportEvent { reason } } } } } } } }"#;
+    let mut costs = Vec::new();
+    for n in [3, 12] {
+        let before = app.statements();
+        let (_, body) = app.gql(Some(&app.leader()), q, json!({"n": n})).await;
+        costs.push(app.statements() - before);
+        let edges = body["data"]["customers"]["edges"]
+            .as_array()
+            .expect("edges");
+        assert_eq!(edges.len(), n as usize, "{body}");
+        for e in edges {
+            let journey = e["node"]["journey"]["edges"].as_array().expect("journey");
+            assert_eq!(journey.len(), 2, "a login and a ticket opened: {body}");
+            assert_eq!(journey[0]["node"]["reason"], "login_issue");
+        }
+    }
+    assert_eq!(costs, vec![4, 4], "statements for 3 and 12 customers");
+}
+
 on_both_databases!(
+    nested_journeys_cost_a_fixed_number_of_statements,
     pagination_has_no_gap_and_no_duplicate,
     typed_events_carry_their_record,
     department_and_time_filters,

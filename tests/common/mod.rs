@@ -11,7 +11,8 @@ use journeygraph::config::{
 use journeygraph::service::organization;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 pub const ISSUER: &str = "journeygraph";
@@ -24,6 +25,8 @@ pub struct TestApp {
     /// Organization `acme` (the viewer's) and `other`.
     pub org_id: i64,
     pub other_org_id: i64,
+    /// SQL statements the server's connection has run.
+    statements: Arc<AtomicU64>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -73,7 +76,16 @@ impl TestApp {
 
     async fn start(url: String, dir: Option<tempfile::TempDir>) -> TestApp {
         let settings = settings(url);
-        let app = App::build(&settings).await.expect("app builds");
+        let mut db = journeygraph::db::connect(&settings.database)
+            .await
+            .expect("connect");
+        journeygraph::db::migrate(&db).await.expect("migrate");
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let app = App::build_with(&settings, db).await.expect("app builds");
         let port = app.port();
         let db = app.db.clone();
         tokio::spawn(app.run_until_stopped());
@@ -91,6 +103,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             org_id,
             other_org_id,
+            statements,
             _dir: dir,
         }
     }
@@ -99,6 +112,11 @@ impl TestApp {
     pub fn jwt(&self, org: &str, role: &str) -> String {
         let now = jsonwebtoken::get_current_timestamp();
         sign(&claims(org, role, now, now + 3600))
+    }
+
+    /// Statements run so far (every query of the server and of test setup).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::SeqCst)
     }
 
     pub fn leader(&self) -> String {
