@@ -3,6 +3,7 @@
 use crate::app::{App, Settings};
 use crate::config::{AuthSettings, DatabaseSettings, LogFormat, ServeSettings};
 use crate::domain::Role;
+use crate::service::api_token::{self, NewToken};
 use crate::service::demo::{self, DemoPlan};
 use crate::service::organization;
 use crate::{auth, db, graphql, time};
@@ -58,6 +59,9 @@ pub enum Command {
     /// People's JWTs.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Partner API tokens.
+    #[command(subcommand)]
+    ApiToken(ApiTokenCommand),
     /// Generate the deterministic demo data set into an organization.
     SeedDemo {
         #[command(flatten)]
@@ -92,6 +96,30 @@ pub enum OrgCommand {
         /// Display name.
         #[arg(long)]
         name: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiTokenCommand {
+    /// Create a token and print its secret (shown once).
+    Create {
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        /// Name of the partner system.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: ingest:write, journeys:read, analytics:read, outreach:write.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Comma-separated departments it may write (all when absent).
+        #[arg(long, value_delimiter = ',')]
+        departments: Vec<String>,
+        /// Lifetime in days (no expiry when absent).
+        #[arg(long)]
+        expires_in_days: Option<i64>,
         #[command(flatten)]
         database: DatabaseSettings,
     },
@@ -177,6 +205,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", signer.mint(&org, &sub, role, ttl)?);
             Ok(())
         }
+        Command::ApiToken(ApiTokenCommand::Create {
+            org,
+            name,
+            scopes,
+            departments,
+            expires_in_days,
+            database,
+        }) => {
+            let conn = connect_migrated(&database).await?;
+            let org = organization::find_by_slug(&conn, &org)
+                .await?
+                .with_context(|| format!("no organization {org:?}"))?;
+            let parse = |what: &str, text: &str| format!("unknown {what} {text:?}");
+            let new = NewToken {
+                name,
+                scopes: scopes
+                    .iter()
+                    .map(|s| {
+                        s.trim()
+                            .parse()
+                            .map_err(|_| anyhow::anyhow!(parse("scope", s)))
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+                departments: if departments.is_empty() {
+                    None
+                } else {
+                    Some(
+                        departments
+                            .iter()
+                            .map(|d| {
+                                d.trim()
+                                    .to_ascii_uppercase()
+                                    .parse()
+                                    .map_err(|_| anyhow::anyhow!(parse("department", d)))
+                            })
+                            .collect::<anyhow::Result<_>>()?,
+                    )
+                },
+                expires_in_days,
+            };
+            let (row, secret) = api_token::create_in_org(&conn, org.id, "cli", &new).await?;
+            eprintln!(
+                "created API token {} ({}); the secret is shown once:",
+                row.id, row.prefix
+            );
+            println!("{secret}");
+            Ok(())
+        }
         Command::SeedDemo {
             database,
             org,
@@ -228,10 +304,36 @@ async fn serve_command(settings: Settings) -> anyhow::Result<()> {
             };
             seed_demo(&app.db, "demo", &plan).await?;
         }
+        let partner = demo_partner_token(&app.db, org.id).await?;
         print_demo_access(&app, settings.serve.bind.port());
+        println!("  Partner token (all scopes, replaced at each start): {partner}\n");
     }
     tracing::info!(port = app.port(), "serving");
     app.run_until_stopped().await
+}
+
+/// Revokes the previous demo partner token and creates a fresh one.
+async fn demo_partner_token(db: &DatabaseConnection, org_id: i64) -> anyhow::Result<String> {
+    const NAME: &str = "demo partner";
+    entity::api_token::Entity::update_many()
+        .col_expr(
+            entity::api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(time::now_millis()),
+        )
+        .filter(entity::api_token::Column::OrgId.eq(org_id))
+        .filter(entity::api_token::Column::Name.eq(NAME))
+        .filter(entity::api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    let new = NewToken {
+        name: NAME.into(),
+        scopes: crate::domain::Scope::ALL.to_vec(),
+        departments: None,
+        expires_in_days: Some(30),
+    };
+    Ok(api_token::create_in_org(db, org_id, "serve --demo", &new)
+        .await?
+        .1)
 }
 
 fn print_demo_access(app: &App, configured_port: u16) {
@@ -255,7 +357,6 @@ fn print_demo_access(app: &App, configured_port: u16) {
     if let Some(file) = &app.keys.secret_file {
         println!("  JWT secret kept in {}", file.display());
     }
-    println!();
 }
 
 async fn seed_demo(conn: &DatabaseConnection, org: &str, plan: &DemoPlan) -> anyhow::Result<()> {

@@ -120,3 +120,13 @@ impl FeedbackSubject {
         }
     }
 }
+
+stored_enum!(
+    /// What a partner API token may do.
+    Scope {
+        IngestWrite => "ingest:write",
+        JourneysRead => "journeys:read",
+        AnalyticsRead => "analytics:read",
+        OutreachWrite => "outreach:write",
+    }
+);

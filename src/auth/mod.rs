@@ -12,7 +12,7 @@ pub mod viewer;
 pub use viewer::{Principal, Viewer};
 
 use crate::error::AppError;
-use crate::service::organization;
+use crate::service::{api_token, organization};
 use jwt::JwtVerifier;
 use sea_orm::DatabaseConnection;
 
@@ -32,9 +32,7 @@ pub async fn authenticate(
             AppError::Unauthenticated("expected `Authorization: Bearer <token>`".into())
         })?;
     if token.starts_with("jg_") {
-        return Err(AppError::Unauthenticated(
-            "API tokens are not accepted by this server yet".into(),
-        ));
+        return api_token::authenticate(db, token).await;
     }
     let claims = verifier.verify(token)?;
     let org = organization::find_by_slug(db, &claims.org)

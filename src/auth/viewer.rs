@@ -1,6 +1,8 @@
 //! The resolved caller: organization, principal, and what it may do.
+//! Role and scope checks live here; row-level rules (organization,
+//! department) live in the service queries.
 
-use crate::domain::Role;
+use crate::domain::{Department, Role, Scope};
 use crate::error::AppError;
 
 /// Who the principal is.
@@ -8,6 +10,14 @@ use crate::error::AppError;
 pub enum Principal {
     /// A person, identified by the JWT `sub`.
     Person { subject: String, role: Role },
+    /// A partner system's API token.
+    Partner {
+        token_id: i64,
+        name: String,
+        scopes: Vec<Scope>,
+        /// Departments it may write; None = all.
+        departments: Option<Vec<Department>>,
+    },
 }
 
 /// The caller of a request. Every service query is filtered by `org_id`.
@@ -32,6 +42,7 @@ impl Viewer {
     pub fn role(&self) -> Option<Role> {
         match &self.principal {
             Principal::Person { role, .. } => Some(*role),
+            Principal::Partner { .. } => None,
         }
     }
 
@@ -39,14 +50,66 @@ impl Viewer {
     pub fn principal_name(&self) -> String {
         match &self.principal {
             Principal::Person { subject, .. } => format!("user:{subject}"),
+            Principal::Partner { token_id, .. } => format!("token:{token_id}"),
         }
     }
 
-    /// Fails unless the viewer may read customer journeys (names, emails,
-    /// timelines): every person may.
+    /// Whether a partner token carries `scope` (people: never).
+    fn has_scope(&self, scope: Scope) -> bool {
+        matches!(&self.principal, Principal::Partner { scopes, .. } if scopes.contains(&scope))
+    }
+
+    /// Customer journeys (names, emails, timelines): every person, and
+    /// tokens with `journeys:read`.
     pub fn require_journeys_read(&self) -> Result<(), AppError> {
         match &self.principal {
             Principal::Person { .. } => Ok(()),
+            Principal::Partner { .. } if self.has_scope(Scope::JourneysRead) => Ok(()),
+            Principal::Partner { .. } => Err(missing_scope(Scope::JourneysRead)),
         }
     }
+
+    /// Writing partner records: tokens with `ingest:write` (for the
+    /// departments they are allowed), and ADMIN people.
+    pub fn require_ingest(&self, department: Department, path: &str) -> Result<(), AppError> {
+        match &self.principal {
+            Principal::Person {
+                role: Role::Admin, ..
+            } => Ok(()),
+            Principal::Person { .. } => Err(AppError::Forbidden(
+                "only ADMIN people or tokens with ingest:write send records".into(),
+            )),
+            Principal::Partner { departments, .. } => {
+                if !self.has_scope(Scope::IngestWrite) {
+                    return Err(missing_scope(Scope::IngestWrite));
+                }
+                match departments {
+                    Some(allowed) if !allowed.contains(&department) => Err(AppError::Forbidden(
+                        format!("{path}: this token may not write {department} records"),
+                    )),
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Managing the organization (API tokens, definitions): ADMIN people.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        match self.role() {
+            Some(Role::Admin) => Ok(()),
+            _ => Err(AppError::Forbidden("only an ADMIN may do this".into())),
+        }
+    }
+
+    /// Correcting customer data (merges): people of any role.
+    pub fn require_person(&self) -> Result<(), AppError> {
+        match &self.principal {
+            Principal::Person { .. } => Ok(()),
+            Principal::Partner { .. } => Err(AppError::Forbidden("only people may do this".into())),
+        }
+    }
+}
+
+fn missing_scope(scope: Scope) -> AppError {
+    AppError::Forbidden(format!("this token lacks the {scope} scope"))
 }

@@ -40,3 +40,20 @@ impl Loader<(i64, JourneyArgs)> for JourneyLoader {
         Ok(out)
     }
 }
+
+/// A customer's identities by customer id.
+pub struct IdentityLoader {
+    pub db: DatabaseConnection,
+    pub org_id: i64,
+}
+
+impl Loader<i64> for IdentityLoader {
+    type Value = Vec<entity::customer_identity::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::customer::identities(&self.db, self.org_id, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}

@@ -1,6 +1,7 @@
 //! The GraphQL API: thin resolvers over `service`.
 
 pub mod loaders;
+pub mod mutation;
 pub mod query;
 pub mod schema;
 pub mod types;

@@ -1,19 +1,24 @@
 //! Building the schema: pure, it neither connects nor migrates, so
 //! `export-schema` and the SDL test need no database.
 
+use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use crate::config::LimitSettings;
-use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema};
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema with its limits. Per-request data (database, viewer, loaders)
 /// is attached by the HTTP layer.
 pub fn build_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .disable_suggestions();
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();
     }

@@ -5,7 +5,7 @@
 use super::{AppState, REQUEST_ID};
 use crate::auth;
 use crate::error::AppError;
-use crate::graphql::loaders::JourneyLoader;
+use crate::graphql::loaders::{IdentityLoader, JourneyLoader};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensions, Response, ServerError};
@@ -39,8 +39,16 @@ pub async fn execute(
         },
         tokio::spawn,
     );
+    let identities = DataLoader::new(
+        IdentityLoader {
+            db: state.db.clone(),
+            org_id: viewer.org_id,
+        },
+        tokio::spawn,
+    );
     let request = request
         .into_inner()
+        .data(identities)
         .data(viewer)
         .data(state.db.clone())
         .data(loader);
@@ -49,18 +57,33 @@ pub async fn execute(
     GraphQLResponse::from(response).into_response()
 }
 
-/// Adds the request id to every error, and marks any error that escaped
-/// without a code as INTERNAL with a generic message.
+/// Adds the request id to every error and makes sure each has a code.
+/// Errors async-graphql raises itself carry none: those about the request
+/// (syntax, validation, an argument of the wrong type) become
+/// BAD_USER_INPUT with their message; anything else that escaped a resolver
+/// without a code becomes INTERNAL with a generic message.
 fn stamp_errors(response: &mut Response, request_id: &str) {
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
-            tracing::error!(message = %error.message, "error without a code");
-            error.message = "internal error; quote the request id when reporting it".into();
-            extensions.set("code", "INTERNAL");
+            if is_request_error(&error.message, error.path.is_empty()) {
+                extensions.set("code", "BAD_USER_INPUT");
+            } else {
+                tracing::error!(message = %error.message, "error without a code");
+                error.message = "internal error; quote the request id when reporting it".into();
+                extensions.set("code", "INTERNAL");
+            }
         }
         extensions.set("requestId", request_id);
     }
+}
+
+/// Whether an uncoded error is about the request rather than our fault:
+/// raised before execution (no path), or an argument that failed to parse.
+fn is_request_error(message: &str, before_execution: bool) -> bool {
+    before_execution
+        || message.starts_with("Failed to parse")
+        || message.starts_with("Invalid value for argument")
 }
 
 /// A request refused before execution (bad credential): HTTP 401 with a

@@ -100,3 +100,23 @@ fn like_pattern(text: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+/// The identities of each customer in `customer_ids` (of `org_id`), oldest first.
+pub async fn identities(
+    db: &DatabaseConnection,
+    org_id: i64,
+    customer_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, Vec<customer_identity::Model>>> {
+    let rows = customer_identity::Entity::find()
+        .filter(customer_identity::Column::OrgId.eq(org_id))
+        .filter(customer_identity::Column::CustomerId.is_in(customer_ids.iter().copied()))
+        .order_by_asc(customer_identity::Column::Id)
+        .all(db)
+        .await?;
+    let mut by_customer: std::collections::HashMap<i64, Vec<customer_identity::Model>> =
+        customer_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in rows {
+        by_customer.entry(row.customer_id).or_default().push(row);
+    }
+    Ok(by_customer)
+}

@@ -1,10 +1,12 @@
 //! Domain logic: functions taking the viewer (or its organization), the
 //! database and arguments. Only this layer touches the database.
 
+pub mod api_token;
 pub mod customer;
 pub mod demo;
 pub mod ingest;
 pub mod journey;
+pub mod merge;
 pub mod organization;
 pub mod page;
 pub mod records;

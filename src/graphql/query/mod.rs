@@ -1,5 +1,6 @@
 //! Query roots, one per area, merged into `QueryRoot`.
 
+mod api_token;
 mod customer;
 mod viewer;
 
@@ -7,4 +8,8 @@ use async_graphql::MergedObject;
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(viewer::ViewerQuery, customer::CustomerQuery);
+pub struct QueryRoot(
+    viewer::ViewerQuery,
+    customer::CustomerQuery,
+    api_token::ApiTokenQuery,
+);

@@ -4,7 +4,7 @@ use super::connection::{PageInfo, decode_cursor, encode_cursor};
 use super::enums::Department;
 use super::journey::{JOURNEY_CURSOR, JourneyConnection};
 use crate::error::AppError;
-use crate::graphql::loaders::JourneyLoader;
+use crate::graphql::loaders::{IdentityLoader, JourneyLoader};
 use crate::service::journey::JourneyArgs;
 use crate::service::page::validate_first;
 use crate::time::{from_millis, to_millis};
@@ -48,6 +48,20 @@ impl Customer {
     /// When journeygraph first heard of the customer.
     async fn created_at(&self) -> DateTime<Utc> {
         from_millis(self.0.created_at)
+    }
+
+    /// How source systems name this customer (after merges, all of them).
+    async fn identities(&self, ctx: &Context<'_>) -> Result<Vec<Identity>> {
+        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
+        let rows = loader.load_one(self.0.id).await.map_err(|e| e.extend())?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| Identity {
+                source: i.source,
+                external_id: i.external_id,
+            })
+            .collect())
     }
 
     /// The cross-department timeline, newest first, keyset-paginated.
@@ -107,6 +121,15 @@ fn journey_args(
         from: from.map(to_millis),
         to: to.map(to_millis),
     })
+}
+
+/// How one source system names a customer.
+#[derive(SimpleObject)]
+pub struct Identity {
+    /// The system (e.g. `crm`, `helpdesk`).
+    pub source: String,
+    /// The customer's id there.
+    pub external_id: String,
 }
 
 /// An edge of the customer list.

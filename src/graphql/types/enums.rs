@@ -4,7 +4,8 @@ use crate::domain;
 use async_graphql::Enum;
 
 /// The department a touchpoint belongs to.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[graphql(remote = "domain::Department")]
 pub enum Department {
     /// Deals and account owners.
@@ -34,7 +35,8 @@ pub enum Role {
 }
 
 /// Outcome of a deal.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[graphql(remote = "domain::DealOutcome")]
 pub enum DealOutcome {
     /// Still in the pipeline.
@@ -46,7 +48,8 @@ pub enum DealOutcome {
 }
 
 /// Priority of a support ticket (drives its SLA target).
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[graphql(remote = "domain::TicketPriority")]
 pub enum TicketPriority {
     /// SLA 168 h.
@@ -60,7 +63,8 @@ pub enum TicketPriority {
 }
 
 /// Survey metric.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[graphql(remote = "domain::FeedbackMetric")]
 pub enum FeedbackMetric {
     /// Customer satisfaction, 1-5.
@@ -72,7 +76,8 @@ pub enum FeedbackMetric {
 }
 
 /// What a feedback response is about.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[graphql(remote = "domain::FeedbackSubject")]
 pub enum FeedbackSubject {
     /// A support ticket.
@@ -94,4 +99,19 @@ pub fn stored<T: std::str::FromStr<Err = domain::UnknownValue>>(
     text.parse::<T>()
         .map_err(|err| crate::error::AppError::Internal(err.into()))
         .map_err(|err| async_graphql::ErrorExtensions::extend(&err))
+}
+
+/// What a partner API token may do.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(remote = "domain::Scope")]
+pub enum Scope {
+    /// `ingest:write`: send records (for the token's departments).
+    IngestWrite,
+    /// `journeys:read`: read customers and their journeys.
+    JourneysRead,
+    /// `analytics:read`: aggregates only, never names, emails or examples.
+    AnalyticsRead,
+    /// `outreach:write`: update outreach tasks.
+    OutreachWrite,
 }

@@ -1,8 +1,10 @@
 //! GraphQL output types. They wrap entity models, so an internal column can
 //! never reach a client by accident.
 
+pub mod api_token;
 pub mod connection;
 pub mod customer;
 pub mod enums;
+pub mod ingest;
 pub mod journey;
 pub mod viewer;

@@ -1,6 +1,6 @@
 //! `viewer`: who is asking.
 
-use super::enums::Role;
+use super::enums::{Department, Role, Scope};
 use crate::auth::{self, Principal};
 use async_graphql::Object;
 
@@ -14,15 +14,31 @@ impl Viewer {
         &self.0.org_slug
     }
 
-    /// The principal: `user:<sub>` for a person.
+    /// The principal: `user:<sub>` for a person, `token:<id>` for an API token.
     async fn principal(&self) -> String {
         self.0.principal_name()
     }
 
-    /// The person's role.
+    /// The person's role (null for API tokens).
     async fn role(&self) -> Option<Role> {
+        self.0.role().map(Into::into)
+    }
+
+    /// The API token's scopes (empty for people, whose role decides).
+    async fn scopes(&self) -> Vec<Scope> {
         match &self.0.principal {
-            Principal::Person { role, .. } => Some((*role).into()),
+            Principal::Person { .. } => Vec::new(),
+            Principal::Partner { scopes, .. } => scopes.iter().map(|s| (*s).into()).collect(),
+        }
+    }
+
+    /// Departments an API token may write (null = all, or a person).
+    async fn departments(&self) -> Option<Vec<Department>> {
+        match &self.0.principal {
+            Principal::Person { .. } => None,
+            Principal::Partner { departments, .. } => departments
+                .as_ref()
+                .map(|d| d.iter().map(|d| (*d).into()).collect()),
         }
     }
 }

@@ -90,8 +90,10 @@ pub async fn resolve<C: ConnectionTrait>(
             resolved.insert(key, id);
         }
     }
+    let attempted = identities.len() as u64;
+    let mut inserted = 0;
     for chunk in chunked(identities) {
-        customer_identity::Entity::insert_many(chunk)
+        inserted += customer_identity::Entity::insert_many(chunk)
             .on_conflict(
                 OnConflict::columns([
                     customer_identity::Column::OrgId,
@@ -103,6 +105,11 @@ pub async fn resolve<C: ConnectionTrait>(
             )
             .exec_without_returning(db)
             .await?;
+    }
+    if inserted < attempted {
+        // A concurrent batch linked one of these identities first; our new
+        // customers would be orphans. Roll back and retry.
+        return Err(anyhow::Error::new(super::store::WriteRace).into());
     }
     Ok(resolved)
 }

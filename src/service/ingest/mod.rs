@@ -1,5 +1,8 @@
-//! Ingestion of partner records: one transaction per batch, so a batch is
-//! all-or-nothing; idempotent by partner key (see `typed`).
+//! Ingestion of partner records. A batch is validated whole, then written in
+//! one transaction (all-or-nothing), idempotently by partner key (see
+//! `typed`). Two writers racing on the same new key are resolved by the
+//! unique indexes: the loser's transaction fails, is rolled back and retried,
+//! and then finds the winner's rows (`unchanged`).
 
 pub mod campaigns;
 pub mod deals;
@@ -11,26 +14,99 @@ pub mod store;
 pub mod tickets;
 pub mod touchpoints;
 pub mod typed;
+pub mod validate;
 
-use crate::error::AppResult;
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
 use crate::time::now_millis;
 use records::{
     DealRecord, DeliveryRecord, FeedbackRecord, ProgressRecord, StepDefinition, TicketRecord,
     TouchpointRecord,
 };
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
+use std::time::Duration;
 pub use store::{IngestReport, Outcome};
+use validate::Validate;
 
+/// Attempts of a batch transaction that loses write races.
+const MAX_ATTEMPTS: u32 = 30;
+
+/// Whether an error means "another writer got there first; try again".
+fn is_write_race(err: &AppError) -> bool {
+    match err {
+        AppError::Db(db) => is_write_race_db(db),
+        AppError::Internal(e) => e.is::<store::WriteRace>(),
+        _ => false,
+    }
+}
+
+fn is_write_race_db(err: &DbErr) -> bool {
+    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        return true;
+    }
+    // SQLite: a deferred transaction that must upgrade to a writer while
+    // another one writes fails at once with SQLITE_BUSY instead of waiting.
+    let text = err.to_string();
+    text.contains("database is locked")
+        || text.contains("(code: 5)")
+        || text.contains("(code: 517)")
+}
+
+/// Runs `$body` (which may use `?`) in a transaction bound to `$txn`,
+/// retrying the whole transaction when it loses a write race.
 macro_rules! in_transaction {
     ($db:expr, |$txn:ident| $body:expr) => {{
-        let $txn = $db.begin().await?;
-        let result = $body;
-        $txn.commit().await?;
-        Ok(result)
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let $txn = $db.begin().await?;
+            let result: AppResult<_> = async { Ok($body) }.await;
+            let result = match result {
+                Ok(value) => $txn.commit().await.map(|()| value).map_err(AppError::from),
+                Err(err) => {
+                    drop($txn);
+                    Err(err)
+                }
+            };
+            match result {
+                Err(err) if attempt < MAX_ATTEMPTS && is_write_race(&err) => {
+                    tracing::debug!(attempt, "write race, retrying the batch");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                other => break other,
+            }
+        }
     }};
 }
 
+/// A few milliseconds, growing, with jitter so racing writers spread out.
+fn backoff(attempt: u32) -> Duration {
+    let base = 2u64.saturating_pow(attempt.min(6));
+    Duration::from_millis(base + rand::random::<u64>() % (base + 5))
+}
+
+/// Fails unless the viewer may write every record of the batch.
+pub fn authorize<R: Validate>(viewer: &Viewer, records: &[R]) -> AppResult<()> {
+    for (i, record) in records.iter().enumerate() {
+        viewer.require_ingest(record.department(), &format!("input[{i}]"))?;
+    }
+    Ok(())
+}
+
+/// A record type that needs nothing resolved beforehand.
+async fn without_context<R: typed::TypedInput<Context = ()> + Validate>(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: &[R],
+) -> AppResult<IngestReport> {
+    let now = now_millis();
+    validate::batch(records, now)?;
+    in_transaction!(db, |txn| typed::ingest(&txn, org_id, records, &(), now)
+        .await?)
+}
+
 /// Sales deals.
+#[tracing::instrument(skip(db, records), fields(records = records.len()))]
 pub async fn deals(
     db: &DatabaseConnection,
     org_id: i64,
@@ -40,6 +116,7 @@ pub async fn deals(
 }
 
 /// Support tickets.
+#[tracing::instrument(skip(db, records), fields(records = records.len()))]
 pub async fn tickets(
     db: &DatabaseConnection,
     org_id: i64,
@@ -49,29 +126,13 @@ pub async fn tickets(
 }
 
 /// Generic touchpoints.
+#[tracing::instrument(skip(db, records), fields(records = records.len()))]
 pub async fn touchpoints(
     db: &DatabaseConnection,
     org_id: i64,
     records: &[TouchpointRecord],
 ) -> AppResult<IngestReport> {
     without_context(db, org_id, records).await
-}
-
-/// A record type that needs nothing resolved beforehand, in one transaction.
-#[tracing::instrument(skip(db, records), fields(records = records.len()))]
-async fn without_context<R: typed::TypedInput<Context = ()>>(
-    db: &DatabaseConnection,
-    org_id: i64,
-    records: &[R],
-) -> AppResult<IngestReport> {
-    in_transaction!(db, |txn| typed::ingest(
-        &txn,
-        org_id,
-        records,
-        &(),
-        now_millis()
-    )
-    .await?)
 }
 
 /// Onboarding step definitions (upsert by key).
@@ -81,6 +142,7 @@ pub async fn define_onboarding_steps(
     org_id: i64,
     steps: &[StepDefinition],
 ) -> AppResult<Vec<entity::onboarding_step::Model>> {
+    onboarding::validate_steps(steps)?;
     in_transaction!(db, |txn| onboarding::define_steps(&txn, org_id, steps)
         .await?)
 }
@@ -92,9 +154,11 @@ pub async fn onboarding(
     org_id: i64,
     records: &[ProgressRecord],
 ) -> AppResult<IngestReport> {
+    let now = now_millis();
+    validate::batch(records, now)?;
     in_transaction!(db, |txn| {
         let steps = onboarding::load_steps(&txn, org_id).await?;
-        typed::ingest(&txn, org_id, records, &steps, now_millis()).await?
+        typed::ingest(&txn, org_id, records, &steps, now).await?
     })
 }
 
@@ -105,9 +169,11 @@ pub async fn campaign_deliveries(
     org_id: i64,
     records: &[DeliveryRecord],
 ) -> AppResult<IngestReport> {
+    let now = now_millis();
+    validate::batch(records, now)?;
     in_transaction!(db, |txn| {
         let campaigns = campaigns::ensure_campaigns(&txn, org_id, records).await?;
-        typed::ingest(&txn, org_id, records, &campaigns, now_millis()).await?
+        typed::ingest(&txn, org_id, records, &campaigns, now).await?
     })
 }
 
@@ -118,8 +184,10 @@ pub async fn feedback(
     org_id: i64,
     records: &[FeedbackRecord],
 ) -> AppResult<IngestReport> {
+    let now = now_millis();
+    validate::batch(records, now)?;
     in_transaction!(db, |txn| {
         let subjects = feedback::resolve_subjects(&txn, org_id, records).await?;
-        typed::ingest(&txn, org_id, records, &subjects, now_millis()).await?
+        typed::ingest(&txn, org_id, records, &subjects, now).await?
     })
 }

@@ -16,6 +16,36 @@ use std::collections::HashMap;
 
 typed_row!(onboarding_progress);
 
+/// Checks step definitions: keys and names present, positions >= 1 and
+/// distinct, expected days 1..=365.
+pub fn validate_steps(steps: &[StepDefinition]) -> AppResult<()> {
+    if steps.is_empty() || steps.len() > 100 {
+        return Err(AppError::bad_input("steps", "define 1 to 100 steps"));
+    }
+    let mut positions = std::collections::HashSet::new();
+    for (i, step) in steps.iter().enumerate() {
+        let bad = |field: &str, message: &str| {
+            AppError::bad_input(format!("steps[{i}].{field}"), message)
+        };
+        if step.key.trim().is_empty() || step.key.len() > 200 || step.key.contains('\0') {
+            return Err(bad("key", "must be 1-200 characters"));
+        }
+        if step.name.trim().is_empty()
+            || step.name.chars().count() > 500
+            || step.name.contains('\0')
+        {
+            return Err(bad("name", "must be 1-500 characters"));
+        }
+        if step.position < 1 || !positions.insert(step.position) {
+            return Err(bad("position", "must be >= 1 and unique"));
+        }
+        if !(1..=365).contains(&step.expected_days) {
+            return Err(bad("expectedDays", "must be 1..=365"));
+        }
+    }
+    Ok(())
+}
+
 /// The org's steps by key.
 pub struct StepsByKey(pub HashMap<String, onboarding_step::Model>);
 

@@ -12,6 +12,12 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+/// Another transaction wrote a row this one was about to create: roll
+/// back and retry the batch (it will then find that row).
+#[derive(Debug, thiserror::Error)]
+#[error("a concurrent batch wrote the same key first")]
+pub struct WriteRace;
+
 /// Values per `IN (...)` list.
 pub const MAX_IN_LIST: usize = 500;
 /// Rows per multi-row INSERT (x ~15 columns stays far below 32,766 parameters).
