@@ -119,6 +119,40 @@ impl TestApp {
         self.statements.load(Ordering::SeqCst)
     }
 
+    pub fn admin(&self) -> String {
+        self.jwt("acme", "ADMIN")
+    }
+
+    /// A partner token of `acme` with `scopes` (GraphQL enum names) and
+    /// optional departments, created through the API by an admin.
+    pub async fn api_token(&self, scopes: &[&str], departments: Option<&[&str]>) -> String {
+        let (_, body) = self
+            .gql(
+                Some(&self.admin()),
+                "mutation($s: [Scope!]!, $d: [Department!]) { createApiToken(name: \"partner\", scopes: $s, departments: $d) { secret } }",
+                json!({"s": scopes, "d": departments}),
+            )
+            .await;
+        body["data"]["createApiToken"]["secret"]
+            .as_str()
+            .unwrap_or_else(|| panic!("token created: {body}"))
+            .to_owned()
+    }
+
+    /// Number of rows in `table`.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+
     pub fn leader(&self) -> String {
         self.jwt("acme", "LEADER")
     }

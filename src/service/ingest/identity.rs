@@ -148,7 +148,8 @@ async fn known_identities<'a, C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Existing (unmerged) customers by normalized email; the oldest wins.
+/// Existing customers by normalized email; the oldest wins, and a merged
+/// customer's email leads to its survivor.
 async fn customers_by_email<C: ConnectionTrait>(
     db: &C,
     org_id: i64,
@@ -161,15 +162,15 @@ async fn customers_by_email<C: ConnectionTrait>(
             .filter(
                 Condition::all()
                     .add(customer::Column::OrgId.eq(org_id))
-                    .add(customer::Column::MergedInto.is_null())
                     .add(customer::Column::EmailNormalized.is_in(chunk.iter().cloned())),
             )
             .all(db)
             .await?;
         for row in rows {
             if let Some(email) = row.email_normalized {
-                let entry = found.entry(email).or_insert(row.id);
-                *entry = (*entry).min(row.id);
+                let target = row.merged_into.unwrap_or(row.id);
+                let entry = found.entry(email).or_insert(target);
+                *entry = (*entry).min(target);
             }
         }
     }
