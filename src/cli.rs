@@ -62,6 +62,17 @@ pub enum Command {
     /// Partner API tokens.
     #[command(subcommand)]
     ApiToken(ApiTokenCommand),
+    /// Import NDJSON files of typed records (see the README for the format).
+    Import {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        /// NDJSON files, imported in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Generate the deterministic demo data set into an organization.
     SeedDemo {
         #[command(flatten)]
@@ -253,6 +264,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{secret}");
             Ok(())
         }
+        Command::Import {
+            database,
+            org,
+            files,
+        } => {
+            let conn = connect_migrated(&database).await?;
+            let org = organization::find_by_slug(&conn, &org)
+                .await?
+                .with_context(|| format!("no organization {org:?}"))?;
+            let mut failed = 0;
+            for file in files {
+                failed += import_file(&conn, org.id, &file).await?;
+            }
+            if failed > 0 {
+                bail!("{failed} lines were not imported");
+            }
+            Ok(())
+        }
         Command::SeedDemo {
             database,
             org,
@@ -357,6 +386,46 @@ fn print_demo_access(app: &App, configured_port: u16) {
     if let Some(file) = &app.keys.secret_file {
         println!("  JWT secret kept in {}", file.display());
     }
+}
+
+/// Imports one file with a progress bar; returns the number of bad lines.
+async fn import_file(
+    conn: &DatabaseConnection,
+    org_id: i64,
+    path: &std::path::Path,
+) -> anyhow::Result<usize> {
+    use std::io::BufRead;
+    let open = || -> anyhow::Result<std::io::BufReader<std::fs::File>> {
+        Ok(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?,
+        ))
+    };
+    let lines = open()?.lines().count() as u64;
+    let bar = ProgressBar::new(lines);
+    bar.set_style(
+        ProgressStyle::with_template("importing {bar:40} {pos}/{len} lines  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let summary =
+        crate::import::import(conn, org_id, open()?, |done| bar.set_position(done)).await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}: {} records ({} created, {} updated, {} unchanged) in {:.1} s, {:.0} records/s; {} bad lines",
+        path.display(),
+        summary.records,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        secs,
+        summary.records as f64 / secs.max(1e-9),
+        summary.errors.len()
+    );
+    for error in &summary.errors {
+        println!("  {error}");
+    }
+    Ok(summary.errors.len())
 }
 
 async fn seed_demo(conn: &DatabaseConnection, org: &str, plan: &DemoPlan) -> anyhow::Result<()> {

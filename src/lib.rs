@@ -10,5 +10,6 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod service;
 pub mod time;
