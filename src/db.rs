@@ -22,6 +22,11 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
+        // Batches look rows up with `IN (...)` lists of hundreds of keys;
+        // PostgreSQL's generic plan for such prepared statements (chosen
+        // after five runs) can fall back to scanning the table. Custom plans
+        // keep them index lookups.
+        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]))
         .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -1,0 +1,299 @@
+//! Ingest throughput: touchpoints in batches of 1,000 through the HTTP API
+//! with a partner token, beside the same rows written by plain multi-row
+//! INSERTs through the same driver. The ratio is the figure that matters.
+//!
+//!     cargo bench --bench ingest -- [--records N] [--backend sqlite|postgres|both]
+//!
+//! PostgreSQL: `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or
+//! `JOURNEYGRAPH_TEST_POSTGRES_URL`) names the server; the bench creates and
+//! drops its own database. Loopback only; it stops by itself.
+
+use journeygraph::app::{App, Settings};
+use journeygraph::config::{
+    AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings,
+};
+use journeygraph::domain::Scope;
+use journeygraph::service::{api_token, organization};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseConnection, Statement, TransactionTrait, Value as DbValue,
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+const BATCH: usize = 1_000;
+const CUSTOMERS: usize = 10_000;
+const BASE_MS: i64 = 1_767_225_600_000; // 2026-01-01
+
+struct Args {
+    records: usize,
+    backends: Vec<&'static str>,
+}
+
+fn args() -> Args {
+    let mut records = 1_000_000;
+    let mut backends = vec!["sqlite", "postgres"];
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--records" => records = it.next().and_then(|v| v.parse().ok()).unwrap_or(records),
+            "--backend" => {
+                backends = match it.next().as_deref() {
+                    Some("sqlite") => vec!["sqlite"],
+                    Some("postgres") => vec!["postgres"],
+                    _ => vec!["sqlite", "postgres"],
+                }
+            }
+            _ => {}
+        }
+    }
+    Args { records, backends }
+}
+
+fn settings(database_url: String) -> Settings {
+    Settings {
+        database: DatabaseSettings {
+            database_url,
+            db_max_connections: 8,
+            sqlite_busy_timeout_ms: 30_000,
+        },
+        auth: AuthSettings {
+            jwt_algorithm: JwtAlgorithm::Hs256,
+            jwt_secret: Some(
+                "bench-secret-bench-secret-bench-secret-0123"
+                    .to_owned()
+                    .into(),
+            ),
+            jwt_secret_file: None,
+            jwt_public_key_file: None,
+            jwt_private_key_file: None,
+            jwt_issuer: "journeygraph".into(),
+            jwt_audience: "journeygraph".into(),
+            jwt_leeway_secs: 30,
+        },
+        serve: ServeSettings {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            no_migrate: false,
+            graphiql: false,
+            introspection: true,
+            demo: false,
+            demo_customers: 0,
+            limits: LimitSettings::default(),
+        },
+    }
+}
+
+fn batch_json(start: usize) -> Value {
+    let items: Vec<Value> = (start..start + BATCH)
+        .map(|n| {
+            json!({ "source": "product", "externalId": format!("E-{n}"),
+                "customer": {"source": "crm", "externalId": format!("C-{}", n % CUSTOMERS)},
+                "department": "PRODUCT", "kind": "login", "channel": "web",
+                "occurredAt": chrono::DateTime::from_timestamp_millis(BASE_MS + n as i64 * 1000).expect("time").to_rfc3339(),
+                "attributes": {"page": "/home"} })
+        })
+        .collect();
+    json!({"query": "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }",
+           "variables": {"input": items}})
+}
+
+async fn through_api(app_base: &str, token: &str, records: usize, concurrency: usize) -> f64 {
+    let client = reqwest::Client::new();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (client, next, url, token) = (
+            client.clone(),
+            next.clone(),
+            format!("{app_base}/graphql"),
+            token.to_owned(),
+        );
+        workers.push(tokio::spawn(async move {
+            loop {
+                let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::SeqCst);
+                if start >= records {
+                    break;
+                }
+                let body: Value = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&batch_json(start))
+                    .send()
+                    .await
+                    .expect("send")
+                    .json()
+                    .await
+                    .expect("json");
+                assert_eq!(
+                    body["data"]["ingestTouchpoints"]["created"], BATCH as u64,
+                    "{body}"
+                );
+            }
+        }));
+    }
+    for w in workers {
+        w.await.expect("worker");
+    }
+    records as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The same rows as plain multi-row INSERTs (1,000 per statement, one
+/// transaction each) into another organization with pre-made customers.
+async fn plain_inserts(
+    db: &DatabaseConnection,
+    org_id: i64,
+    records: usize,
+    concurrency: usize,
+) -> f64 {
+    let backend = db.get_database_backend();
+    let mut customer_sql = String::from(
+        "INSERT INTO customer (org_id, display_name, annual_value_cents, created_at) VALUES ",
+    );
+    customer_sql.push_str(&vec![format!("({org_id}, 'c', 0, 0)"); CUSTOMERS].join(", "));
+    db.execute_unprepared(&customer_sql)
+        .await
+        .expect("customers");
+    let first_customer: i64 = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!("SELECT MIN(id) AS id FROM customer WHERE org_id = {org_id}"),
+        ))
+        .await
+        .expect("q")
+        .expect("row")
+        .try_get("", "id")
+        .expect("id");
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (db, next) = (db.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::SeqCst);
+                if start >= records {
+                    break;
+                }
+                let mut sql = String::from("INSERT INTO touchpoint (org_id, customer_id, department, kind, channel, occurred_at, source, external_id, attributes) VALUES ");
+                let mut values: Vec<DbValue> = Vec::with_capacity(BATCH * 9);
+                for (i, n) in (start..start + BATCH).enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    let base = i * 9;
+                    let ph: Vec<String> = (1..=9).map(|k| match backend {
+                        sea_orm::DbBackend::Postgres => format!("${}", base + k),
+                        _ => "?".to_owned(),
+                    }).collect();
+                    sql.push_str(&format!("({})", ph.join(", ")));
+                    values.extend([
+                        org_id.into(), (first_customer + (n % CUSTOMERS) as i64).into(), "PRODUCT".into(), "login".into(),
+                        "web".into(), (BASE_MS + n as i64 * 1000).into(), "product".into(), format!("E-{n}").into(),
+                        r#"{"page":"/home"}"#.into(),
+                    ]);
+                }
+                let txn = db.begin().await.expect("begin");
+                txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.expect("insert");
+                txn.commit().await.expect("commit");
+            }
+        }));
+    }
+    for w in workers {
+        w.await.expect("worker");
+    }
+    records as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn run(backend: &str, url: String, records: usize) -> Option<(f64, f64)> {
+    let concurrency = std::env::var("JOURNEYGRAPH_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(if backend == "sqlite" { 1 } else { 4 });
+    let app = App::build(&settings(url)).await.expect("app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db.clone();
+    tokio::spawn(app.run_until_stopped());
+    let org = organization::create(&db, "bench", "Bench")
+        .await
+        .expect("org");
+    let raw_org = organization::create(&db, "raw", "Raw").await.expect("org");
+    let new = api_token::NewToken {
+        name: "bench".into(),
+        scopes: vec![Scope::IngestWrite],
+        departments: None,
+        expires_in_days: None,
+    };
+    let (_, token) = api_token::create_in_org(&db, org.id, "bench", &new)
+        .await
+        .expect("token");
+    eprintln!("{backend}: {records} touchpoints through the API, concurrency {concurrency} ...");
+    let ours = through_api(&base, &token, records, concurrency).await;
+    eprintln!("{backend}: the same rows as plain INSERTs ...");
+    let raw = plain_inserts(&db, raw_org.id, records, concurrency).await;
+    Some((ours, raw))
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    let mut rows = Vec::new();
+    for backend in &args.backends {
+        match *backend {
+            "sqlite" => {
+                let dir = tempfile::tempdir().expect("dir");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("bench.db").display()
+                );
+                if let Some(r) = run("sqlite", url, args.records).await {
+                    rows.push(("SQLite", r));
+                }
+            }
+            _ => {
+                let Some(server) = std::env::var("JOURNEYGRAPH_BENCH_POSTGRES_URL")
+                    .ok()
+                    .or_else(|| std::env::var("JOURNEYGRAPH_TEST_POSTGRES_URL").ok())
+                else {
+                    eprintln!("postgres: skipped (set JOURNEYGRAPH_BENCH_POSTGRES_URL)");
+                    continue;
+                };
+                let admin = Database::connect(&server).await.expect("connect");
+                admin
+                    .execute_unprepared("DROP DATABASE IF EXISTS jg_bench WITH (FORCE)")
+                    .await
+                    .expect("drop");
+                admin
+                    .execute_unprepared("CREATE DATABASE jg_bench")
+                    .await
+                    .expect("create");
+                let (root, query) = server
+                    .split_once('?')
+                    .map(|(r, q)| (r, format!("?{q}")))
+                    .unwrap_or((&server, String::new()));
+                let url = format!(
+                    "{}/jg_bench{query}",
+                    root.rsplit_once('/').map(|(r, _)| r).unwrap_or(root)
+                );
+                if let Some(r) = run("postgres", url, args.records).await {
+                    rows.push(("PostgreSQL", r));
+                }
+                admin
+                    .execute_unprepared("DROP DATABASE IF EXISTS jg_bench WITH (FORCE)")
+                    .await
+                    .ok();
+            }
+        }
+    }
+    println!(
+        "\ningest of {} touchpoints, batches of {BATCH}",
+        args.records
+    );
+    println!(
+        "{:<12} {:>16} {:>18} {:>8}",
+        "backend", "API records/s", "plain INSERT r/s", "ratio"
+    );
+    for (name, (ours, raw)) in rows {
+        println!("{name:<12} {ours:>16.0} {raw:>18.0} {:>8.2}", ours / raw);
+    }
+}
