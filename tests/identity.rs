@@ -57,6 +57,18 @@ async fn email_links_identities_across_systems(app: TestApp) {
         {"source": "crm", "externalId": "C-1"}, {"source": "helpdesk", "externalId": "H-9"}])
     );
     assert_eq!(ann["journey"]["edges"].as_array().expect("j").len(), 2);
+
+    // Attributes sent later with a known identity update the customer;
+    // absent ones stay.
+    let mut later = event("e4", "crm", "C-1", "ann@example.com");
+    later["customer"] = json!({"source": "crm", "externalId": "C-1", "displayName": "Ann Corp", "annualValue": 5000.25});
+    app.gql(Some(&token), TOUCHPOINTS, json!({"input": [later]}))
+        .await;
+    let (_, body) = app.gql(Some(&app.leader()), r#"{ customerByIdentity(source: "helpdesk", externalId: "H-9") { displayName email annualValue } }"#, json!({})).await;
+    assert_eq!(
+        body["data"]["customerByIdentity"],
+        json!({"displayName": "Ann Corp", "email": "ann@example.com", "annualValue": 5000.25})
+    );
 }
 
 async fn merge_moves_everything_and_keeps_an_audit_row(app: TestApp) {

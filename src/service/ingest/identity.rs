@@ -37,6 +37,11 @@ pub async fn resolve<C: ConnectionTrait>(
         .filter(|(k, _)| !resolved.contains_key(k))
         .map(|(_, r)| *r)
         .collect();
+    let known: Vec<(&CustomerRef, i64)> = wanted
+        .iter()
+        .filter_map(|(k, r)| resolved.get(k).map(|id| (*r, *id)))
+        .collect();
+    refresh_attributes(db, org_id, &known).await?;
     if missing.is_empty() {
         return Ok(resolved);
     }
@@ -112,6 +117,70 @@ pub async fn resolve<C: ConnectionTrait>(
         return Err(anyhow::Error::new(super::store::WriteRace).into());
     }
     Ok(resolved)
+}
+
+/// Applies the attributes a batch sends for known customers (last write
+/// wins; absent attributes leave the stored ones alone).
+async fn refresh_attributes<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    known: &[(&CustomerRef, i64)],
+) -> AppResult<()> {
+    let carrying: Vec<&(&CustomerRef, i64)> = known
+        .iter()
+        .filter(|(r, _)| {
+            r.display_name.is_some()
+                || r.email.is_some()
+                || r.segment.is_some()
+                || r.plan.is_some()
+                || r.annual_value_cents.is_some()
+        })
+        .collect();
+    if carrying.is_empty() {
+        return Ok(());
+    }
+    let mut stored: HashMap<i64, customer::Model> = HashMap::new();
+    let ids: Vec<i64> = carrying.iter().map(|(_, id)| *id).collect();
+    for chunk in ids.chunks(super::store::MAX_IN_LIST) {
+        for row in customer::Entity::find()
+            .filter(customer::Column::OrgId.eq(org_id))
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            stored.insert(row.id, row);
+        }
+    }
+    for (r, id) in carrying {
+        let Some(current) = stored.get(id) else {
+            continue;
+        };
+        let mut next = current.clone();
+        if let Some(name) = &r.display_name {
+            next.display_name = name.clone();
+        }
+        if r.email.is_some() {
+            next.email = r.email.clone();
+            next.email_normalized = normalized_email(r);
+        }
+        if r.segment.is_some() {
+            next.segment = r.segment.clone();
+        }
+        if r.plan.is_some() {
+            next.plan = r.plan.clone();
+        }
+        if let Some(value) = r.annual_value_cents {
+            next.annual_value_cents = value;
+        }
+        if next != *current {
+            use sea_orm::{ActiveModelTrait, IntoActiveModel};
+            let mut row = next.clone().into_active_model().reset_all();
+            row.id = sea_orm::ActiveValue::Unchanged(*id);
+            row.update(db).await?;
+            stored.insert(*id, next);
+        }
+    }
+    Ok(())
 }
 
 fn normalized_email(r: &CustomerRef) -> Option<String> {
