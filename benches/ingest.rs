@@ -240,7 +240,7 @@ async fn run(backend: &str, url: String, records: usize) -> Option<(f64, f64)> {
     let concurrency = std::env::var("JOURNEYGRAPH_BENCH_CONCURRENCY")
         .ok()
         .and_then(|c| c.parse().ok())
-        .unwrap_or(if backend == "sqlite" { 1 } else { 4 });
+        .unwrap_or(if backend == "sqlite" { 2 } else { 4 });
     let app = App::build(&settings(url)).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     let db = app.db.clone();

@@ -69,7 +69,9 @@ pub async fn merge_customers(
         ));
     }
     let org = viewer.org_id;
-    let txn = db.begin().await?;
+    let txn = db
+        .begin_with_options(crate::service::ingest::write_transaction())
+        .await?;
     let survivor = load(&txn, org, survivor_id, "survivorId").await?;
     let merged = load(&txn, org, merged_id, "mergedId").await?;
 

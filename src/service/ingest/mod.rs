@@ -23,7 +23,9 @@ use records::{
     DealRecord, DeliveryRecord, FeedbackRecord, ProgressRecord, StepDefinition, TicketRecord,
     TouchpointRecord,
 };
-use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use std::time::Duration;
 pub use store::{IngestReport, Outcome};
 use validate::Validate;
@@ -59,7 +61,7 @@ macro_rules! in_transaction {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let $txn = $db.begin().await?;
+            let $txn = $db.begin_with_options(write_transaction()).await?;
             let result: AppResult<_> = async { Ok($body) }.await;
             let result = match result {
                 Ok(value) => $txn.commit().await.map(|()| value).map_err(AppError::from),
@@ -77,6 +79,17 @@ macro_rules! in_transaction {
             }
         }
     }};
+}
+
+/// A transaction that will write. On SQLite it takes the write lock at
+/// BEGIN (IMMEDIATE), so concurrent writers queue on the busy timeout instead
+/// of failing when a reading transaction tries to upgrade; PostgreSQL
+/// ignores the mode.
+pub fn write_transaction() -> TransactionOptions {
+    TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    }
 }
 
 /// A few milliseconds, growing, with jitter so racing writers spread out.
