@@ -17,6 +17,14 @@ fn event(id: &str, source: &str, customer: &str, email: &str) -> Value {
         "department": "PRODUCT", "kind": "login", "occurredAt": "2026-01-05T09:00:00Z" })
 }
 
+/// Ingests one touchpoint with `token`.
+async fn send(app: &TestApp, token: &str, record: Value) {
+    let (_, body) = app
+        .gql(Some(token), TOUCHPOINTS, json!({"input": [record]}))
+        .await;
+    assert!(body["data"]["ingestTouchpoints"].is_object(), "{body}");
+}
+
 async fn lookup(app: &TestApp, source: &str, external_id: &str) -> Value {
     let (_, body) = app
         .gql(
@@ -30,22 +38,17 @@ async fn lookup(app: &TestApp, source: &str, external_id: &str) -> Value {
 
 async fn email_links_identities_across_systems(app: TestApp) {
     let token = app.api_token(&["INGEST_WRITE"], None).await;
-    app.gql(
-        Some(&token),
-        TOUCHPOINTS,
-        json!({"input": [event("e1", "crm", "C-1", "ann@example.com")]}),
+    send(&app, &token, event("e1", "crm", "C-1", "ann@example.com")).await;
+    send(
+        &app,
+        &token,
+        event("e2", "helpdesk", "H-9", "  ANN@Example.COM "),
     )
     .await;
-    app.gql(
-        Some(&token),
-        TOUCHPOINTS,
-        json!({"input": [event("e2", "helpdesk", "H-9", "  ANN@Example.COM ")]}),
-    )
-    .await;
-    app.gql(
-        Some(&token),
-        TOUCHPOINTS,
-        json!({"input": [event("e3", "billing", "B-3", "bob@example.com")]}),
+    send(
+        &app,
+        &token,
+        event("e3", "billing", "B-3", "bob@example.com"),
     )
     .await;
     assert_eq!(app.count("customer").await, 2);
@@ -62,8 +65,7 @@ async fn email_links_identities_across_systems(app: TestApp) {
     // absent ones stay.
     let mut later = event("e4", "crm", "C-1", "ann@example.com");
     later["customer"] = json!({"source": "crm", "externalId": "C-1", "displayName": "Ann Corp", "annualValue": 5000.25});
-    app.gql(Some(&token), TOUCHPOINTS, json!({"input": [later]}))
-        .await;
+    send(&app, &token, later).await;
     let (_, body) = app.gql(Some(&app.leader()), r#"{ customerByIdentity(source: "helpdesk", externalId: "H-9") { displayName email annualValue } }"#, json!({})).await;
     assert_eq!(
         body["data"]["customerByIdentity"],
@@ -73,16 +75,11 @@ async fn email_links_identities_across_systems(app: TestApp) {
 
 async fn merge_moves_everything_and_keeps_an_audit_row(app: TestApp) {
     let token = app.api_token(&["INGEST_WRITE"], None).await;
-    app.gql(
-        Some(&token),
-        TOUCHPOINTS,
-        json!({"input": [event("e1", "crm", "C-1", "ann@example.com")]}),
-    )
-    .await;
-    app.gql(
-        Some(&token),
-        TOUCHPOINTS,
-        json!({"input": [event("e2", "helpdesk", "H-9", "ann.private@example.org")]}),
+    send(&app, &token, event("e1", "crm", "C-1", "ann@example.com")).await;
+    send(
+        &app,
+        &token,
+        event("e2", "helpdesk", "H-9", "ann.private@example.org"),
     )
     .await;
     let survivor = lookup(&app, "crm", "C-1").await["id"].clone();
@@ -117,16 +114,16 @@ async fn merge_moves_everything_and_keeps_an_audit_row(app: TestApp) {
     assert_eq!(app.count("identity_merge").await, 1);
 
     // Later records under either identity land on the survivor.
-    app.gql(
-        Some(&token),
-        TOUCHPOINTS,
-        json!({"input": [event("e3", "helpdesk", "H-9", "ann.private@example.org")]}),
+    send(
+        &app,
+        &token,
+        event("e3", "helpdesk", "H-9", "ann.private@example.org"),
     )
     .await;
-    app.gql(
-        Some(&token),
-        TOUCHPOINTS,
-        json!({"input": [event("e4", "web", "W-1", "ann.private@example.org")]}),
+    send(
+        &app,
+        &token,
+        event("e4", "web", "W-1", "ann.private@example.org"),
     )
     .await;
     let ann = lookup(&app, "helpdesk", "H-9").await;
@@ -203,18 +200,8 @@ async fn organizations_never_share_customers(app: TestApp) {
         .as_str()
         .expect("secret")
         .to_owned();
-    app.gql(
-        Some(&ours),
-        TOUCHPOINTS,
-        json!({"input": [event("e1", "crm", "C-1", "ann@example.com")]}),
-    )
-    .await;
-    app.gql(
-        Some(&theirs),
-        TOUCHPOINTS,
-        json!({"input": [event("e1", "crm", "C-1", "ann@example.com")]}),
-    )
-    .await;
+    send(&app, &ours, event("e1", "crm", "C-1", "ann@example.com")).await;
+    send(&app, &theirs, event("e1", "crm", "C-1", "ann@example.com")).await;
     assert_eq!(
         app.count("customer").await,
         2,
