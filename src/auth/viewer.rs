@@ -93,6 +93,22 @@ impl Viewer {
         }
     }
 
+    /// Organization-wide analytics: LEADER and ADMIN people, and tokens with
+    /// `analytics:read` (which see aggregates only).
+    pub fn require_analytics(&self) -> Result<(), AppError> {
+        match &self.principal {
+            Principal::Person {
+                role: Role::Admin | Role::Leader,
+                ..
+            } => Ok(()),
+            Principal::Person { .. } => Err(AppError::Forbidden(
+                "organization-wide analytics are for LEADER and ADMIN".into(),
+            )),
+            Principal::Partner { .. } if self.has_scope(Scope::AnalyticsRead) => Ok(()),
+            Principal::Partner { .. } => Err(missing_scope(Scope::AnalyticsRead)),
+        }
+    }
+
     /// Managing the organization (API tokens, definitions): ADMIN people.
     pub fn require_admin(&self) -> Result<(), AppError> {
         match self.role() {

@@ -1,5 +1,6 @@
 //! Query roots, one per area, merged into `QueryRoot`.
 
+mod analytics;
 mod api_token;
 mod customer;
 mod viewer;
@@ -12,4 +13,5 @@ pub struct QueryRoot(
     viewer::ViewerQuery,
     customer::CustomerQuery,
     api_token::ApiTokenQuery,
+    analytics::AnalyticsQuery,
 );

@@ -7,4 +7,5 @@ pub mod customer;
 pub mod enums;
 pub mod ingest;
 pub mod journey;
+pub mod kpi;
 pub mod viewer;

@@ -1,0 +1,37 @@
+//! Organization-wide analytics (LEADER, ADMIN, `analytics:read`).
+
+use crate::auth::Viewer;
+use crate::error::IntoGraphql;
+use crate::graphql::types::kpi::{Kpis, WindowInput};
+use crate::service::kpi;
+use crate::service::window::Window;
+use crate::time::{now_millis, to_millis};
+use async_graphql::{Context, Object, Result};
+use sea_orm::DatabaseConnection;
+
+#[derive(Default)]
+pub struct AnalyticsQuery;
+
+/// The service window of a `window` argument.
+pub fn window(input: &WindowInput) -> Result<Window> {
+    Window::new(to_millis(input.from), to_millis(input.to), now_millis()).gql()
+}
+
+#[Object]
+impl AnalyticsQuery {
+    /// Every KPI in the window, each beside its value in the previous window of equal length.
+    async fn kpis(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window [from, to).")] window: WindowInput,
+        #[graphql(desc = "Only customers of this segment.")] segment: Option<String>,
+    ) -> Result<Kpis> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let window = self::window(&window)?;
+        let (current, previous) = kpi::kpis(db, viewer, window, segment.as_deref())
+            .await
+            .gql()?;
+        Ok(Kpis::new(current, previous))
+    }
+}

@@ -1,0 +1,85 @@
+//! KPI output and the analytic window input.
+
+use crate::service::kpi::KpiFigures;
+use async_graphql::{InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+
+/// A time window `[from, to)`; states are judged at `min(to, now)`.
+#[derive(InputObject)]
+pub struct WindowInput {
+    /// Start, inclusive.
+    pub from: DateTime<Utc>,
+    /// End, exclusive.
+    pub to: DateTime<Utc>,
+}
+
+/// One figure in the window and in the previous window of equal length
+/// (null where nothing was there to measure).
+#[derive(SimpleObject)]
+pub struct Kpi {
+    /// In the window.
+    pub value: Option<f64>,
+    /// In the previous window of equal length.
+    pub previous: Option<f64>,
+}
+
+/// The KPIs of DESIGN.md §5.
+#[derive(SimpleObject)]
+pub struct Kpis {
+    /// Tickets opened / active customers (>= 1 touchpoint in the window).
+    pub contact_rate: Kpi,
+    /// CSAT responses scoring 4-5 / all CSAT responses x 100.
+    pub csat_percent: Kpi,
+    /// Mean CSAT (1-5).
+    pub csat_average: Kpi,
+    /// % NPS 9-10 minus % NPS 0-6.
+    pub nps: Kpi,
+    /// Mean CES (1-7, 7 = very easy).
+    pub ces_average: Kpi,
+    /// Tickets resolved with no same-reason ticket within 7 days after / tickets resolved (decided ones).
+    pub fcr_rate: Kpi,
+    /// Customers with a same-reason ticket within 7 days of an earlier one / customers with a ticket.
+    pub repeat_contact_rate: Kpi,
+    /// Median hours from opening to first response.
+    pub median_first_response_hours: Kpi,
+    /// Median hours from opening to resolution.
+    pub median_resolution_hours: Kpi,
+    /// Decided tickets resolved within SLA (URGENT 4 h, HIGH 24 h, NORMAL 72 h, LOW 168 h) / decided tickets.
+    pub sla_attainment: Kpi,
+    /// Median days from the first WON deal to completing the last onboarding step.
+    pub median_time_to_value_days: Kpi,
+    /// Customers who completed every step by T / customers whose first step started in the window.
+    pub onboarding_completion_rate: Kpi,
+}
+
+impl Kpis {
+    pub fn new(current: KpiFigures, previous: KpiFigures) -> Kpis {
+        let k = |value, previous| Kpi { value, previous };
+        Kpis {
+            contact_rate: k(current.contact_rate, previous.contact_rate),
+            csat_percent: k(current.csat_percent, previous.csat_percent),
+            csat_average: k(current.csat_average, previous.csat_average),
+            nps: k(current.nps, previous.nps),
+            ces_average: k(current.ces_average, previous.ces_average),
+            fcr_rate: k(current.fcr_rate, previous.fcr_rate),
+            repeat_contact_rate: k(current.repeat_contact_rate, previous.repeat_contact_rate),
+            median_first_response_hours: k(
+                current.median_first_response_hours,
+                previous.median_first_response_hours,
+            ),
+            median_resolution_hours: k(
+                current.median_resolution_hours,
+                previous.median_resolution_hours,
+            ),
+            sla_attainment: k(current.sla_attainment, previous.sla_attainment),
+            median_time_to_value_days: k(
+                current.median_time_to_value_days,
+                previous.median_time_to_value_days,
+            ),
+            onboarding_completion_rate: k(
+                current.onboarding_completion_rate,
+                previous.onboarding_completion_rate,
+            ),
+        }
+    }
+}

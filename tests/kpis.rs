@@ -1,0 +1,295 @@
+//! `kpis(window, segment)` on a hand-built data set, figures worked out by
+//! hand below. Window W = [2026-01-10, 2026-01-20) = hours [216, 456) after
+//! 2026-01-01 (as-of T = 456: the window is in the past); previous window
+//! P = hours [-24, 216), judged at 216.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+/// RFC 3339 of hour `h` after 2026-01-01T00:00Z.
+fn h(hours: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(1_767_225_600_000 + hours * 3_600_000)
+        .expect("time")
+        .to_rfc3339()
+}
+
+fn who(c: &str) -> Value {
+    json!({"source": "crm", "externalId": c, "segment": if c == "E" { "ENTERPRISE" } else { "SMB" }})
+}
+
+async fn send(app: &TestApp, token: &str, mutation: &str, input: Value) {
+    let (_, body) = app
+        .gql(Some(token), mutation, json!({"input": input}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+fn ticket(
+    id: &str,
+    c: &str,
+    reason: &str,
+    priority: &str,
+    opened: i64,
+    first: Option<i64>,
+    resolved: Option<i64>,
+) -> Value {
+    json!({"source": "helpdesk", "externalId": id, "customer": who(c), "reason": reason, "channel": "chat",
+        "priority": priority, "team": "tier1", "openedAt": h(opened),
+        "firstResponseAt": first.map(h), "resolvedAt": resolved.map(h)})
+}
+
+fn feedback(id: &str, c: &str, metric: &str, score: i32, at: i64) -> Value {
+    json!({"source": "surveys", "externalId": id, "customer": who(c), "metric": metric, "score": score, "occurredAt": h(at)})
+}
+
+fn deal(id: &str, c: &str, opened: i64, won: i64) -> Value {
+    json!({"source": "crm", "externalId": id, "customer": who(c), "owner": "ana", "stage": "won", "amount": 100.0,
+        "openedAt": h(opened), "closedAt": h(won), "outcome": "WON"})
+}
+
+fn progress(id: &str, c: &str, step: &str, started: i64, completed: Option<i64>) -> Value {
+    json!({"source": "tracker", "externalId": id, "customer": who(c), "stepKey": step,
+        "startedAt": h(started), "completedAt": completed.map(h)})
+}
+
+fn login(id: &str, c: &str, at: i64) -> Value {
+    json!({"source": "product", "externalId": id, "customer": who(c), "department": "PRODUCT", "kind": "login", "occurredAt": h(at)})
+}
+
+async fn seed(app: &TestApp, token: &str) {
+    send(
+        app,
+        token,
+        "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created } }",
+        json!([
+            deal("DA", "A", 200, 218),
+            deal("DC", "C", 210, 220),
+            deal("DE", "E", 50, 100),
+            deal("DB1", "B", 100, 212),
+            deal("DB2", "B", 150, 230),
+        ]),
+    )
+    .await;
+    let (_, body) = app.gql(Some(token), r#"mutation { defineOnboardingSteps(steps: [
+        {key: "s1", name: "One", position: 1, expectedDays: 2}, {key: "s2", name: "Two", position: 2, expectedDays: 3}]) { key } }"#, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    send(app, token, "mutation($input: [OnboardingProgressInput!]!) { ingestOnboarding(input: $input) { created } }", json!([
+        progress("A1", "A", "s1", 220, Some(230)), progress("A2", "A", "s2", 231, Some(300)),
+        progress("B1", "B", "s1", 210, None),
+        progress("C1", "C", "s1", 400, Some(410)),
+        progress("E1", "E", "s1", 450, Some(455)), progress("E2", "E", "s2", 455, Some(470)),
+    ])).await;
+    send(
+        app,
+        token,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            ticket("T5", "B", "billing", "HIGH", 200, None, Some(210)),
+            ticket("T1", "A", "login", "HIGH", 230, Some(231), Some(240)),
+            ticket("T2", "A", "login", "NORMAL", 250, Some(253), Some(330)),
+            ticket("T3", "B", "billing", "URGENT", 300, Some(305), None),
+            ticket("T4", "C", "how_to", "LOW", 440, None, None),
+        ]),
+    )
+    .await;
+    send(
+        app,
+        token,
+        "mutation($input: [FeedbackInput!]!) { ingestFeedback(input: $input) { created } }",
+        json!([
+            feedback("F1", "A", "CSAT", 5, 241),
+            feedback("F2", "A", "CSAT", 2, 331),
+            feedback("F3", "B", "CSAT", 4, 301),
+            feedback("N1", "A", "NPS", 10, 400),
+            feedback("N2", "B", "NPS", 6, 400),
+            feedback("N3", "C", "NPS", 8, 400),
+            feedback("N4", "D", "NPS", 9, 400),
+            feedback("E1", "C", "CES", 5, 445),
+            feedback("E2", "C", "CES", 6, 446),
+        ]),
+    )
+    .await;
+    send(
+        app,
+        token,
+        "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }",
+        json!([
+            login("L1", "E", 216),
+            login("L2", "D", 456),
+            login("L3", "C", 455),
+        ]),
+    )
+    .await;
+}
+
+const KPIS: &str = r#"query($from: DateTime!, $to: DateTime!, $segment: String) { kpis(window: {from: $from, to: $to}, segment: $segment) {
+    contactRate { value previous } csatPercent { value previous } csatAverage { value previous } nps { value previous }
+    cesAverage { value previous } fcrRate { value previous } repeatContactRate { value previous }
+    medianFirstResponseHours { value previous } medianResolutionHours { value previous } slaAttainment { value previous }
+    medianTimeToValueDays { value previous } onboardingCompletionRate { value previous } } }"#;
+
+fn close(actual: &Value, expected: Option<f64>, what: &str) {
+    match expected {
+        None => assert!(actual.is_null(), "{what}: expected null, got {actual}"),
+        Some(e) => {
+            let a = actual
+                .as_f64()
+                .unwrap_or_else(|| panic!("{what}: expected {e}, got {actual}"));
+            assert!((a - e).abs() < 1e-9, "{what}: expected {e}, got {a}");
+        }
+    }
+}
+
+async fn kpis_match_the_hand_computed_figures(app: TestApp) {
+    let token = app.admin();
+    seed(&app, &token).await;
+    // Another organization's data inside the window changes nothing.
+    let other = app.jwt("other", "ADMIN");
+    send(
+        &app,
+        &other,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([ticket("X1", "X", "login", "LOW", 300, Some(301), Some(302))]),
+    )
+    .await;
+
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            KPIS,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    let k = &body["data"]["kpis"];
+    assert!(k.is_object(), "{body}");
+    let expect = |name: &str, value: Option<f64>, previous: Option<f64>| {
+        close(&k[name]["value"], value, name);
+        close(
+            &k[name]["previous"],
+            previous,
+            &format!("{name} (previous)"),
+        );
+    };
+    // W: tickets opened T1 T2 T3 T4 = 4; active customers A B C D E = 5
+    // (E's login at 216 is on the lower edge: in; D's login at 456 is on the
+    // upper edge: out, but D's NPS at 400 makes D active). P: T5 = 1 ticket;
+    // active A (deal opened 200), B, C (deal opened 210), E (deal at 50/100) = 4.
+    expect("contactRate", Some(4.0 / 5.0), Some(1.0 / 4.0));
+    // CSAT in W: 5, 2, 4 -> two of three are 4-5; mean 11/3. None in P.
+    expect("csatPercent", Some(200.0 / 3.0), None);
+    expect("csatAverage", Some(11.0 / 3.0), None);
+    // NPS in W: 10, 6, 8, 9 -> (2 promoters - 1 detractor) / 4 x 100.
+    expect("nps", Some(25.0), None);
+    expect("cesAverage", Some(5.5), None);
+    // Resolved in W: T1 (240; T2 same reason opened 250 <= 240 + 168: not
+    // first-contact) and T2 (330; 330 + 168 > T = 456 and no repeat yet:
+    // undecided, left out) -> 0 / 1. P: T5 resolved 210, 210 + 168 > 216,
+    // T3 opened 300 > 216 -> undecided -> null.
+    expect("fcrRate", Some(0.0), None);
+    // Customers with a ticket in W: A, B, C. A: T2 follows T1 (20 h). B: T3
+    // follows T5 (before W, 100 h <= 168 h). C: no -> 2/3. P: B only, no
+    // earlier billing ticket -> 0/1.
+    expect("repeatContactRate", Some(2.0 / 3.0), Some(0.0));
+    // First response in W: 1, 3, 5 h -> 3. Resolution: 10, 80 h -> 45. P: T5
+    // has no first response; resolution 10 h.
+    expect("medianFirstResponseHours", Some(3.0), None);
+    expect("medianResolutionHours", Some(45.0), Some(10.0));
+    // SLA in W: T1 met (10 h <= 24); T2 breached (80 h > 72); T3 URGENT
+    // unresolved, deadline 304 <= T: breached; T4 LOW deadline 608 > T:
+    // undecided -> 1/3. P: T5 met -> 1/1.
+    expect("slaAttainment", Some(1.0 / 3.0), Some(1.0));
+    // First WON deal closed in W and last step (s2) done by T: A only (won
+    // 218, s2 done 300 -> 82 h = 82/24 days). C never finished s2; B's first
+    // WON deal closed at 212 (in P); E's at 100. P: B (212) and E (100) never
+    // finished s2 by 216 -> null.
+    expect("medianTimeToValueDays", Some(82.0 / 24.0), None);
+    // First step start in W: A (220, all done by 300), C (400, s2 never
+    // started), E (450; s2 completed at 470 > T) -> 1/3. P: B (210, nothing
+    // completed) -> 0/1.
+    expect("onboardingCompletionRate", Some(1.0 / 3.0), Some(0.0));
+
+    // Segment: only E is ENTERPRISE: active, no tickets, onboarding not complete.
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            KPIS,
+            json!({"from": h(216), "to": h(456), "segment": "ENTERPRISE"}),
+        )
+        .await;
+    let e = &body["data"]["kpis"];
+    close(
+        &e["contactRate"]["value"],
+        Some(0.0),
+        "contactRate ENTERPRISE",
+    );
+    close(
+        &e["slaAttainment"]["value"],
+        None,
+        "slaAttainment ENTERPRISE",
+    );
+    close(
+        &e["onboardingCompletionRate"]["value"],
+        Some(0.0),
+        "onboardingCompletionRate ENTERPRISE",
+    );
+}
+
+async fn an_empty_window_has_no_figures(app: TestApp) {
+    seed(&app, &app.admin()).await;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            KPIS,
+            json!({"from": h(5000), "to": h(5001)}),
+        )
+        .await;
+    let k = body["data"]["kpis"].as_object().expect("kpis").clone();
+    for (name, figure) in k {
+        assert!(figure["value"].is_null(), "{name}: {figure}");
+    }
+    let (_, bad) = app
+        .gql(
+            Some(&app.leader()),
+            KPIS,
+            json!({"from": h(10), "to": h(10)}),
+        )
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+}
+
+async fn who_may_read_kpis(app: TestApp) {
+    let q = KPIS;
+    let vars = json!({"from": h(0), "to": h(10)});
+    for (token, allowed) in [
+        (app.jwt("acme", "LEADER"), true),
+        (app.jwt("acme", "ADMIN"), true),
+        (app.jwt("acme", "AGENT"), false),
+        (app.api_token(&["ANALYTICS_READ"], None).await, true),
+        (
+            app.api_token(&["INGEST_WRITE", "JOURNEYS_READ"], None)
+                .await,
+            false,
+        ),
+    ] {
+        let (_, body) = app.gql(Some(&token), q, vars.clone()).await;
+        if allowed {
+            assert!(body["data"]["kpis"].is_object(), "{body}");
+        } else {
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                "{body}"
+            );
+        }
+    }
+}
+
+on_both_databases!(
+    kpis_match_the_hand_computed_figures,
+    an_empty_window_has_no_figures,
+    who_may_read_kpis,
+);
