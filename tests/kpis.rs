@@ -288,7 +288,77 @@ async fn who_may_read_kpis(app: TestApp) {
     }
 }
 
+/// Contact reasons on the same data, plus one CSAT response about T1.
+async fn contact_reasons_match_the_hand_computed_figures(app: TestApp) {
+    let token = app.admin();
+    seed(&app, &token).await;
+    let mut about_t1 = feedback("F9", "A", "CSAT", 3, 245);
+    about_t1["about"] = json!({"kind": "TICKET", "source": "helpdesk", "externalId": "T1"});
+    send(
+        &app,
+        &token,
+        "mutation($input: [FeedbackInput!]!) { ingestFeedback(input: $input) { created } }",
+        json!([about_t1]),
+    )
+    .await;
+    let q = r#"query($from: DateTime!, $to: DateTime!, $first: Int!) { contactReasons(window: {from: $from, to: $to}, first: $first) {
+        reason tickets customers share previousShare medianResolutionHours csatAverage repeatRate precededBy { department share } } }"#;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456), "first": 10}),
+        )
+        .await;
+    // In W: T1, T2 (login, A), T3 (billing, B), T4 (how_to, C): 4 tickets.
+    // P: T5 (billing) only. Preceded by (last non-SUPPORT touchpoint in
+    // [opened - 168 h, opened]): T1 at 230 <- A's step s1 completed at 230
+    // (ONBOARDING, same instant counts); T2 at 250 <- A's CSAT at 241 (about
+    // nothing: SUCCESS); T3 at 300 <- B's deal DB2 won at 230 (SALES); T4 at
+    // 440 <- C's step s1 completed at 410 (ONBOARDING). Repeats: T2 after
+    // T1; T3 after T5 (100 h). Resolution: T1 10 h, T2 80 h -> 45.
+    assert_eq!(
+        body["data"]["contactReasons"],
+        json!([
+            {"reason": "login", "tickets": 2, "customers": 1, "share": 0.5, "previousShare": 0.0,
+             "medianResolutionHours": 45.0, "csatAverage": 3.0, "repeatRate": 0.5,
+             "precededBy": [{"department": "ONBOARDING", "share": 0.5}, {"department": "SUCCESS", "share": 0.5}]},
+            {"reason": "billing", "tickets": 1, "customers": 1, "share": 0.25, "previousShare": 1.0,
+             "medianResolutionHours": null, "csatAverage": null, "repeatRate": 1.0,
+             "precededBy": [{"department": "SALES", "share": 1.0}]},
+            {"reason": "how_to", "tickets": 1, "customers": 1, "share": 0.25, "previousShare": 0.0,
+             "medianResolutionHours": null, "csatAverage": null, "repeatRate": 0.0,
+             "precededBy": [{"department": "ONBOARDING", "share": 1.0}]},
+        ]),
+        "{body}"
+    );
+    // `first` bounds the list; ties (billing, how_to) order by reason.
+    let (_, two) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456), "first": 2}),
+        )
+        .await;
+    let reasons: Vec<&str> = two["data"]["contactReasons"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|r| r["reason"].as_str().expect("r"))
+        .collect();
+    assert_eq!(reasons, vec!["login", "billing"]);
+    let (_, agent) = app
+        .gql(
+            Some(&app.jwt("acme", "AGENT")),
+            q,
+            json!({"from": h(216), "to": h(456), "first": 2}),
+        )
+        .await;
+    assert_eq!(agent["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
 on_both_databases!(
+    contact_reasons_match_the_hand_computed_figures,
     kpis_match_the_hand_computed_figures,
     an_empty_window_has_no_figures,
     who_may_read_kpis,

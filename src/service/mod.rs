@@ -2,6 +2,7 @@
 //! database and arguments. Only this layer touches the database.
 
 pub mod api_token;
+pub mod contact_reasons;
 pub mod customer;
 pub mod demo;
 pub mod ingest;

@@ -2,9 +2,10 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
-use crate::graphql::types::kpi::{Kpis, WindowInput};
-use crate::service::kpi;
+use crate::graphql::types::kpi::{ContactReason, Kpis, WindowInput};
+use crate::service::page::validate_first;
 use crate::service::window::Window;
+use crate::service::{contact_reasons, kpi};
 use crate::time::{now_millis, to_millis};
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
@@ -33,5 +34,22 @@ impl AnalyticsQuery {
             .await
             .gql()?;
         Ok(Kpis::new(current, previous))
+    }
+
+    /// Why customers reach out: per ticket reason, most tickets first.
+    async fn contact_reasons(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window [from, to).")] window: WindowInput,
+        #[graphql(desc = "How many reasons, 1..=100.")] first: i64,
+    ) -> Result<Vec<ContactReason>> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let first = validate_first(first).gql()?;
+        let window = self::window(&window)?;
+        let reasons = contact_reasons::contact_reasons(db, viewer, window, first)
+            .await
+            .gql()?;
+        Ok(reasons.into_iter().map(Into::into).collect())
     }
 }

@@ -83,3 +83,61 @@ impl Kpis {
         }
     }
 }
+
+/// A share of tickets preceded by a department's touchpoint.
+#[derive(SimpleObject)]
+pub struct DepartmentShare {
+    /// The department of the customer's last non-SUPPORT touchpoint in the 7
+    /// days before the ticket; null when there was none.
+    pub department: Option<super::enums::Department>,
+    /// Share of the reason's tickets (0-1).
+    pub share: f64,
+}
+
+/// Why customers reach out: one ticket reason.
+#[derive(SimpleObject)]
+pub struct ContactReason {
+    /// The contact-reason code.
+    pub reason: String,
+    /// Tickets opened in the window.
+    pub tickets: i64,
+    /// Distinct customers who opened them.
+    pub customers: i64,
+    /// Share of all tickets opened in the window (0-1).
+    pub share: f64,
+    /// The share in the previous window of equal length.
+    pub previous_share: Option<f64>,
+    /// Median hours to resolution of its resolved tickets.
+    pub median_resolution_hours: Option<f64>,
+    /// Mean CSAT of responses about these tickets.
+    pub csat_average: Option<f64>,
+    /// Tickets following an earlier same-reason ticket of the customer within 7 days / tickets.
+    pub repeat_rate: f64,
+    /// What happened just before, largest share first.
+    pub preceded_by: Vec<DepartmentShare>,
+}
+
+impl From<crate::service::contact_reasons::ContactReason> for ContactReason {
+    fn from(r: crate::service::contact_reasons::ContactReason) -> Self {
+        ContactReason {
+            reason: r.reason,
+            tickets: r.tickets,
+            customers: r.customers,
+            share: r.share,
+            previous_share: r.previous_share,
+            median_resolution_hours: r.median_resolution_hours,
+            csat_average: r.csat_average,
+            repeat_rate: r.repeat_rate,
+            preceded_by: r
+                .preceded_by
+                .into_iter()
+                .map(|(department, share)| DepartmentShare {
+                    department: department
+                        .and_then(|d| d.parse::<crate::domain::Department>().ok())
+                        .map(Into::into),
+                    share,
+                })
+                .collect(),
+        }
+    }
+}
