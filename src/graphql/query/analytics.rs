@@ -2,10 +2,10 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
-use crate::graphql::types::kpi::{ContactReason, Kpis, WindowInput};
+use crate::graphql::types::kpi::{ContactReason, Handoff, Kpis, WindowInput};
 use crate::service::page::validate_first;
 use crate::service::window::Window;
-use crate::service::{contact_reasons, kpi};
+use crate::service::{contact_reasons, handoff, kpi};
 use crate::time::{now_millis, to_millis};
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
@@ -51,5 +51,36 @@ impl AnalyticsQuery {
             .await
             .gql()?;
         Ok(reasons.into_iter().map(Into::into).collect())
+    }
+
+    /// For each ordered pair of departments: transitions between customers'
+    /// consecutive touchpoints, the median gap, and how often a ticket followed.
+    async fn handoff_matrix(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window [from, to) of the later touchpoint.")] window: WindowInput,
+    ) -> Result<Vec<Handoff>> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let window = self::window(&window)?;
+        let cells = handoff::handoff_matrix(db, viewer, window).await.gql()?;
+        cells
+            .into_iter()
+            .map(|c| {
+                let department = |d: &str| {
+                    d.parse::<crate::domain::Department>()
+                        .map(Into::into)
+                        .map_err(|e| crate::error::AppError::Internal(e.into()))
+                        .gql()
+                };
+                Ok(Handoff {
+                    from_department: department(&c.from)?,
+                    to_department: department(&c.to)?,
+                    transitions: c.transitions,
+                    median_gap_hours: c.median_gap_hours,
+                    followed_by_ticket_share: c.followed_by_ticket_share,
+                })
+            })
+            .collect()
     }
 }

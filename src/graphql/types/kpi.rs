@@ -141,3 +141,19 @@ impl From<crate::service::contact_reasons::ContactReason> for ContactReason {
         }
     }
 }
+
+/// One cell of the handoff matrix: customers moving from one department's
+/// touchpoint to another's.
+#[derive(SimpleObject)]
+pub struct Handoff {
+    /// Department of the earlier touchpoint.
+    pub from_department: super::enums::Department,
+    /// Department of the later touchpoint (in the window).
+    pub to_department: super::enums::Department,
+    /// Consecutive-touchpoint transitions.
+    pub transitions: i64,
+    /// Median hours between the two touchpoints.
+    pub median_gap_hours: Option<f64>,
+    /// Share of decided transitions followed by a support ticket within 7 days.
+    pub followed_by_ticket_share: Option<f64>,
+}

@@ -1,0 +1,93 @@
+//! `handoffMatrix` on a hand-built timeline. Window W = hours [216, 456)
+//! after 2026-01-01, judged at T = 456.
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+fn h(hours: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(1_767_225_600_000 + hours * 3_600_000)
+        .expect("time")
+        .to_rfc3339()
+}
+
+fn tp(id: &str, c: &str, department: &str, at: i64) -> Value {
+    json!({"source": "product", "externalId": id, "customer": {"source": "crm", "externalId": c},
+        "department": department, "kind": "event", "occurredAt": h(at)})
+}
+
+fn ticket(id: &str, c: &str, at: i64) -> Value {
+    json!({"source": "helpdesk", "externalId": id, "customer": {"source": "crm", "externalId": c},
+        "reason": "how_to", "channel": "chat", "priority": "LOW", "team": "tier1", "openedAt": h(at)})
+}
+
+async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
+    let admin = app.admin();
+    let (_, a) = app.gql(Some(&admin), "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", json!({"input": [
+        tp("p1", "P", "SALES", 0), tp("p2", "P", "ONBOARDING", 230), tp("p3", "P", "ONBOARDING", 240),
+        tp("p4", "P", "MARKETING", 250), tp("p5", "P", "SALES", 300),
+        tp("q1", "Q", "MARKETING", 220), tp("q2", "Q", "PRODUCT", 450),
+        tp("r1", "R", "SALES", 100), tp("r2", "R", "PRODUCT", 216), tp("r3", "R", "MARKETING", 456),
+    ]})).await;
+    assert!(a["errors"].is_null(), "{a}");
+    let (_, b) = app
+        .gql(
+            Some(&admin),
+            "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+            json!({"input": [ticket("TP", "P", 260), ticket("TQ", "Q", 221)]}),
+        )
+        .await;
+    assert!(b["errors"].is_null(), "{b}");
+
+    let q = r#"query($from: DateTime!, $to: DateTime!) { handoffMatrix(window: {from: $from, to: $to}) {
+        fromDepartment toDepartment transitions medianGapHours followedByTicketShare } }"#;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    // P: SALES(0) -> ONBOARDING(230): 230 h, ticket TP at 260 within 7 d.
+    //    ONBOARDING(230) -> ONBOARDING(240): same department, not a handoff.
+    //    ONBOARDING(240) -> MARKETING(250): 10 h, TP at 260: followed.
+    //    MARKETING(250) -> SUPPORT(260, TP opened): 10 h; TP is its own
+    //    ticket; 260 + 168 <= 456: decided, not followed.
+    //    SUPPORT(260) -> SALES(300): 40 h; 300 + 168 > 456, no ticket: undecided.
+    // Q: MARKETING(220) is its first touch. MARKETING -> SUPPORT(221, TQ): 1 h,
+    //    decided, not followed. SUPPORT(221) -> PRODUCT(450): 229 h, undecided.
+    // R: SALES(100) -> PRODUCT(216, lower edge: in): 116 h, decided, not
+    //    followed. PRODUCT -> MARKETING(456, upper edge): out.
+    assert_eq!(
+        body["data"]["handoffMatrix"],
+        json!([
+            {"fromDepartment": "MARKETING", "toDepartment": "SUPPORT", "transitions": 2, "medianGapHours": 5.5, "followedByTicketShare": 0.0},
+            {"fromDepartment": "ONBOARDING", "toDepartment": "MARKETING", "transitions": 1, "medianGapHours": 10.0, "followedByTicketShare": 1.0},
+            {"fromDepartment": "SALES", "toDepartment": "ONBOARDING", "transitions": 1, "medianGapHours": 230.0, "followedByTicketShare": 1.0},
+            {"fromDepartment": "SALES", "toDepartment": "PRODUCT", "transitions": 1, "medianGapHours": 116.0, "followedByTicketShare": 0.0},
+            {"fromDepartment": "SUPPORT", "toDepartment": "PRODUCT", "transitions": 1, "medianGapHours": 229.0, "followedByTicketShare": null},
+            {"fromDepartment": "SUPPORT", "toDepartment": "SALES", "transitions": 1, "medianGapHours": 40.0, "followedByTicketShare": null},
+        ]),
+        "{body}"
+    );
+
+    let (_, empty) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(1000), "to": h(1100)}),
+        )
+        .await;
+    assert_eq!(empty["data"]["handoffMatrix"], json!([]));
+    let (_, agent) = app
+        .gql(
+            Some(&app.jwt("acme", "AGENT")),
+            q,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    assert_eq!(agent["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+on_both_databases!(matrix_matches_the_hand_computed_cells);
