@@ -90,4 +90,78 @@ async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
     assert_eq!(agent["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
 
-on_both_databases!(matrix_matches_the_hand_computed_cells);
+async fn paths_of_customers_who_start_in_the_window(app: TestApp) {
+    let admin = app.admin();
+    let (_, a) = app.gql(Some(&admin), "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", json!({"input": [
+        tp("s1", "S", "MARKETING", 220), tp("s2", "S", "MARKETING", 221), tp("s3", "S", "SALES", 230), tp("s4", "S", "ONBOARDING", 240),
+        tp("u1", "U", "MARKETING", 300), tp("u2", "U", "SALES", 310), tp("u3", "U", "ONBOARDING", 320),
+        tp("v1", "V", "SALES", 216), tp("v2", "V", "ONBOARDING", 217),
+        tp("w1", "W", "MARKETING", 456),
+        tp("x1", "X", "MARKETING", 100), tp("x2", "X", "SALES", 300),
+        tp("y1", "Y", "PRODUCT", 400), tp("y2", "Y", "SALES", 500),
+    ]})).await;
+    assert!(a["errors"].is_null(), "{a}");
+    let (_, b) = app
+        .gql(
+            Some(&admin),
+            "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+            json!({"input": [ticket("TS", "S", 250)]}),
+        )
+        .await;
+    assert!(b["errors"].is_null(), "{b}");
+    let q = r#"query($from: DateTime!, $to: DateTime!, $steps: Int!) { journeyPaths(window: {from: $from, to: $to}, steps: $steps, first: 10) {
+        departments customers share } }"#;
+    // First touch in W: S (220), U (300), V (216, lower edge), Y (400); not
+    // W (456, upper edge), not X (100). Y's SALES at 500 is after T = 456.
+    // S collapses MARKETING, MARKETING; its ticket at 250 is step 4.
+    let (_, three) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456), "steps": 3}),
+        )
+        .await;
+    assert_eq!(
+        three["data"]["journeyPaths"],
+        json!([
+            {"departments": ["MARKETING", "SALES", "ONBOARDING"], "customers": 2, "share": 0.5},
+            {"departments": ["PRODUCT"], "customers": 1, "share": 0.25},
+            {"departments": ["SALES", "ONBOARDING"], "customers": 1, "share": 0.25},
+        ]),
+        "{three}"
+    );
+    let (_, four) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456), "steps": 4}),
+        )
+        .await;
+    assert_eq!(
+        four["data"]["journeyPaths"][0],
+        json!(
+        {"departments": ["MARKETING", "SALES", "ONBOARDING"], "customers": 1, "share": 0.25}),
+        "{four}"
+    );
+    assert_eq!(
+        four["data"]["journeyPaths"]
+            .as_array()
+            .expect("paths")
+            .len(),
+        4,
+        "S now ends in SUPPORT: {four}"
+    );
+    let (_, bad) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456), "steps": 0}),
+        )
+        .await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+on_both_databases!(
+    matrix_matches_the_hand_computed_cells,
+    paths_of_customers_who_start_in_the_window
+);

@@ -12,6 +12,7 @@ pub mod kpi;
 pub mod merge;
 pub mod organization;
 pub mod page;
+pub mod paths;
 pub mod records;
 pub mod sql;
 pub mod window;

@@ -2,10 +2,10 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
-use crate::graphql::types::kpi::{ContactReason, Handoff, Kpis, WindowInput};
+use crate::graphql::types::kpi::{ContactReason, Handoff, JourneyPath, Kpis, WindowInput};
 use crate::service::page::validate_first;
 use crate::service::window::Window;
-use crate::service::{contact_reasons, handoff, kpi};
+use crate::service::{contact_reasons, handoff, kpi, paths};
 use crate::time::{now_millis, to_millis};
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
@@ -67,12 +67,6 @@ impl AnalyticsQuery {
         cells
             .into_iter()
             .map(|c| {
-                let department = |d: &str| {
-                    d.parse::<crate::domain::Department>()
-                        .map(Into::into)
-                        .map_err(|e| crate::error::AppError::Internal(e.into()))
-                        .gql()
-                };
                 Ok(Handoff {
                     from_department: department(&c.from)?,
                     to_department: department(&c.to)?,
@@ -83,4 +77,44 @@ impl AnalyticsQuery {
             })
             .collect()
     }
+
+    /// The most common department sequences of customers whose first touch is in the window.
+    async fn journey_paths(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Customers whose first touch is in [from, to).")] window: WindowInput,
+        #[graphql(desc = "Departments per path, 1..=10.")] steps: i64,
+        #[graphql(desc = "How many paths, 1..=100.")] first: i64,
+    ) -> Result<Vec<JourneyPath>> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let first = validate_first(first).gql()?;
+        let window = self::window(&window)?;
+        let found = paths::journey_paths(db, viewer, window, steps, first)
+            .await
+            .gql()?;
+        found
+            .into_iter()
+            .map(|p| {
+                Ok(JourneyPath {
+                    departments: p
+                        .departments
+                        .iter()
+                        .map(|d| department(d))
+                        .collect::<Result<_>>()?,
+                    customers: p.customers,
+                    share: p.share,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A stored department name as the GraphQL enum.
+fn department(stored: &str) -> Result<crate::graphql::types::enums::Department> {
+    stored
+        .parse::<crate::domain::Department>()
+        .map(Into::into)
+        .map_err(|e| crate::error::AppError::Internal(e.into()))
+        .gql()
 }

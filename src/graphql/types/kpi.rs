@@ -157,3 +157,14 @@ pub struct Handoff {
     /// Share of decided transitions followed by a support ticket within 7 days.
     pub followed_by_ticket_share: Option<f64>,
 }
+
+/// A department sequence customers took.
+#[derive(SimpleObject)]
+pub struct JourneyPath {
+    /// Departments in order, consecutive repeats collapsed.
+    pub departments: Vec<super::enums::Department>,
+    /// Customers who took it.
+    pub customers: i64,
+    /// Share of customers whose first touch is in the window (0-1).
+    pub share: f64,
+}

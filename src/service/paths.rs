@@ -1,0 +1,86 @@
+//! `journeyPaths`: the most common department sequences (consecutive
+//! repeats collapsed, the first `steps` departments, touchpoints up to T) of
+//! customers whose first touch is in the window. One statement: the
+//! aggregation of each customer's path is the only part that differs by
+//! backend (`string_agg` / `group_concat`).
+
+use super::sql::SqlBuilder;
+use super::window::Window;
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+
+/// Longest path asked for.
+pub const MAX_STEPS: u64 = 10;
+
+/// One path and how many customers took it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JourneyPath {
+    pub departments: Vec<String>,
+    pub customers: i64,
+    /// customers / customers whose first touch is in the window.
+    pub share: f64,
+}
+
+/// The paths of `window`, most customers first (then by path).
+#[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
+pub async fn journey_paths(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    window: Window,
+    steps: i64,
+    first: u64,
+) -> AppResult<Vec<JourneyPath>> {
+    viewer.require_analytics()?;
+    if !(1..=MAX_STEPS as i64).contains(&steps) {
+        return Err(AppError::bad_input(
+            "steps",
+            format!("steps must be 1..={MAX_STEPS}"),
+        ));
+    }
+    let org = viewer.org_id;
+    let backend = db.get_database_backend();
+    let path = match backend {
+        DbBackend::Postgres => "string_agg(z.department, '>' ORDER BY z.position)",
+        _ => "group_concat(z.department, '>' ORDER BY z.position)",
+    };
+    let mut sql = SqlBuilder::new(backend);
+    sql.push(&format!("SELECT p.path, CAST(COUNT(*) AS BIGINT) AS customers FROM (SELECT z.customer_id, {path} AS path FROM ("))
+        .push("SELECT y.customer_id, y.department, ROW_NUMBER() OVER (PARTITION BY y.customer_id ORDER BY y.occurred_at, y.id) AS position FROM (")
+        .push("SELECT tp.customer_id, tp.department, tp.occurred_at, tp.id, ")
+        .push("LAG(tp.department) OVER (PARTITION BY tp.customer_id ORDER BY tp.occurred_at, tp.id) AS previous ")
+        .push("FROM touchpoint tp JOIN (SELECT f.customer_id FROM touchpoint f WHERE f.org_id = ")
+        .bind(org)
+        .push(" GROUP BY f.customer_id HAVING MIN(f.occurred_at) >= ")
+        .bind(window.from)
+        .push(" AND MIN(f.occurred_at) < ")
+        .bind(window.to)
+        .push(") starters ON starters.customer_id = tp.customer_id WHERE tp.org_id = ")
+        .bind(org)
+        .push(" AND tp.occurred_at <= ")
+        .bind(window.as_of)
+        .push(") y WHERE y.previous IS NULL OR y.previous <> y.department) z WHERE z.position <= ")
+        .bind(steps)
+        .push(" GROUP BY z.customer_id) p GROUP BY p.path");
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut paths: Vec<(String, i64)> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String>("", "path")?,
+                r.try_get::<i64>("", "customers")?,
+            ))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    let total: i64 = paths.iter().map(|p| p.1).sum();
+    paths.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    paths.truncate(first as usize);
+    Ok(paths
+        .into_iter()
+        .map(|(path, customers)| JourneyPath {
+            departments: path.split('>').map(str::to_owned).collect(),
+            customers,
+            share: customers as f64 / total as f64,
+        })
+        .collect())
+}
