@@ -2,10 +2,12 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
-use crate::graphql::types::kpi::{ContactReason, Handoff, JourneyPath, Kpis, WindowInput};
+use crate::graphql::types::kpi::{
+    ContactReason, FunnelStep, Handoff, JourneyPath, Kpis, WindowInput,
+};
 use crate::service::page::validate_first;
 use crate::service::window::Window;
-use crate::service::{contact_reasons, handoff, kpi, paths};
+use crate::service::{contact_reasons, funnel, handoff, kpi, paths};
 use crate::time::{now_millis, to_millis};
 use async_graphql::{Context, Object, Result};
 use sea_orm::DatabaseConnection;
@@ -107,6 +109,37 @@ impl AnalyticsQuery {
                 })
             })
             .collect()
+    }
+
+    /// Conversion between touchpoint kinds: customers entering with the
+    /// first kind in the window, and how many reach each next kind (in order)
+    /// within the conversion window.
+    async fn funnel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Entries in [from, to).")] window: WindowInput,
+        #[graphql(
+            desc = "2 to 10 touchpoint kinds, in order (e.g. campaign_delivered, login, ticket_opened)."
+        )]
+        steps: Vec<String>,
+        #[graphql(desc = "Days after entering within which later steps count, 1..=365.")]
+        conversion_window_days: i64,
+    ) -> Result<Vec<FunnelStep>> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let window = self::window(&window)?;
+        let found = funnel::funnel(db, viewer, window, &steps, conversion_window_days)
+            .await
+            .gql()?;
+        Ok(found
+            .into_iter()
+            .map(|s| FunnelStep {
+                kind: s.kind,
+                customers: s.customers,
+                conversion_from_previous: s.conversion_from_previous,
+                conversion_from_start: s.conversion_from_start,
+            })
+            .collect())
     }
 }
 

@@ -168,3 +168,16 @@ pub struct JourneyPath {
     /// Share of customers whose first touch is in the window (0-1).
     pub share: f64,
 }
+
+/// One step of a funnel.
+#[derive(SimpleObject)]
+pub struct FunnelStep {
+    /// Touchpoint kind of the step.
+    pub kind: String,
+    /// Customers who reached it (decided ones).
+    pub customers: i64,
+    /// customers / customers of the step before (null for the first step).
+    pub conversion_from_previous: Option<f64>,
+    /// customers / customers who entered.
+    pub conversion_from_start: Option<f64>,
+}

@@ -1,4 +1,5 @@
-//! `handoffMatrix` on a hand-built timeline. Window W = hours [216, 456)
+//! Flows across departments on hand-built timelines: handoffMatrix,
+//! journeyPaths and funnel. Window W = hours [216, 456)
 //! after 2026-01-01, judged at T = 456.
 
 mod common;
@@ -161,7 +162,59 @@ async fn paths_of_customers_who_start_in_the_window(app: TestApp) {
     assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
 
+fn kind(id: &str, c: &str, kind: &str, at: i64) -> Value {
+    let mut t = tp(id, c, "PRODUCT", at);
+    t["kind"] = json!(kind);
+    t
+}
+
+async fn funnel_counts_decided_customers_in_order(app: TestApp) {
+    let (_, a) = app.gql(Some(&app.admin()), "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", json!({"input": [
+        kind("a1", "A", "visit", 220), kind("a2", "A", "signup", 230), kind("a3", "A", "purchase", 250),
+        kind("b1", "B", "visit", 230), kind("b2", "B", "signup", 300),
+        kind("c1", "C", "visit", 240), kind("c2", "C", "purchase", 245), kind("c3", "C", "signup", 250),
+        kind("d1", "D", "visit", 440), kind("d2", "D", "signup", 441),
+        kind("e1", "E", "visit", 445), kind("e2", "E", "signup", 446), kind("e3", "E", "purchase", 447),
+        kind("f0", "F", "visit", 200), kind("f1", "F", "visit", 300), kind("f2", "F", "signup", 300),
+        kind("g1", "G", "visit", 456),
+    ]})).await;
+    assert!(a["errors"].is_null(), "{a}");
+    let q = r#"query($from: DateTime!, $to: DateTime!) { funnel(window: {from: $from, to: $to}, steps: ["visit", "signup", "purchase"], conversionWindowDays: 2) {
+        kind customers conversionFromPrevious conversionFromStart } }"#;
+    // Entries (first visit in W = [216, 456), 48 h to convert, T = 456):
+    // A 220: signup 230, purchase 250 (<= 268): all three.
+    // B 230: signup at 300 is past 278: visit only.
+    // C 240: signup 250; its purchase at 245 precedes the signup: two steps.
+    // D 440: 488 > T and no purchase yet: undecided, left out.
+    // E 445: deadline after T but every step reached: decided, all three.
+    // F: the visit at 200 is before W; enters at 300, signup at the same
+    //    instant counts: two steps. G 456: upper edge, out.
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["funnel"],
+        json!([
+            {"kind": "visit", "customers": 5, "conversionFromPrevious": null, "conversionFromStart": 1.0},
+            {"kind": "signup", "customers": 4, "conversionFromPrevious": 0.8, "conversionFromStart": 0.8},
+            {"kind": "purchase", "customers": 2, "conversionFromPrevious": 0.5, "conversionFromStart": 0.4},
+        ]),
+        "{body}"
+    );
+    let one = r#"{ funnel(window: {from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z"}, steps: ["visit"], conversionWindowDays: 2) { kind } }"#;
+    let (_, bad) = app.gql(Some(&app.leader()), one, json!({})).await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+}
+
 on_both_databases!(
     matrix_matches_the_hand_computed_cells,
-    paths_of_customers_who_start_in_the_window
+    paths_of_customers_who_start_in_the_window,
+    funnel_counts_decided_customers_in_order,
 );
