@@ -7,6 +7,11 @@ mod common;
 use common::TestApp;
 use serde_json::{Value, json};
 
+const TOUCHPOINTS: &str =
+    "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }";
+const TICKETS: &str =
+    "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }";
+
 fn h(hours: i64) -> String {
     chrono::DateTime::from_timestamp_millis(1_767_225_600_000 + hours * 3_600_000)
         .expect("time")
@@ -25,21 +30,29 @@ fn ticket(id: &str, c: &str, at: i64) -> Value {
 
 async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
     let admin = app.admin();
-    let (_, a) = app.gql(Some(&admin), "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", json!({"input": [
-        tp("p1", "P", "SALES", 0), tp("p2", "P", "ONBOARDING", 230), tp("p3", "P", "ONBOARDING", 240),
-        tp("p4", "P", "MARKETING", 250), tp("p5", "P", "SALES", 300),
-        tp("q1", "Q", "MARKETING", 220), tp("q2", "Q", "PRODUCT", 450),
-        tp("r1", "R", "SALES", 100), tp("r2", "R", "PRODUCT", 216), tp("r3", "R", "MARKETING", 456),
-    ]})).await;
-    assert!(a["errors"].is_null(), "{a}");
-    let (_, b) = app
-        .gql(
-            Some(&admin),
-            "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
-            json!({"input": [ticket("TP", "P", 260), ticket("TQ", "Q", 221)]}),
-        )
-        .await;
-    assert!(b["errors"].is_null(), "{b}");
+    app.ingest(
+        &admin,
+        TOUCHPOINTS,
+        json!([
+            tp("p1", "P", "SALES", 0),
+            tp("p2", "P", "ONBOARDING", 230),
+            tp("p3", "P", "ONBOARDING", 240),
+            tp("p4", "P", "MARKETING", 250),
+            tp("p5", "P", "SALES", 300),
+            tp("q1", "Q", "MARKETING", 220),
+            tp("q2", "Q", "PRODUCT", 450),
+            tp("r1", "R", "SALES", 100),
+            tp("r2", "R", "PRODUCT", 216),
+            tp("r3", "R", "MARKETING", 456),
+        ]),
+    )
+    .await;
+    app.ingest(
+        &admin,
+        TICKETS,
+        json!([ticket("TP", "P", 260), ticket("TQ", "Q", 221)]),
+    )
+    .await;
 
     let q = r#"query($from: DateTime!, $to: DateTime!) { handoffMatrix(window: {from: $from, to: $to}) {
         fromDepartment toDepartment transitions medianGapHours followedByTicketShare } }"#;
@@ -93,23 +106,29 @@ async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
 
 async fn paths_of_customers_who_start_in_the_window(app: TestApp) {
     let admin = app.admin();
-    let (_, a) = app.gql(Some(&admin), "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", json!({"input": [
-        tp("s1", "S", "MARKETING", 220), tp("s2", "S", "MARKETING", 221), tp("s3", "S", "SALES", 230), tp("s4", "S", "ONBOARDING", 240),
-        tp("u1", "U", "MARKETING", 300), tp("u2", "U", "SALES", 310), tp("u3", "U", "ONBOARDING", 320),
-        tp("v1", "V", "SALES", 216), tp("v2", "V", "ONBOARDING", 217),
-        tp("w1", "W", "MARKETING", 456),
-        tp("x1", "X", "MARKETING", 100), tp("x2", "X", "SALES", 300),
-        tp("y1", "Y", "PRODUCT", 400), tp("y2", "Y", "SALES", 500),
-    ]})).await;
-    assert!(a["errors"].is_null(), "{a}");
-    let (_, b) = app
-        .gql(
-            Some(&admin),
-            "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
-            json!({"input": [ticket("TS", "S", 250)]}),
-        )
+    app.ingest(
+        &admin,
+        TOUCHPOINTS,
+        json!([
+            tp("s1", "S", "MARKETING", 220),
+            tp("s2", "S", "MARKETING", 221),
+            tp("s3", "S", "SALES", 230),
+            tp("s4", "S", "ONBOARDING", 240),
+            tp("u1", "U", "MARKETING", 300),
+            tp("u2", "U", "SALES", 310),
+            tp("u3", "U", "ONBOARDING", 320),
+            tp("v1", "V", "SALES", 216),
+            tp("v2", "V", "ONBOARDING", 217),
+            tp("w1", "W", "MARKETING", 456),
+            tp("x1", "X", "MARKETING", 100),
+            tp("x2", "X", "SALES", 300),
+            tp("y1", "Y", "PRODUCT", 400),
+            tp("y2", "Y", "SALES", 500),
+        ]),
+    )
+    .await;
+    app.ingest(&admin, TICKETS, json!([ticket("TS", "S", 250)]))
         .await;
-    assert!(b["errors"].is_null(), "{b}");
     let q = r#"query($from: DateTime!, $to: DateTime!, $steps: Int!) { journeyPaths(window: {from: $from, to: $to}, steps: $steps, first: 10) {
         departments customers share } }"#;
     // First touch in W: S (220), U (300), V (216, lower edge), Y (400); not
@@ -169,16 +188,30 @@ fn kind(id: &str, c: &str, kind: &str, at: i64) -> Value {
 }
 
 async fn funnel_counts_decided_customers_in_order(app: TestApp) {
-    let (_, a) = app.gql(Some(&app.admin()), "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", json!({"input": [
-        kind("a1", "A", "visit", 220), kind("a2", "A", "signup", 230), kind("a3", "A", "purchase", 250),
-        kind("b1", "B", "visit", 230), kind("b2", "B", "signup", 300),
-        kind("c1", "C", "visit", 240), kind("c2", "C", "purchase", 245), kind("c3", "C", "signup", 250),
-        kind("d1", "D", "visit", 440), kind("d2", "D", "signup", 441),
-        kind("e1", "E", "visit", 445), kind("e2", "E", "signup", 446), kind("e3", "E", "purchase", 447),
-        kind("f0", "F", "visit", 200), kind("f1", "F", "visit", 300), kind("f2", "F", "signup", 300),
-        kind("g1", "G", "visit", 456),
-    ]})).await;
-    assert!(a["errors"].is_null(), "{a}");
+    app.ingest(
+        &app.admin(),
+        TOUCHPOINTS,
+        json!([
+            kind("a1", "A", "visit", 220),
+            kind("a2", "A", "signup", 230),
+            kind("a3", "A", "purchase", 250),
+            kind("b1", "B", "visit", 230),
+            kind("b2", "B", "signup", 300),
+            kind("c1", "C", "visit", 240),
+            kind("c2", "C", "purchase", 245),
+            kind("c3", "C", "signup", 250),
+            kind("d1", "D", "visit", 440),
+            kind("d2", "D", "signup", 441),
+            kind("e1", "E", "visit", 445),
+            kind("e2", "E", "signup", 446),
+            kind("e3", "E", "purchase", 447),
+            kind("f0", "F", "visit", 200),
+            kind("f1", "F", "visit", 300),
+            kind("f2", "F", "signup", 300),
+            kind("g1", "G", "visit", 456),
+        ]),
+    )
+    .await;
     let q = r#"query($from: DateTime!, $to: DateTime!) { funnel(window: {from: $from, to: $to}, steps: ["visit", "signup", "purchase"], conversionWindowDays: 2) {
         kind customers conversionFromPrevious conversionFromStart } }"#;
     // Entries (first visit in W = [216, 456), 48 h to convert, T = 456):

@@ -139,6 +139,14 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Runs an ingest `mutation` with `input` as `token`; the test fails on any error.
+    pub async fn ingest(&self, token: &str, mutation: &str, input: Value) {
+        let (_, body) = self
+            .gql(Some(token), mutation, json!({"input": input}))
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+
     /// Number of rows in `table`.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
