@@ -130,3 +130,19 @@ stored_enum!(
         OutreachWrite => "outreach:write",
     }
 );
+
+stored_enum!(
+    /// The friction kinds of DESIGN.md §5.
+    FrictionKind {
+        HandoffDelay => "HANDOFF_DELAY",
+        OnboardingStall => "ONBOARDING_STALL",
+        CampaignTriggeredContact => "CAMPAIGN_TRIGGERED_CONTACT",
+        OnboardingTriggeredContact => "ONBOARDING_TRIGGERED_CONTACT",
+        PostSaleContact => "POST_SALE_CONTACT",
+        RepeatContact => "REPEAT_CONTACT",
+        SlowResolution => "SLOW_RESOLUTION",
+        LowSatisfaction => "LOW_SATISFACTION",
+        GoingDark => "GOING_DARK",
+        ChannelSwitch => "CHANNEL_SWITCH",
+    }
+);

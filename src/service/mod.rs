@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod contact_reasons;
 pub mod customer;
 pub mod demo;
+pub mod friction;
 pub mod funnel;
 pub mod handoff;
 pub mod ingest;

@@ -3,13 +3,14 @@
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
 use crate::graphql::types::kpi::{
-    ContactReason, FunnelStep, Handoff, JourneyPath, Kpis, WindowInput,
+    ContactReason, FrictionParamsInput, FrictionPoint, FunnelStep, Handoff, JourneyPath, Kpis,
+    WindowInput,
 };
 use crate::service::page::validate_first;
 use crate::service::window::Window;
-use crate::service::{contact_reasons, funnel, handoff, kpi, paths};
+use crate::service::{contact_reasons, friction, funnel, handoff, kpi, paths};
 use crate::time::{now_millis, to_millis};
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, ErrorExtensions, Object, Result};
 use sea_orm::DatabaseConnection;
 
 #[derive(Default)]
@@ -140,6 +141,51 @@ impl AnalyticsQuery {
                 conversion_from_start: s.conversion_from_start,
             })
             .collect())
+    }
+
+    /// Where customers get stuck, ranked by impact score (revenue at risk
+    /// beyond the baseline), then affected customers, then subject.
+    async fn friction_points(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window [from, to).")] window: WindowInput,
+        #[graphql(desc = "Kinds to compute; every available kind when absent.")] kinds: Option<
+            Vec<crate::graphql::types::enums::FrictionKind>,
+        >,
+        #[graphql(desc = "Overrides of the default parameters.")] params: Option<
+            FrictionParamsInput,
+        >,
+        #[graphql(
+            desc = "Only points with at least this many affected customers.",
+            default = 1
+        )]
+        min_affected: i64,
+        #[graphql(desc = "How many points, 1..=100.")] first: i64,
+    ) -> Result<Vec<FrictionPoint>> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let first = validate_first(first).gql()?;
+        let window = self::window(&window)?;
+        let kinds: Vec<crate::domain::FrictionKind> = kinds
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let mut p = friction::Params::default();
+        if let Some(hours) = params.and_then(|x| x.repeat_contact_hours) {
+            if !(1..=24 * 365).contains(&hours) {
+                return Err(crate::error::AppError::bad_input(
+                    "params.repeatContactHours",
+                    "must be 1..=8760",
+                )
+                .extend());
+            }
+            p.repeat_contact_hours = hours;
+        }
+        let points = friction::friction_points(db, viewer, window, &kinds, &p, min_affected, first)
+            .await
+            .gql()?;
+        Ok(points.into_iter().map(Into::into).collect())
     }
 }
 

@@ -115,3 +115,29 @@ pub enum Scope {
     /// `outreach:write`: update outreach tasks.
     OutreachWrite,
 }
+
+/// Kinds of friction between or within departments (DESIGN.md §5).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::FrictionKind")]
+pub enum FrictionKind {
+    /// Won deals waiting for a first onboarding touch (SALES -> ONBOARDING).
+    HandoffDelay,
+    /// Onboarding steps not completed in their expected time.
+    OnboardingStall,
+    /// Campaign deliveries followed by a ticket (MARKETING -> SUPPORT).
+    CampaignTriggeredContact,
+    /// Tickets opened while an onboarding step is in progress.
+    OnboardingTriggeredContact,
+    /// Tickets after a won deal (SALES -> SUPPORT).
+    PostSaleContact,
+    /// Tickets following a same-reason ticket (SUPPORT).
+    RepeatContact,
+    /// Tickets not resolved within their SLA target (SUPPORT).
+    SlowResolution,
+    /// Low CSAT, NPS or CES responses.
+    LowSatisfaction,
+    /// Live customers with no touch for 30 days (SUCCESS).
+    GoingDark,
+    /// Tickets repeating a reason on another channel (SUPPORT).
+    ChannelSwitch,
+}

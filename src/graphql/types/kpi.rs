@@ -181,3 +181,67 @@ pub struct FunnelStep {
     /// customers / customers who entered.
     pub conversion_from_start: Option<f64>,
 }
+
+/// A place where customers get stuck: one (kind, subject), ranked by impact.
+#[derive(SimpleObject)]
+pub struct FrictionPoint {
+    /// The kind of friction.
+    pub kind: super::enums::FrictionKind,
+    /// What it is about (a reason, a team, a campaign ...).
+    pub subject: String,
+    /// The subject's stable key.
+    pub subject_key: String,
+    /// Department the friction starts in.
+    pub from_department: super::enums::Department,
+    /// Department it lands in.
+    pub to_department: super::enums::Department,
+    /// Affected items.
+    pub occurrences: i64,
+    /// Customers exposed to the subject.
+    pub exposed_customers: i64,
+    /// Customers affected.
+    pub affected_customers: i64,
+    /// affectedCustomers / exposedCustomers.
+    pub rate: f64,
+    /// Pooled rate of the kind's other subjects (null when there is none).
+    pub baseline_rate: Option<f64>,
+    /// rate / baselineRate (null when the baseline is null or 0).
+    pub lift: Option<f64>,
+    /// Median delay of affected items, in hours.
+    pub median_delay_hours: Option<f64>,
+    /// Sum of the annual value of affected customers.
+    pub revenue_at_risk: f64,
+    /// revenueAtRisk x max(0, 1 - baselineRate / rate); revenueAtRisk without a baseline.
+    pub impact_score: f64,
+    /// The rate of the same subject in the previous window of equal length.
+    pub previous_rate: Option<f64>,
+}
+
+impl From<crate::service::friction::FrictionPoint> for FrictionPoint {
+    fn from(p: crate::service::friction::FrictionPoint) -> Self {
+        FrictionPoint {
+            kind: p.kind.into(),
+            subject: p.subject,
+            subject_key: p.subject_key,
+            from_department: p.from_department.into(),
+            to_department: p.to_department.into(),
+            occurrences: p.occurrences,
+            exposed_customers: p.exposed_customers,
+            affected_customers: p.affected_customers,
+            rate: p.rate,
+            baseline_rate: p.baseline_rate,
+            lift: p.lift,
+            median_delay_hours: p.median_delay_hours,
+            revenue_at_risk: p.revenue_at_risk,
+            impact_score: p.impact_score,
+            previous_rate: p.previous_rate,
+        }
+    }
+}
+
+/// Parameters of the friction kinds (defaults from DESIGN.md §5).
+#[derive(async_graphql::InputObject, Default)]
+pub struct FrictionParamsInput {
+    /// REPEAT_CONTACT: hours within which an earlier same-reason ticket makes a repeat (default 168).
+    pub repeat_contact_hours: Option<i64>,
+}

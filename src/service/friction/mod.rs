@@ -1,0 +1,217 @@
+//! Friction points (DESIGN.md §5): each kind, in its own module, turns a
+//! window into *items* (one per exposed record: a ticket, a deal, a step
+//! started ...) with their subject, customer, whether affected and the
+//! delay. This module aggregates items per (kind, subject) into the figures
+//! of a friction point: exposed and affected customers, rate, the pooled
+//! baseline of the other subjects, lift, median delay, revenue at risk,
+//! impact score and the previous window's rate, then ranks them.
+//!
+//! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION. The others answer
+//! BAD_USER_INPUT until their modules exist.
+
+mod repeat_contact;
+mod slow_resolution;
+
+use super::window::{Window, median};
+use crate::auth::Viewer;
+use crate::domain::{Department, FrictionKind};
+use crate::error::{AppError, AppResult};
+use crate::time::{HOUR_MS, now_millis};
+use sea_orm::DatabaseConnection;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One exposed item of a kind.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// Stable key of the subject (reason, team, campaign external id ...).
+    pub subject_key: String,
+    /// Name to show.
+    pub subject: String,
+    pub customer_id: i64,
+    /// The customer's annual value, minor units.
+    pub annual_value_cents: i64,
+    pub affected: bool,
+    /// Milliseconds, for affected items of kinds that have a delay.
+    pub delay_ms: Option<i64>,
+}
+
+/// One friction point: a (kind, subject) and its figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrictionPoint {
+    pub kind: FrictionKind,
+    pub subject: String,
+    pub subject_key: String,
+    pub from_department: Department,
+    pub to_department: Department,
+    pub occurrences: i64,
+    pub exposed_customers: i64,
+    pub affected_customers: i64,
+    pub rate: f64,
+    pub baseline_rate: Option<f64>,
+    pub lift: Option<f64>,
+    pub median_delay_hours: Option<f64>,
+    /// Sum of the annual value of affected customers, in currency units.
+    pub revenue_at_risk: f64,
+    pub impact_score: f64,
+    pub previous_rate: Option<f64>,
+}
+
+/// Kinds with a module.
+pub const BUILT: &[FrictionKind] = &[FrictionKind::RepeatContact, FrictionKind::SlowResolution];
+
+/// Overridable parameters (DESIGN.md §5 defaults).
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    /// REPEAT_CONTACT: an earlier same-reason ticket within this many hours.
+    pub repeat_contact_hours: i64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            repeat_contact_hours: 168,
+        }
+    }
+}
+
+fn departments(kind: FrictionKind) -> (Department, Department) {
+    match kind {
+        FrictionKind::HandoffDelay => (Department::Sales, Department::Onboarding),
+        FrictionKind::OnboardingStall => (Department::Onboarding, Department::Onboarding),
+        FrictionKind::CampaignTriggeredContact => (Department::Marketing, Department::Support),
+        FrictionKind::OnboardingTriggeredContact => (Department::Onboarding, Department::Support),
+        FrictionKind::PostSaleContact => (Department::Sales, Department::Support),
+        FrictionKind::GoingDark => (Department::Success, Department::Success),
+        _ => (Department::Support, Department::Support),
+    }
+}
+
+async fn items(
+    db: &DatabaseConnection,
+    org: i64,
+    kind: FrictionKind,
+    w: Window,
+    p: &Params,
+) -> AppResult<Vec<Item>> {
+    match kind {
+        FrictionKind::RepeatContact => {
+            repeat_contact::items(db, org, w, p.repeat_contact_hours * HOUR_MS).await
+        }
+        FrictionKind::SlowResolution => slow_resolution::items(db, org, w).await,
+        other => Err(AppError::bad_input(
+            "kinds",
+            format!("{other} is not available yet"),
+        )),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    subject: String,
+    exposed: BTreeSet<i64>,
+    affected: BTreeMap<i64, i64>,
+    occurrences: i64,
+    delays: Vec<f64>,
+}
+
+fn tally(items: &[Item]) -> BTreeMap<String, Tally> {
+    let mut by_subject: BTreeMap<String, Tally> = BTreeMap::new();
+    for item in items {
+        let t = by_subject.entry(item.subject_key.clone()).or_default();
+        t.subject.clone_from(&item.subject);
+        t.exposed.insert(item.customer_id);
+        if item.affected {
+            t.affected.insert(item.customer_id, item.annual_value_cents);
+            t.occurrences += 1;
+            if let Some(ms) = item.delay_ms {
+                t.delays.push(ms as f64 / HOUR_MS as f64);
+            }
+        }
+    }
+    by_subject
+}
+
+/// The figures of one kind's subjects from its items in the window and the previous one.
+pub fn aggregate(kind: FrictionKind, current: &[Item], previous: &[Item]) -> Vec<FrictionPoint> {
+    let tallies = tally(current);
+    let previous = tally(previous);
+    let total_exposed: i64 = tallies.values().map(|t| t.exposed.len() as i64).sum();
+    let total_affected: i64 = tallies.values().map(|t| t.affected.len() as i64).sum();
+    let (from_department, to_department) = departments(kind);
+    tallies
+        .into_iter()
+        .map(|(key, t)| {
+            let exposed = t.exposed.len() as i64;
+            let affected = t.affected.len() as i64;
+            let rate = affected as f64 / exposed as f64;
+            // Pooled rate of the other subjects of the kind.
+            let other_exposed = total_exposed - exposed;
+            let baseline_rate = (other_exposed > 0)
+                .then(|| (total_affected - affected) as f64 / other_exposed as f64);
+            let lift = baseline_rate.filter(|b| *b > 0.0).map(|b| rate / b);
+            let revenue_at_risk = t.affected.values().sum::<i64>() as f64 / 100.0;
+            let impact_score = match baseline_rate {
+                None => revenue_at_risk,
+                Some(_) if rate <= 0.0 => 0.0,
+                Some(b) => revenue_at_risk * (1.0 - b / rate).max(0.0),
+            };
+            let previous_rate = previous
+                .get(&key)
+                .map(|p| p.affected.len() as f64 / p.exposed.len() as f64);
+            FrictionPoint {
+                kind,
+                subject: t.subject,
+                subject_key: key,
+                from_department,
+                to_department,
+                occurrences: t.occurrences,
+                exposed_customers: exposed,
+                affected_customers: affected,
+                rate,
+                baseline_rate,
+                lift,
+                median_delay_hours: median(t.delays),
+                revenue_at_risk,
+                impact_score,
+                previous_rate,
+            }
+        })
+        .collect()
+}
+
+/// `frictionPoints`: the friction of `kinds` (all built ones when empty) in
+/// `window`, ranked by impact score, then affected customers, then subject.
+#[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
+pub async fn friction_points(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    window: Window,
+    kinds: &[FrictionKind],
+    params: &Params,
+    min_affected: i64,
+    first: u64,
+) -> AppResult<Vec<FrictionPoint>> {
+    viewer.require_analytics()?;
+    let kinds: Vec<FrictionKind> = if kinds.is_empty() {
+        BUILT.to_vec()
+    } else {
+        kinds.to_vec()
+    };
+    let previous_window = window.previous(now_millis());
+    let mut points = Vec::new();
+    for kind in kinds {
+        let current = items(db, viewer.org_id, kind, window, params).await?;
+        let previous = items(db, viewer.org_id, kind, previous_window, params).await?;
+        points.extend(aggregate(kind, &current, &previous));
+    }
+    points.retain(|p| p.affected_customers >= min_affected);
+    points.sort_by(|a, b| {
+        b.impact_score
+            .total_cmp(&a.impact_score)
+            .then(b.affected_customers.cmp(&a.affected_customers))
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.kind.cmp(&b.kind))
+    });
+    points.truncate(first as usize);
+    Ok(points)
+}

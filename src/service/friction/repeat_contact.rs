@@ -1,0 +1,44 @@
+//! REPEAT_CONTACT (SUPPORT): tickets opened in the window are exposed; one
+//! is affected when an earlier ticket of the customer with the same reason
+//! (earlier by (opened_at, id)) opened within the lookback before it. Delay:
+//! later - the latest such earlier opened_at. Subject: the reason.
+
+use super::Item;
+use crate::error::AppResult;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub async fn items(
+    db: &DatabaseConnection,
+    org: i64,
+    w: Window,
+    lookback_ms: i64,
+) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT t.reason, t.customer_id, c.annual_value_cents, (SELECT MIN(t.opened_at - e.opened_at) FROM ticket e ")
+        .push("WHERE e.org_id = t.org_id AND e.customer_id = t.customer_id AND e.reason = t.reason AND e.opened_at >= t.opened_at - ")
+        .bind(lookback_ms)
+        .push(" AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id))) AS delay ")
+        .push("FROM ticket t JOIN customer c ON c.id = t.customer_id WHERE t.org_id = ")
+        .bind(org)
+        .push(" AND t.opened_at >= ")
+        .bind(w.from)
+        .push(" AND t.opened_at < ")
+        .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    rows.iter()
+        .map(|r| {
+            let reason: String = r.try_get("", "reason")?;
+            let delay: Option<i64> = r.try_get("", "delay")?;
+            Ok(Item {
+                subject: reason.clone(),
+                subject_key: reason,
+                customer_id: r.try_get("", "customer_id")?,
+                annual_value_cents: r.try_get("", "annual_value_cents")?,
+                affected: delay.is_some(),
+                delay_ms: delay,
+            })
+        })
+        .collect()
+}

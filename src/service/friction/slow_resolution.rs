@@ -1,0 +1,51 @@
+//! SLOW_RESOLUTION (SUPPORT): decided tickets opened in the window are
+//! exposed (resolved within target by T, or the target deadline at or
+//! before T); one is affected when not resolved within its SLA target.
+//! Delay: (resolved_at or T) - opened_at. Subject: the team.
+
+use super::Item;
+use crate::error::AppResult;
+use crate::service::kpi::SLA_HOURS;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use crate::time::HOUR_MS;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT t.team, t.priority, t.opened_at, t.resolved_at, t.customer_id, c.annual_value_cents ")
+        .push("FROM ticket t JOIN customer c ON c.id = t.customer_id WHERE t.org_id = ")
+        .bind(org)
+        .push(" AND t.opened_at >= ")
+        .bind(w.from)
+        .push(" AND t.opened_at < ")
+        .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let priority: String = r.try_get("", "priority")?;
+        let target_hours = SLA_HOURS
+            .iter()
+            .find(|(p, _)| *p == priority)
+            .map_or(72, |(_, h)| *h);
+        let opened: i64 = r.try_get("", "opened_at")?;
+        let resolved: Option<i64> = r
+            .try_get::<Option<i64>>("", "resolved_at")?
+            .filter(|at| *at <= w.as_of);
+        let deadline = opened + target_hours * HOUR_MS;
+        let met = resolved.is_some_and(|at| at <= deadline);
+        if !met && deadline > w.as_of {
+            continue; // not decided yet
+        }
+        let team: String = r.try_get("", "team")?;
+        items.push(Item {
+            subject: team.clone(),
+            subject_key: team,
+            customer_id: r.try_get("", "customer_id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            affected: !met,
+            delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - opened),
+        });
+    }
+    Ok(items)
+}

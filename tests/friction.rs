@@ -1,0 +1,162 @@
+//! `frictionPoints` for the kinds built so far (REPEAT_CONTACT,
+//! SLOW_RESOLUTION) on a hand-built data set. Window W = hours [216, 456)
+//! after 2026-01-01, judged at T = 456; previous window P = [-24, 216).
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+fn h(hours: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(1_767_225_600_000 + hours * 3_600_000)
+        .expect("time")
+        .to_rfc3339()
+}
+
+fn ticket(
+    id: &str,
+    c: &str,
+    reason: &str,
+    team: &str,
+    priority: &str,
+    opened: i64,
+    resolved: Option<i64>,
+) -> Value {
+    let value = match c {
+        "A" => 10_000.0,
+        "B" => 20_000.0,
+        "C" => 5_000.0,
+        _ => 1_000.0,
+    };
+    json!({"source": "helpdesk", "externalId": id, "customer": {"source": "crm", "externalId": c, "annualValue": value},
+        "reason": reason, "channel": "chat", "priority": priority, "team": team,
+        "openedAt": h(opened), "resolvedAt": resolved.map(h)})
+}
+
+const POINTS: &str = r#"query($from: DateTime!, $to: DateTime!, $min: Int!) { frictionPoints(window: {from: $from, to: $to}, minAffected: $min, first: 20) {
+    kind subject subjectKey fromDepartment toDepartment occurrences exposedCustomers affectedCustomers rate baselineRate lift
+    medianDelayHours revenueAtRisk impactScore previousRate } }"#;
+
+async fn friction_points_match_the_hand_computed_figures(app: TestApp) {
+    app.ingest(
+        &app.admin(),
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            ticket("A1", "A", "login", "tier1", "HIGH", 220, Some(230)),
+            ticket("A2", "A", "login", "tier1", "HIGH", 230, Some(260)),
+            ticket("A3", "A", "login", "tier1", "HIGH", 300, Some(301)),
+            ticket("B1", "B", "billing", "billing", "NORMAL", 240, Some(250)),
+            ticket("B2", "B", "billing", "billing", "NORMAL", 400, None),
+            ticket("C1", "C", "login", "tier1", "URGENT", 300, None),
+            ticket("D1", "D", "billing", "billing", "LOW", 100, Some(110)),
+            ticket("D2", "D", "billing", "billing", "LOW", 250, Some(260)),
+            ticket("D3", "D", "how_to", "tier1", "NORMAL", 350, Some(500)),
+        ]),
+    )
+    .await;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            POINTS,
+            json!({"from": h(216), "to": h(456), "min": 1}),
+        )
+        .await;
+    // SLOW_RESOLUTION, decided tickets of W: A1 met (10 h <= 24), A2 late
+    // (30 h), A3 met, B1 met, B2 undecided (deadline 472 > T), C1 URGENT
+    // unresolved (deadline 304 <= T: late, T - 300 = 156 h), D2 met, D3
+    // resolved at 500 > T so unresolved at T, deadline 422: late, 106 h.
+    //   tier1: exposed A C D, affected A C D, delays 30 106 156 -> 106,
+    //   revenue 16,000; baseline = billing 0/2 = 0 -> lift null, impact
+    //   16,000 x (1 - 0/1). P: no tier1 ticket.
+    //   billing: exposed B D, affected none -> filtered by minAffected 1.
+    // REPEAT_CONTACT, tickets of W: A2 (10 h after A1), A3 (70 h after A2),
+    // B2 (160 h after B1), D2 (150 h after D1, which is before W) affected.
+    //   login: exposed A C, affected A, 2 occurrences, delays 10 70 -> 40,
+    //   revenue 10,000; baseline = (billing 2 + how_to 0) / (2 + 1) = 2/3,
+    //   lift 0.75, impact 0 (at or below baseline). P: no login ticket.
+    //   billing: exposed B D, both affected, delays 150 160 -> 155, revenue
+    //   21,000; baseline = (1 + 0) / (2 + 1) = 1/3, lift 3, impact
+    //   21,000 x (1 - 1/3) = 14,000. P: D1 alone, not a repeat -> 0.
+    //   how_to: exposed D, none affected -> filtered.
+    let expected = json!([
+        {"kind": "SLOW_RESOLUTION", "subject": "tier1", "subjectKey": "tier1", "fromDepartment": "SUPPORT", "toDepartment": "SUPPORT",
+         "occurrences": 3, "exposedCustomers": 3, "affectedCustomers": 3, "rate": 1.0, "baselineRate": 0.0, "lift": null,
+         "medianDelayHours": 106.0, "revenueAtRisk": 16000.0, "impactScore": 16000.0, "previousRate": null},
+        {"kind": "REPEAT_CONTACT", "subject": "billing", "subjectKey": "billing", "fromDepartment": "SUPPORT", "toDepartment": "SUPPORT",
+         "occurrences": 2, "exposedCustomers": 2, "affectedCustomers": 2, "rate": 1.0, "baselineRate": 1.0 / 3.0, "lift": 3.0,
+         "medianDelayHours": 155.0, "revenueAtRisk": 21000.0, "impactScore": 14000.0, "previousRate": 0.0},
+        {"kind": "REPEAT_CONTACT", "subject": "login", "subjectKey": "login", "fromDepartment": "SUPPORT", "toDepartment": "SUPPORT",
+         "occurrences": 2, "exposedCustomers": 2, "affectedCustomers": 1, "rate": 0.5, "baselineRate": 2.0 / 3.0, "lift": 0.75,
+         "medianDelayHours": 40.0, "revenueAtRisk": 10000.0, "impactScore": 0.0, "previousRate": null},
+    ]);
+    let points = &body["data"]["frictionPoints"];
+    assert_eq!(points.as_array().map(Vec::len), Some(3), "{body}");
+    for (i, want) in expected.as_array().expect("list").iter().enumerate() {
+        for (field, value) in want.as_object().expect("object") {
+            let got = &points[i][field];
+            match value.as_f64() {
+                Some(v) if !value.is_i64() => assert!(
+                    (got.as_f64().unwrap_or(f64::NAN) - v).abs() < 1e-9,
+                    "{i}.{field}: {got} vs {v}"
+                ),
+                _ => assert_eq!(got, value, "{i}.{field}"),
+            }
+        }
+    }
+
+    // With minAffected 0 the unaffected subjects follow, ties by subject.
+    let (_, all) = app
+        .gql(
+            Some(&app.leader()),
+            POINTS,
+            json!({"from": h(216), "to": h(456), "min": 0}),
+        )
+        .await;
+    let tail: Vec<(String, String)> = all["data"]["frictionPoints"].as_array().expect("list")[3..]
+        .iter()
+        .map(|p| {
+            (
+                p["kind"].as_str().expect("k").to_owned(),
+                p["subject"].as_str().expect("s").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tail,
+        vec![
+            ("SLOW_RESOLUTION".to_owned(), "billing".to_owned()),
+            ("REPEAT_CONTACT".to_owned(), "how_to".to_owned())
+        ]
+    );
+
+    // A shorter repeat window: only A2 (10 h) and A3 (70 h) still repeat.
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [REPEAT_CONTACT], params: {repeatContactHours: 100}, first: 5) { subject affectedCustomers } }"#;
+    let (_, short) = app.gql(Some(&app.leader()), q, json!({})).await;
+    assert_eq!(
+        short["data"]["frictionPoints"],
+        json!([{"subject": "login", "affectedCustomers": 1}]),
+        "{short}"
+    );
+}
+
+async fn unavailable_kinds_and_access(app: TestApp) {
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [GOING_DARK], first: 5) { subject } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    let (_, agent) = app
+        .gql(
+            Some(&app.jwt("acme", "AGENT")),
+            POINTS,
+            json!({"from": h(216), "to": h(456), "min": 1}),
+        )
+        .await;
+    assert_eq!(agent["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+on_both_databases!(
+    friction_points_match_the_hand_computed_figures,
+    unavailable_kinds_and_access
+);
