@@ -33,6 +33,24 @@ fn ticket(
         "openedAt": h(opened), "resolvedAt": resolved.map(h)})
 }
 
+/// Compares points field by field (floats to 1e-9).
+fn assert_points(points: &Value, expected: &Value) {
+    for (i, want) in expected.as_array().expect("list").iter().enumerate() {
+        for (field, value) in want.as_object().expect("object") {
+            let got = &points[i][field];
+            match value.as_f64() {
+                Some(v) if !value.is_i64() => {
+                    assert!(
+                        (got.as_f64().unwrap_or(f64::NAN) - v).abs() < 1e-9,
+                        "{i}.{field}: {got} vs {v}"
+                    )
+                }
+                _ => assert_eq!(got, value, "{i}.{field}"),
+            }
+        }
+    }
+}
+
 const POINTS: &str = r#"query($from: DateTime!, $to: DateTime!, $min: Int!) { frictionPoints(window: {from: $from, to: $to}, minAffected: $min, first: 20) {
     kind subject subjectKey fromDepartment toDepartment occurrences exposedCustomers affectedCustomers rate baselineRate lift
     medianDelayHours revenueAtRisk impactScore previousRate } }"#;
@@ -156,7 +174,77 @@ async fn unavailable_kinds_and_access(app: TestApp) {
     assert_eq!(agent["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
 
+fn feedback(id: &str, c: &str, metric: &str, score: i32, at: i64, about: Value) -> Value {
+    json!({"source": "surveys", "externalId": id, "customer": {"source": "crm", "externalId": c}, "metric": metric,
+        "score": score, "occurredAt": h(at), "about": about})
+}
+
+async fn low_satisfaction_by_what_it_is_about(app: TestApp) {
+    let admin = app.admin();
+    app.ingest(
+        &admin,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            ticket("A1", "A", "login", "tier1", "HIGH", 220, Some(230)),
+            ticket("C1", "C", "login", "tier1", "HIGH", 300, Some(301)),
+        ]),
+    )
+    .await;
+    app.ingest(&admin, "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created } }", json!([
+        {"source": "crm", "externalId": "DB", "customer": {"source": "crm", "externalId": "B", "annualValue": 20000.0},
+         "owner": "ana", "stage": "won", "amount": 1.0, "openedAt": h(200), "closedAt": h(210), "outcome": "WON"},
+    ])).await;
+    let on_ticket = |id: &str| json!({"kind": "TICKET", "source": "helpdesk", "externalId": id});
+    app.ingest(
+        &admin,
+        "mutation($input: [FeedbackInput!]!) { ingestFeedback(input: $input) { created } }",
+        json!([
+            feedback("F1", "A", "CSAT", 1, 235, on_ticket("A1")),
+            feedback("F2", "C", "CSAT", 5, 310, on_ticket("C1")),
+            feedback("F3", "B", "NPS", 5, 300, json!(null)),
+            feedback("F4", "D", "NPS", 9, 301, json!(null)),
+            feedback(
+                "F5",
+                "B",
+                "CSAT",
+                2,
+                302,
+                json!({"kind": "DEAL", "source": "crm", "externalId": "DB"})
+            ),
+            feedback("F6", "B", "CSAT", 1, 200, json!(null)),
+        ]),
+    )
+    .await;
+    let q = r#"query($from: DateTime!, $to: DateTime!) { frictionPoints(window: {from: $from, to: $to}, kinds: [LOW_SATISFACTION], first: 10) {
+        subject subjectKey fromDepartment exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore previousRate } }"#;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    // Responses in W: about ticket A1 (login): A scores CSAT 1 (low), C
+    // CSAT 5; general: B NPS 5 (low), D NPS 9; about deal DB (owner ana): B
+    // CSAT 2 (low). F6 (B, general, CSAT 1) is in P.
+    // Pooled: 5 exposed, 3 affected. login: 1/2, baseline 2/3, lift 0.75,
+    // impact 0. general: same, previous 1/1 (F6). ana: 1/1, baseline 2/4,
+    // lift 2, impact 20,000 x (1 - 0.5) = 10,000. Ties at 0: by subject.
+    let points = &body["data"]["frictionPoints"];
+    let expected = json!([
+        {"subject": "ana", "subjectKey": "deal:ana", "fromDepartment": "SALES", "exposedCustomers": 1, "affectedCustomers": 1,
+         "rate": 1.0, "baselineRate": 0.5, "lift": 2.0, "medianDelayHours": null, "revenueAtRisk": 20000.0, "impactScore": 10000.0, "previousRate": null},
+        {"subject": "general", "subjectKey": "general", "fromDepartment": "SUCCESS", "exposedCustomers": 2, "affectedCustomers": 1,
+         "rate": 0.5, "baselineRate": 2.0 / 3.0, "lift": 0.75, "medianDelayHours": null, "revenueAtRisk": 20000.0, "impactScore": 0.0, "previousRate": 1.0},
+        {"subject": "login", "subjectKey": "ticket:login", "fromDepartment": "SUPPORT", "exposedCustomers": 2, "affectedCustomers": 1,
+         "rate": 0.5, "baselineRate": 2.0 / 3.0, "lift": 0.75, "medianDelayHours": null, "revenueAtRisk": 10000.0, "impactScore": 0.0, "previousRate": null},
+    ]);
+    assert_eq!(points.as_array().map(Vec::len), Some(3), "{body}");
+    assert_points(points, &expected);
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
-    unavailable_kinds_and_access
+    unavailable_kinds_and_access,
+    low_satisfaction_by_what_it_is_about,
 );

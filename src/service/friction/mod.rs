@@ -6,9 +6,10 @@
 //! baseline of the other subjects, lift, median delay, revenue at risk,
 //! impact score and the previous window's rate, then ranks them.
 //!
-//! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION. The others answer
+//! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION. The others answer
 //! BAD_USER_INPUT until their modules exist.
 
+mod low_satisfaction;
 mod repeat_contact;
 mod slow_resolution;
 
@@ -33,6 +34,9 @@ pub struct Item {
     pub affected: bool,
     /// Milliseconds, for affected items of kinds that have a delay.
     pub delay_ms: Option<i64>,
+    /// The department of the subject, where the kind's follows its subject
+    /// (LOW_SATISFACTION); None: the kind's own departments.
+    pub department: Option<Department>,
 }
 
 /// One friction point: a (kind, subject) and its figures.
@@ -57,7 +61,11 @@ pub struct FrictionPoint {
 }
 
 /// Kinds with a module.
-pub const BUILT: &[FrictionKind] = &[FrictionKind::RepeatContact, FrictionKind::SlowResolution];
+pub const BUILT: &[FrictionKind] = &[
+    FrictionKind::RepeatContact,
+    FrictionKind::SlowResolution,
+    FrictionKind::LowSatisfaction,
+];
 
 /// Overridable parameters (DESIGN.md §5 defaults).
 #[derive(Clone, Copy, Debug)]
@@ -98,6 +106,7 @@ async fn items(
             repeat_contact::items(db, org, w, p.repeat_contact_hours * HOUR_MS).await
         }
         FrictionKind::SlowResolution => slow_resolution::items(db, org, w).await,
+        FrictionKind::LowSatisfaction => low_satisfaction::items(db, org, w).await,
         other => Err(AppError::bad_input(
             "kinds",
             format!("{other} is not available yet"),
@@ -108,6 +117,7 @@ async fn items(
 #[derive(Default)]
 struct Tally {
     subject: String,
+    department: Option<Department>,
     exposed: BTreeSet<i64>,
     affected: BTreeMap<i64, i64>,
     occurrences: i64,
@@ -119,6 +129,7 @@ fn tally(items: &[Item]) -> BTreeMap<String, Tally> {
     for item in items {
         let t = by_subject.entry(item.subject_key.clone()).or_default();
         t.subject.clone_from(&item.subject);
+        t.department = item.department;
         t.exposed.insert(item.customer_id);
         if item.affected {
             t.affected.insert(item.customer_id, item.annual_value_cents);
@@ -162,8 +173,8 @@ pub fn aggregate(kind: FrictionKind, current: &[Item], previous: &[Item]) -> Vec
                 kind,
                 subject: t.subject,
                 subject_key: key,
-                from_department,
-                to_department,
+                from_department: t.department.unwrap_or(from_department),
+                to_department: t.department.unwrap_or(to_department),
                 occurrences: t.occurrences,
                 exposed_customers: exposed,
                 affected_customers: affected,

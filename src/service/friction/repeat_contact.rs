@@ -38,6 +38,7 @@ pub async fn items(
                 annual_value_cents: r.try_get("", "annual_value_cents")?,
                 affected: delay.is_some(),
                 delay_ms: delay,
+                department: None,
             })
         })
         .collect()

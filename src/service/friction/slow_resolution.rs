@@ -45,6 +45,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             annual_value_cents: r.try_get("", "annual_value_cents")?,
             affected: !met,
             delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - opened),
+            department: None,
         });
     }
     Ok(items)

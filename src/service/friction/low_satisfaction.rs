@@ -1,0 +1,83 @@
+//! LOW_SATISFACTION: feedback responses in the window are exposed; one is
+//! affected when CSAT <= 2, NPS <= 6 or CES <= 3. No delay. Subject: what
+//! the response is about — a ticket's reason, a step's name (key: step key),
+//! a campaign's name (key: its external id), a deal's owner, or "general" —
+//! and the department follows the subject. Keys are prefixed with the
+//! subject kind (`ticket:login`) so subjects of different kinds never merge.
+
+use super::Item;
+use crate::domain::Department;
+use crate::error::AppResult;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT f.metric, f.score, f.subject_kind, f.customer_id, c.annual_value_cents, ")
+        .push("tk.reason AS ticket_reason, st.key AS step_key, st.name AS step_name, ")
+        .push("cp.external_id AS campaign_key, cp.name AS campaign_name, d.owner AS deal_owner ")
+        .push("FROM feedback f JOIN customer c ON c.id = f.customer_id ")
+        .push("LEFT JOIN ticket tk ON tk.id = f.ticket_id LEFT JOIN onboarding_step st ON st.id = f.step_id ")
+        .push("LEFT JOIN campaign cp ON cp.id = f.campaign_id LEFT JOIN deal d ON d.id = f.deal_id WHERE f.org_id = ")
+        .bind(org)
+        .push(" AND f.occurred_at >= ")
+        .bind(w.from)
+        .push(" AND f.occurred_at < ")
+        .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let metric: String = r.try_get("", "metric")?;
+        let score: i32 = r.try_get("", "score")?;
+        let text = |column: &str| {
+            r.try_get::<Option<String>>("", column)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        };
+        let subject_kind: String = r.try_get("", "subject_kind")?;
+        let (key, subject, department) = match subject_kind.as_str() {
+            "TICKET" => (
+                format!("ticket:{}", text("ticket_reason")),
+                text("ticket_reason"),
+                Department::Support,
+            ),
+            "ONBOARDING_STEP" => (
+                format!("step:{}", text("step_key")),
+                text("step_name"),
+                Department::Onboarding,
+            ),
+            "CAMPAIGN" => (
+                format!("campaign:{}", text("campaign_key")),
+                text("campaign_name"),
+                Department::Marketing,
+            ),
+            "DEAL" => (
+                format!("deal:{}", text("deal_owner")),
+                text("deal_owner"),
+                Department::Sales,
+            ),
+            _ => (
+                "general".to_owned(),
+                "general".to_owned(),
+                Department::Success,
+            ),
+        };
+        let affected = match metric.as_str() {
+            "CSAT" => score <= 2,
+            "NPS" => score <= 6,
+            _ => score <= 3,
+        };
+        items.push(Item {
+            subject_key: key,
+            subject,
+            customer_id: r.try_get("", "customer_id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            affected,
+            delay_ms: None,
+            department: Some(department),
+        });
+    }
+    Ok(items)
+}
