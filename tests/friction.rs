@@ -109,18 +109,7 @@ async fn friction_points_match_the_hand_computed_figures(app: TestApp) {
     ]);
     let points = &body["data"]["frictionPoints"];
     assert_eq!(points.as_array().map(Vec::len), Some(3), "{body}");
-    for (i, want) in expected.as_array().expect("list").iter().enumerate() {
-        for (field, value) in want.as_object().expect("object") {
-            let got = &points[i][field];
-            match value.as_f64() {
-                Some(v) if !value.is_i64() => assert!(
-                    (got.as_f64().unwrap_or(f64::NAN) - v).abs() < 1e-9,
-                    "{i}.{field}: {got} vs {v}"
-                ),
-                _ => assert_eq!(got, value, "{i}.{field}"),
-            }
-        }
-    }
+    assert_points(points, &expected);
 
     // With minAffected 0 the unaffected subjects follow, ties by subject.
     let (_, all) = app
