@@ -232,8 +232,87 @@ async fn low_satisfaction_by_what_it_is_about(app: TestApp) {
     assert_points(points, &expected);
 }
 
+fn progress(id: &str, c: &str, step: &str, started: i64, completed: Option<i64>) -> Value {
+    let value = match c {
+        "A" => 10_000.0,
+        "B" => 20_000.0,
+        "C" => 5_000.0,
+        "D" => 1_000.0,
+        _ => 2_000.0,
+    };
+    json!({"source": "tracker", "externalId": id, "customer": {"source": "crm", "externalId": c, "annualValue": value},
+        "stepKey": step, "startedAt": h(started), "completedAt": completed.map(h)})
+}
+
+async fn onboarding_stalls_are_decided_at_their_deadline(app: TestApp) {
+    let admin = app.admin();
+    let (_, body) = app.gql(Some(&admin), r#"mutation { defineOnboardingSteps(steps: [
+        {key: "s1", name: "One", position: 1, expectedDays: 2}, {key: "s2", name: "Two", position: 2, expectedDays: 5}]) { key } }"#, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.ingest(&admin, "mutation($input: [OnboardingProgressInput!]!) { ingestOnboarding(input: $input) { created } }", json!([
+        progress("A1", "A", "s1", 220, Some(250)), progress("B1", "B", "s1", 230, Some(300)),
+        progress("C1", "C", "s1", 420, None), progress("D1", "D", "s1", 300, None),
+        progress("A2", "A", "s2", 250, Some(460)), progress("B2", "B", "s2", 300, Some(380)),
+        progress("E1", "E", "s1", 100, Some(200)),
+    ])).await;
+    let q = r#"query($from: DateTime!, $to: DateTime!, $factor: Float) { frictionPoints(window: {from: $from, to: $to}, kinds: [ONBOARDING_STALL],
+        params: {onboardingStallFactor: $factor}, first: 10) {
+        subject subjectKey fromDepartment toDepartment occurrences exposedCustomers affectedCustomers rate baselineRate lift
+        medianDelayHours revenueAtRisk impactScore previousRate } }"#;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    // s1 (48 h): A in time (30 h); B late (70 h); C started 420, deadline
+    // 468 > T, open: undecided; D open past its deadline 348: late, T - 300
+    // = 156 h. s2 (120 h): A completed at 460 > T, deadline 370: late, T -
+    // 250 = 206 h; B in time (80 h). P: E late on s1 (100 h > 48, decided by 216).
+    // One: 2/3, baseline (s2) 1/2, lift 4/3, delays 70 156 -> 113, revenue
+    // 21,000, impact 21,000 x (1 - 0.5 / (2/3)) = 5,250. Two: 1/2, baseline
+    // 2/3, lift 0.75, impact 0.
+    assert_points(
+        &body["data"]["frictionPoints"],
+        &json!([
+            {"subject": "One", "subjectKey": "s1", "fromDepartment": "ONBOARDING", "toDepartment": "ONBOARDING", "occurrences": 2,
+             "exposedCustomers": 3, "affectedCustomers": 2, "rate": 2.0 / 3.0, "baselineRate": 0.5, "lift": 4.0 / 3.0,
+             "medianDelayHours": 113.0, "revenueAtRisk": 21000.0, "impactScore": 5250.0, "previousRate": 1.0},
+            {"subject": "Two", "subjectKey": "s2", "occurrences": 1, "exposedCustomers": 2, "affectedCustomers": 1, "rate": 0.5,
+             "baselineRate": 2.0 / 3.0, "lift": 0.75, "medianDelayHours": 206.0, "revenueAtRisk": 10000.0, "impactScore": 0.0, "previousRate": null},
+        ]),
+    );
+    assert_eq!(
+        body["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+    // Factor 2: s1 allows 96 h (B in time; C's deadline 516 undecided; D
+    // late), s2 240 h (A's deadline 490 > T: undecided; B in time).
+    let (_, doubled) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456), "factor": 2.0}),
+        )
+        .await;
+    assert_points(
+        &doubled["data"]["frictionPoints"],
+        &json!([
+            {"subject": "One", "exposedCustomers": 3, "affectedCustomers": 1, "rate": 1.0 / 3.0, "baselineRate": 0.0, "lift": null},
+        ]),
+    );
+    assert_eq!(
+        doubled["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(1),
+        "{doubled}"
+    );
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
     unavailable_kinds_and_access,
     low_satisfaction_by_what_it_is_about,
+    onboarding_stalls_are_decided_at_their_deadline,
 );

@@ -171,22 +171,36 @@ impl AnalyticsQuery {
             .into_iter()
             .map(Into::into)
             .collect();
-        let mut p = friction::Params::default();
-        if let Some(hours) = params.and_then(|x| x.repeat_contact_hours) {
-            if !(1..=24 * 365).contains(&hours) {
-                return Err(crate::error::AppError::bad_input(
-                    "params.repeatContactHours",
-                    "must be 1..=8760",
-                )
-                .extend());
-            }
-            p.repeat_contact_hours = hours;
-        }
+        let p = friction_params(params.unwrap_or_default()).map_err(|e| e.extend())?;
         let points = friction::friction_points(db, viewer, window, &kinds, &p, min_affected, first)
             .await
             .gql()?;
         Ok(points.into_iter().map(Into::into).collect())
     }
+}
+
+/// Friction parameters from the argument, defaults where absent.
+fn friction_params(input: FrictionParamsInput) -> Result<friction::Params, crate::error::AppError> {
+    let mut p = friction::Params::default();
+    if let Some(hours) = input.repeat_contact_hours {
+        if !(1..=24 * 365).contains(&hours) {
+            return Err(crate::error::AppError::bad_input(
+                "params.repeatContactHours",
+                "must be 1..=8760",
+            ));
+        }
+        p.repeat_contact_hours = hours;
+    }
+    if let Some(factor) = input.onboarding_stall_factor {
+        if !(factor > 0.0 && factor <= 100.0) {
+            return Err(crate::error::AppError::bad_input(
+                "params.onboardingStallFactor",
+                "must be in (0, 100]",
+            ));
+        }
+        p.onboarding_stall_factor = factor;
+    }
+    Ok(p)
 }
 
 /// A stored department name as the GraphQL enum.

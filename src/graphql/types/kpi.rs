@@ -244,4 +244,6 @@ impl From<crate::service::friction::FrictionPoint> for FrictionPoint {
 pub struct FrictionParamsInput {
     /// REPEAT_CONTACT: hours within which an earlier same-reason ticket makes a repeat (default 168).
     pub repeat_contact_hours: Option<i64>,
+    /// ONBOARDING_STALL: a step stalls past expected days x this factor (default 1.0).
+    pub onboarding_stall_factor: Option<f64>,
 }

@@ -6,10 +6,12 @@
 //! baseline of the other subjects, lift, median delay, revenue at risk,
 //! impact score and the previous window's rate, then ranks them.
 //!
-//! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION. The others answer
+//! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION,
+//! ONBOARDING_STALL. The others answer
 //! BAD_USER_INPUT until their modules exist.
 
 mod low_satisfaction;
+mod onboarding_stall;
 mod repeat_contact;
 mod slow_resolution;
 
@@ -65,6 +67,7 @@ pub const BUILT: &[FrictionKind] = &[
     FrictionKind::RepeatContact,
     FrictionKind::SlowResolution,
     FrictionKind::LowSatisfaction,
+    FrictionKind::OnboardingStall,
 ];
 
 /// Overridable parameters (DESIGN.md §5 defaults).
@@ -72,12 +75,15 @@ pub const BUILT: &[FrictionKind] = &[
 pub struct Params {
     /// REPEAT_CONTACT: an earlier same-reason ticket within this many hours.
     pub repeat_contact_hours: i64,
+    /// ONBOARDING_STALL: a step stalls past expected_days x this factor.
+    pub onboarding_stall_factor: f64,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Params {
             repeat_contact_hours: 168,
+            onboarding_stall_factor: 1.0,
         }
     }
 }
@@ -107,6 +113,9 @@ async fn items(
         }
         FrictionKind::SlowResolution => slow_resolution::items(db, org, w).await,
         FrictionKind::LowSatisfaction => low_satisfaction::items(db, org, w).await,
+        FrictionKind::OnboardingStall => {
+            onboarding_stall::items(db, org, w, p.onboarding_stall_factor).await
+        }
         other => Err(AppError::bad_input(
             "kinds",
             format!("{other} is not available yet"),

@@ -1,0 +1,53 @@
+//! ONBOARDING_STALL (ONBOARDING): step progress started in the window is
+//! exposed once decided (completed within expected_days x factor after the
+//! start, by T; or that deadline at or before T); it is affected when not
+//! completed by the deadline. Delay: (completed_at or T) - started_at.
+//! Subject: the step name (key: step key).
+
+use super::Item;
+use crate::error::AppResult;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use crate::time::DAY_MS;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub async fn items(
+    db: &DatabaseConnection,
+    org: i64,
+    w: Window,
+    factor: f64,
+) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT s.key, s.name, s.expected_days, p.started_at, p.completed_at, p.customer_id, c.annual_value_cents ")
+        .push("FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id JOIN customer c ON c.id = p.customer_id ")
+        .push("WHERE p.org_id = ")
+        .bind(org)
+        .push(" AND p.started_at >= ")
+        .bind(w.from)
+        .push(" AND p.started_at < ")
+        .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let expected_days: i32 = r.try_get("", "expected_days")?;
+        let started: i64 = r.try_get("", "started_at")?;
+        let completed: Option<i64> = r
+            .try_get::<Option<i64>>("", "completed_at")?
+            .filter(|at| *at <= w.as_of);
+        let deadline = started + (f64::from(expected_days) * factor * DAY_MS as f64).round() as i64;
+        let in_time = completed.is_some_and(|at| at <= deadline);
+        if !in_time && deadline > w.as_of {
+            continue; // not decided yet
+        }
+        items.push(Item {
+            subject_key: r.try_get("", "key")?,
+            subject: r.try_get("", "name")?,
+            customer_id: r.try_get("", "customer_id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            affected: !in_time,
+            delay_ms: (!in_time).then(|| completed.unwrap_or(w.as_of) - started),
+            department: None,
+        });
+    }
+    Ok(items)
+}
