@@ -310,9 +310,74 @@ async fn onboarding_stalls_are_decided_at_their_deadline(app: TestApp) {
     );
 }
 
+async fn handoff_delays_per_deal_owner(app: TestApp) {
+    let admin = app.admin();
+    let deal = |id: &str, c: &str, owner: &str, closed: i64, outcome: &str| {
+        let value = match c {
+            "A" => 10_000.0,
+            "B" => 20_000.0,
+            "C" => 5_000.0,
+            "D" => 1_000.0,
+            _ => 2_000.0,
+        };
+        json!({"source": "crm", "externalId": id, "customer": {"source": "crm", "externalId": c, "annualValue": value},
+            "owner": owner, "stage": "closed", "amount": 1.0, "openedAt": h(closed - 100), "closedAt": h(closed), "outcome": outcome})
+    };
+    app.ingest(
+        &admin,
+        "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created } }",
+        json!([
+            deal("DA", "A", "ana", 220, "WON"),
+            deal("DB", "B", "ana", 230, "WON"),
+            deal("DF", "F", "ana", 250, "LOST"),
+            deal("DC", "C", "dana", 240, "WON"),
+            deal("DD", "D", "dana", 420, "WON"),
+            deal("DE", "E", "dana", 300, "WON"),
+        ]),
+    )
+    .await;
+    let onboarding = |id: &str, c: &str, at: i64| {
+        json!({"source": "tracker", "externalId": id,
+        "customer": {"source": "crm", "externalId": c}, "department": "ONBOARDING", "kind": "kickoff", "occurredAt": h(at)})
+    };
+    app.ingest(
+        &admin,
+        "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }",
+        json!([
+            onboarding("oA", "A", 250),
+            onboarding("oC", "C", 400),
+            onboarding("oE", "E", 330),
+        ]),
+    )
+    .await;
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [HANDOFF_DELAY], first: 10) {
+        subject fromDepartment toDepartment exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
+    // ana: A kicked off 30 h after closing (in time); B never (deadline 302
+    // <= T: late, T - 230 = 226 h). F's deal was LOST. dana: C after 160 h
+    // (late); E after 30 h; D closed at 420, deadline 492 > T: undecided.
+    // Both 1/2 with the other as baseline 1/2: lift 1, impact 0; tie on
+    // affected customers, then by subject.
+    assert_points(
+        &body["data"]["frictionPoints"],
+        &json!([
+            {"subject": "ana", "fromDepartment": "SALES", "toDepartment": "ONBOARDING", "exposedCustomers": 2, "affectedCustomers": 1,
+             "rate": 0.5, "baselineRate": 0.5, "lift": 1.0, "medianDelayHours": 226.0, "revenueAtRisk": 20000.0, "impactScore": 0.0},
+            {"subject": "dana", "exposedCustomers": 2, "affectedCustomers": 1, "rate": 0.5, "baselineRate": 0.5, "lift": 1.0,
+             "medianDelayHours": 160.0, "revenueAtRisk": 5000.0, "impactScore": 0.0},
+        ]),
+    );
+    assert_eq!(
+        body["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
     unavailable_kinds_and_access,
     low_satisfaction_by_what_it_is_about,
     onboarding_stalls_are_decided_at_their_deadline,
+    handoff_delays_per_deal_owner,
 );

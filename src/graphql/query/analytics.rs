@@ -200,6 +200,15 @@ fn friction_params(input: FrictionParamsInput) -> Result<friction::Params, crate
         }
         p.onboarding_stall_factor = factor;
     }
+    if let Some(hours) = input.handoff_delay_hours {
+        if !(1..=24 * 365).contains(&hours) {
+            return Err(crate::error::AppError::bad_input(
+                "params.handoffDelayHours",
+                "must be 1..=8760",
+            ));
+        }
+        p.handoff_delay_hours = hours;
+    }
     Ok(p)
 }
 

@@ -246,4 +246,6 @@ pub struct FrictionParamsInput {
     pub repeat_contact_hours: Option<i64>,
     /// ONBOARDING_STALL: a step stalls past expected days x this factor (default 1.0).
     pub onboarding_stall_factor: Option<f64>,
+    /// HANDOFF_DELAY: hours after a won deal within which onboarding must start (default 72).
+    pub handoff_delay_hours: Option<i64>,
 }

@@ -7,9 +7,10 @@
 //! impact score and the previous window's rate, then ranks them.
 //!
 //! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION,
-//! ONBOARDING_STALL. The others answer
+//! ONBOARDING_STALL, HANDOFF_DELAY. The others answer
 //! BAD_USER_INPUT until their modules exist.
 
+mod handoff_delay;
 mod low_satisfaction;
 mod onboarding_stall;
 mod repeat_contact;
@@ -68,6 +69,7 @@ pub const BUILT: &[FrictionKind] = &[
     FrictionKind::SlowResolution,
     FrictionKind::LowSatisfaction,
     FrictionKind::OnboardingStall,
+    FrictionKind::HandoffDelay,
 ];
 
 /// Overridable parameters (DESIGN.md §5 defaults).
@@ -77,6 +79,8 @@ pub struct Params {
     pub repeat_contact_hours: i64,
     /// ONBOARDING_STALL: a step stalls past expected_days x this factor.
     pub onboarding_stall_factor: f64,
+    /// HANDOFF_DELAY: hours after a won deal within which onboarding must start.
+    pub handoff_delay_hours: i64,
 }
 
 impl Default for Params {
@@ -84,6 +88,7 @@ impl Default for Params {
         Params {
             repeat_contact_hours: 168,
             onboarding_stall_factor: 1.0,
+            handoff_delay_hours: 72,
         }
     }
 }
@@ -113,6 +118,9 @@ async fn items(
         }
         FrictionKind::SlowResolution => slow_resolution::items(db, org, w).await,
         FrictionKind::LowSatisfaction => low_satisfaction::items(db, org, w).await,
+        FrictionKind::HandoffDelay => {
+            handoff_delay::items(db, org, w, p.handoff_delay_hours * HOUR_MS).await
+        }
         FrictionKind::OnboardingStall => {
             onboarding_stall::items(db, org, w, p.onboarding_stall_factor).await
         }

@@ -1,0 +1,53 @@
+//! HANDOFF_DELAY (SALES -> ONBOARDING): deals WON with closed_at in the
+//! window are exposed; one is affected when no ONBOARDING touchpoint of the
+//! customer falls within the allowance after closed_at. Decided once a
+//! touchpoint came in time or the allowance is over at T. Delay: the first
+//! ONBOARDING touchpoint after closed_at (or T) - closed_at. Subject: the
+//! deal owner.
+
+use super::Item;
+use crate::error::AppResult;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub async fn items(
+    db: &DatabaseConnection,
+    org: i64,
+    w: Window,
+    allowance_ms: i64,
+) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT d.owner, d.closed_at, d.customer_id, c.annual_value_cents, (SELECT MIN(tp.occurred_at) FROM touchpoint tp ")
+        .push("WHERE tp.org_id = d.org_id AND tp.customer_id = d.customer_id AND tp.department = 'ONBOARDING' ")
+        .push("AND tp.occurred_at >= d.closed_at AND tp.occurred_at <= ")
+        .bind(w.as_of)
+        .push(") AS first_onboarding FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ")
+        .bind(org)
+        .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
+        .bind(w.from)
+        .push(" AND d.closed_at < ")
+        .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let closed: i64 = r.try_get("", "closed_at")?;
+        let first: Option<i64> = r.try_get("", "first_onboarding")?;
+        let deadline = closed + allowance_ms;
+        let in_time = first.is_some_and(|at| at <= deadline);
+        if !in_time && deadline > w.as_of {
+            continue; // not decided yet
+        }
+        let owner: String = r.try_get("", "owner")?;
+        items.push(Item {
+            subject: owner.clone(),
+            subject_key: owner,
+            customer_id: r.try_get("", "customer_id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            affected: !in_time,
+            delay_ms: (!in_time).then(|| first.unwrap_or(w.as_of) - closed),
+            department: None,
+        });
+    }
+    Ok(items)
+}
