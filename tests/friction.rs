@@ -147,7 +147,7 @@ async fn friction_points_match_the_hand_computed_figures(app: TestApp) {
 }
 
 async fn unavailable_kinds_and_access(app: TestApp) {
-    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [GOING_DARK], first: 5) { subject } }"#;
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [CHANNEL_SWITCH], first: 5) { subject } }"#;
     let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
@@ -374,10 +374,58 @@ async fn handoff_delays_per_deal_owner(app: TestApp) {
     );
 }
 
+async fn going_dark_by_segment(app: TestApp) {
+    let admin = app.admin();
+    let (_, body) = app.gql(Some(&admin), r#"mutation { defineOnboardingSteps(steps: [
+        {key: "s1", name: "One", position: 1, expectedDays: 2}, {key: "s2", name: "Live", position: 2, expectedDays: 5}]) { key } }"#, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let live = |id: &str, c: &str, segment: &str, step: &str, at: i64| {
+        let value = match c {
+            "B" => 20_000.0,
+            "E" => 2_000.0,
+            _ => 10_000.0,
+        };
+        json!({"source": "tracker", "externalId": id, "customer": {"source": "crm", "externalId": c, "segment": segment, "annualValue": value},
+            "stepKey": step, "startedAt": h(at - 10), "completedAt": h(at)})
+    };
+    app.ingest(&admin, "mutation($input: [OnboardingProgressInput!]!) { ingestOnboarding(input: $input) { created } }", json!([
+        live("A", "A", "SMB", "s2", -300), live("B", "B", "SMB", "s2", -280), live("C", "C", "SMB", "s2", -200),
+        live("D", "D", "SMB", "s1", -400), live("E", "E", "ENTERPRISE", "s2", -500),
+    ])).await;
+    app.ingest(&admin, "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", json!([
+        {"source": "product", "externalId": "tA", "customer": {"source": "crm", "externalId": "A"}, "department": "PRODUCT", "kind": "login", "occurredAt": h(400)},
+        {"source": "product", "externalId": "tE", "customer": {"source": "crm", "externalId": "E"}, "department": "PRODUCT", "kind": "login", "occurredAt": h(-270)},
+    ])).await;
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [GOING_DARK], minAffected: 0, first: 10) {
+        subject fromDepartment exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore previousRate } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
+    // T = 456, quiet period 720 h: exposed = went live (s2) at or before
+    // -264. A (-300) logged in at 400: fine. B (-280): last touch is its own
+    // completion, 736 h before T. C went live at -200: not yet exposed. D
+    // never finished s2. E (ENTERPRISE, -500): last login at -270 <= -264:
+    // dark, 726 h. SMB 1/2, baseline 1/1, impact 0; ENTERPRISE 1/1,
+    // baseline 1/2, lift 2, impact 2,000 x (1 - 0.5) = 1,000.
+    assert_points(
+        &body["data"]["frictionPoints"],
+        &json!([
+            {"subject": "ENTERPRISE", "fromDepartment": "SUCCESS", "exposedCustomers": 1, "affectedCustomers": 1, "rate": 1.0,
+             "baselineRate": 0.5, "lift": 2.0, "medianDelayHours": 726.0, "revenueAtRisk": 2000.0, "impactScore": 1000.0, "previousRate": null},
+            {"subject": "SMB", "exposedCustomers": 2, "affectedCustomers": 1, "rate": 0.5, "baselineRate": 1.0, "lift": 0.5,
+             "medianDelayHours": 736.0, "revenueAtRisk": 20000.0, "impactScore": 0.0, "previousRate": null},
+        ]),
+    );
+    assert_eq!(
+        body["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
     unavailable_kinds_and_access,
     low_satisfaction_by_what_it_is_about,
     onboarding_stalls_are_decided_at_their_deadline,
     handoff_delays_per_deal_owner,
+    going_dark_by_segment,
 );

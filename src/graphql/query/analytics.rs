@@ -209,6 +209,15 @@ fn friction_params(input: FrictionParamsInput) -> Result<friction::Params, crate
         }
         p.handoff_delay_hours = hours;
     }
+    if let Some(days) = input.going_dark_days {
+        if !(1..=365).contains(&days) {
+            return Err(crate::error::AppError::bad_input(
+                "params.goingDarkDays",
+                "must be 1..=365",
+            ));
+        }
+        p.going_dark_days = days;
+    }
     Ok(p)
 }
 

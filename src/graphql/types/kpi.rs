@@ -248,4 +248,6 @@ pub struct FrictionParamsInput {
     pub onboarding_stall_factor: Option<f64>,
     /// HANDOFF_DELAY: hours after a won deal within which onboarding must start (default 72).
     pub handoff_delay_hours: Option<i64>,
+    /// GOING_DARK: days without any touch (default 30).
+    pub going_dark_days: Option<i64>,
 }

@@ -7,9 +7,10 @@
 //! impact score and the previous window's rate, then ranks them.
 //!
 //! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION,
-//! ONBOARDING_STALL, HANDOFF_DELAY. The others answer
+//! ONBOARDING_STALL, HANDOFF_DELAY, GOING_DARK. The others answer
 //! BAD_USER_INPUT until their modules exist.
 
+mod going_dark;
 mod handoff_delay;
 mod low_satisfaction;
 mod onboarding_stall;
@@ -20,7 +21,7 @@ use super::window::{Window, median};
 use crate::auth::Viewer;
 use crate::domain::{Department, FrictionKind};
 use crate::error::{AppError, AppResult};
-use crate::time::{HOUR_MS, now_millis};
+use crate::time::{DAY_MS, HOUR_MS, now_millis};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,6 +71,7 @@ pub const BUILT: &[FrictionKind] = &[
     FrictionKind::LowSatisfaction,
     FrictionKind::OnboardingStall,
     FrictionKind::HandoffDelay,
+    FrictionKind::GoingDark,
 ];
 
 /// Overridable parameters (DESIGN.md §5 defaults).
@@ -81,6 +83,8 @@ pub struct Params {
     pub onboarding_stall_factor: f64,
     /// HANDOFF_DELAY: hours after a won deal within which onboarding must start.
     pub handoff_delay_hours: i64,
+    /// GOING_DARK: days without any touch.
+    pub going_dark_days: i64,
 }
 
 impl Default for Params {
@@ -89,6 +93,7 @@ impl Default for Params {
             repeat_contact_hours: 168,
             onboarding_stall_factor: 1.0,
             handoff_delay_hours: 72,
+            going_dark_days: 30,
         }
     }
 }
@@ -118,6 +123,7 @@ async fn items(
         }
         FrictionKind::SlowResolution => slow_resolution::items(db, org, w).await,
         FrictionKind::LowSatisfaction => low_satisfaction::items(db, org, w).await,
+        FrictionKind::GoingDark => going_dark::items(db, org, w, p.going_dark_days * DAY_MS).await,
         FrictionKind::HandoffDelay => {
             handoff_delay::items(db, org, w, p.handoff_delay_hours * HOUR_MS).await
         }

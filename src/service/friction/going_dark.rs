@@ -1,0 +1,54 @@
+//! GOING_DARK (SUCCESS): customers who completed the organization's last
+//! onboarding step (highest position) at or before T - quiet period are
+//! exposed; one is affected when it has no touchpoint in (T - quiet, T].
+//! Delay: T - its last touchpoint. Subject: the customer's segment.
+
+use super::Item;
+use crate::error::AppResult;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub async fn items(
+    db: &DatabaseConnection,
+    org: i64,
+    w: Window,
+    quiet_ms: i64,
+) -> AppResult<Vec<Item>> {
+    let since = w.as_of - quiet_ms;
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT c.id, c.segment, c.annual_value_cents, (SELECT MAX(tp.occurred_at) FROM touchpoint tp ")
+        .push("WHERE tp.org_id = c.org_id AND tp.customer_id = c.id AND tp.occurred_at <= ")
+        .bind(w.as_of)
+        .push(") AS last_touch FROM customer c WHERE c.org_id = ")
+        .bind(org)
+        .push(" AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM onboarding_progress p WHERE p.org_id = c.org_id ")
+        .push("AND p.customer_id = c.id AND p.completed_at IS NOT NULL AND p.completed_at <= ")
+        .bind(since)
+        .push(" AND p.step_id = (SELECT s.id FROM onboarding_step s WHERE s.org_id = ")
+        .bind(org)
+        .push(" ORDER BY s.position DESC, s.id DESC LIMIT 1))");
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let segment = r
+            .try_get::<Option<String>>("", "segment")?
+            .unwrap_or_else(|| "unknown".to_owned());
+        let last: Option<i64> = r.try_get("", "last_touch")?;
+        let affected = last.is_none_or(|at| at <= since);
+        items.push(Item {
+            subject: segment.clone(),
+            subject_key: segment,
+            customer_id: r.try_get("", "id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            affected,
+            delay_ms: if affected {
+                last.map(|at| w.as_of - at)
+            } else {
+                None
+            },
+            department: None,
+        });
+    }
+    Ok(items)
+}
