@@ -421,6 +421,72 @@ async fn going_dark_by_segment(app: TestApp) {
     );
 }
 
+async fn campaign_contact_against_unexposed_customers(app: TestApp) {
+    let admin = app.admin();
+    let value = |c: &str| match c {
+        "A" => 10_000.0,
+        "C" => 5_000.0,
+        _ => 1_000.0,
+    };
+    let delivery = |id: &str, c: &str, campaign: &str, name: &str, at: i64| {
+        json!({"source": "marketing", "externalId": id,
+        "customer": {"source": "crm", "externalId": c, "annualValue": value(c)}, "campaignExternalId": campaign,
+        "campaignName": name, "campaignChannel": "email", "deliveredAt": h(at)})
+    };
+    app.ingest(&admin, "mutation($input: [CampaignDeliveryInput!]!) { ingestCampaignDeliveries(input: $input) { created } }", json!([
+        delivery("m1", "A", "CMP-P", "Pricing", 220), delivery("m2", "B", "CMP-P", "Pricing", 230),
+        delivery("m3", "C", "CMP-P", "Pricing", 420), delivery("m4", "D", "CMP-N", "News", 300),
+    ])).await;
+    let login = |id: &str, c: &str, at: i64| {
+        json!({"source": "product", "externalId": id,
+        "customer": {"source": "crm", "externalId": c, "annualValue": value(c)}, "department": "PRODUCT", "kind": "login", "occurredAt": h(at)})
+    };
+    app.ingest(
+        &admin,
+        "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }",
+        json!([
+            login("lE", "E", 240),
+            login("lF", "F", 300),
+            login("lG", "G", 440),
+        ]),
+    )
+    .await;
+    app.ingest(
+        &admin,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            ticket("TA", "A", "billing", "tier1", "LOW", 250, None),
+            ticket("TC", "C", "billing", "tier1", "LOW", 430, None),
+            ticket("TE", "E", "how_to", "tier1", "LOW", 260, None),
+        ]),
+    )
+    .await;
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [CAMPAIGN_TRIGGERED_CONTACT], first: 10) {
+        subject subjectKey fromDepartment toDepartment exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours
+        revenueAtRisk impactScore previousRate } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
+    // Pricing: A (220, ticket at 250: 30 h), B (230, none, 302 <= T:
+    // decided), C (420, ticket at 430: 10 h, decided by the ticket) -> 2/3,
+    // delays 10 30 -> 20, revenue 15,000. News: D, no ticket -> 0, filtered.
+    // Baseline of Pricing: decided active customers not exposed to it, by
+    // their first non-SUPPORT touch: D (300, miss), E (login 240, ticket 260:
+    // hit), F (300, miss); G (440 + 72 > T, no ticket) is left out -> 1/3.
+    // Lift 2; impact 15,000 x (1 - (1/3) / (2/3)) = 7,500.
+    assert_points(
+        &body["data"]["frictionPoints"],
+        &json!([
+            {"subject": "Pricing", "subjectKey": "CMP-P", "fromDepartment": "MARKETING", "toDepartment": "SUPPORT",
+             "exposedCustomers": 3, "affectedCustomers": 2, "rate": 2.0 / 3.0, "baselineRate": 1.0 / 3.0, "lift": 2.0,
+             "medianDelayHours": 20.0, "revenueAtRisk": 15000.0, "impactScore": 7500.0, "previousRate": null},
+        ]),
+    );
+    assert_eq!(
+        body["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
     unavailable_kinds_and_access,
@@ -428,4 +494,5 @@ on_both_databases!(
     onboarding_stalls_are_decided_at_their_deadline,
     handoff_delays_per_deal_owner,
     going_dark_by_segment,
+    campaign_contact_against_unexposed_customers,
 );

@@ -218,6 +218,25 @@ fn friction_params(input: FrictionParamsInput) -> Result<friction::Params, crate
         }
         p.going_dark_days = days;
     }
+    for (value, path, target) in [
+        (
+            input.post_sale_contact_hours,
+            "params.postSaleContactHours",
+            &mut p.post_sale_contact_hours,
+        ),
+        (
+            input.campaign_contact_hours,
+            "params.campaignContactHours",
+            &mut p.campaign_contact_hours,
+        ),
+    ] {
+        if let Some(hours) = value {
+            if !(1..=24 * 365).contains(&hours) {
+                return Err(crate::error::AppError::bad_input(path, "must be 1..=8760"));
+            }
+            *target = hours;
+        }
+    }
     Ok(p)
 }
 

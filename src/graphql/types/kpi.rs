@@ -250,4 +250,8 @@ pub struct FrictionParamsInput {
     pub handoff_delay_hours: Option<i64>,
     /// GOING_DARK: days without any touch (default 30).
     pub going_dark_days: Option<i64>,
+    /// POST_SALE_CONTACT: hours after a won deal (default 336).
+    pub post_sale_contact_hours: Option<i64>,
+    /// CAMPAIGN_TRIGGERED_CONTACT: hours after a delivery (default 72).
+    pub campaign_contact_hours: Option<i64>,
 }

@@ -7,9 +7,11 @@
 //! impact score and the previous window's rate, then ranks them.
 //!
 //! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION,
-//! ONBOARDING_STALL, HANDOFF_DELAY, GOING_DARK. The others answer
+//! ONBOARDING_STALL, HANDOFF_DELAY, GOING_DARK, POST_SALE_CONTACT,
+//! CAMPAIGN_TRIGGERED_CONTACT. The others answer
 //! BAD_USER_INPUT until their modules exist.
 
+mod contact_after;
 mod going_dark;
 mod handoff_delay;
 mod low_satisfaction;
@@ -17,7 +19,7 @@ mod onboarding_stall;
 mod repeat_contact;
 mod slow_resolution;
 
-use super::window::{Window, median};
+use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::domain::{Department, FrictionKind};
 use crate::error::{AppError, AppResult};
@@ -72,6 +74,8 @@ pub const BUILT: &[FrictionKind] = &[
     FrictionKind::OnboardingStall,
     FrictionKind::HandoffDelay,
     FrictionKind::GoingDark,
+    FrictionKind::PostSaleContact,
+    FrictionKind::CampaignTriggeredContact,
 ];
 
 /// Overridable parameters (DESIGN.md §5 defaults).
@@ -85,6 +89,10 @@ pub struct Params {
     pub handoff_delay_hours: i64,
     /// GOING_DARK: days without any touch.
     pub going_dark_days: i64,
+    /// POST_SALE_CONTACT: hours after a won deal.
+    pub post_sale_contact_hours: i64,
+    /// CAMPAIGN_TRIGGERED_CONTACT: hours after a delivery.
+    pub campaign_contact_hours: i64,
 }
 
 impl Default for Params {
@@ -94,6 +102,8 @@ impl Default for Params {
             onboarding_stall_factor: 1.0,
             handoff_delay_hours: 72,
             going_dark_days: 30,
+            post_sale_contact_hours: 336,
+            campaign_contact_hours: 72,
         }
     }
 }
@@ -123,6 +133,12 @@ async fn items(
         }
         FrictionKind::SlowResolution => slow_resolution::items(db, org, w).await,
         FrictionKind::LowSatisfaction => low_satisfaction::items(db, org, w).await,
+        FrictionKind::PostSaleContact => {
+            contact_after::post_sale(db, org, w, p.post_sale_contact_hours * HOUR_MS).await
+        }
+        FrictionKind::CampaignTriggeredContact => {
+            contact_after::campaign(db, org, w, p.campaign_contact_hours * HOUR_MS).await
+        }
         FrictionKind::GoingDark => going_dark::items(db, org, w, p.going_dark_days * DAY_MS).await,
         FrictionKind::HandoffDelay => {
             handoff_delay::items(db, org, w, p.handoff_delay_hours * HOUR_MS).await
@@ -166,7 +182,14 @@ fn tally(items: &[Item]) -> BTreeMap<String, Tally> {
 }
 
 /// The figures of one kind's subjects from its items in the window and the previous one.
-pub fn aggregate(kind: FrictionKind, current: &[Item], previous: &[Item]) -> Vec<FrictionPoint> {
+/// `population`: for the kinds whose baseline is the unexposed active
+/// customers, those customers with whether they were affected.
+pub fn aggregate(
+    kind: FrictionKind,
+    current: &[Item],
+    previous: &[Item],
+    population: Option<&[(i64, bool)]>,
+) -> Vec<FrictionPoint> {
     let tallies = tally(current);
     let previous = tally(previous);
     let total_exposed: i64 = tallies.values().map(|t| t.exposed.len() as i64).sum();
@@ -178,10 +201,24 @@ pub fn aggregate(kind: FrictionKind, current: &[Item], previous: &[Item]) -> Vec
             let exposed = t.exposed.len() as i64;
             let affected = t.affected.len() as i64;
             let rate = affected as f64 / exposed as f64;
-            // Pooled rate of the other subjects of the kind.
-            let other_exposed = total_exposed - exposed;
-            let baseline_rate = (other_exposed > 0)
-                .then(|| (total_affected - affected) as f64 / other_exposed as f64);
+            let baseline_rate = match population {
+                // The unexposed active customers.
+                Some(population) => {
+                    let outside: Vec<bool> = population
+                        .iter()
+                        .filter(|(customer, _)| !t.exposed.contains(customer))
+                        .map(|(_, hit)| *hit)
+                        .collect();
+                    let hits = outside.iter().filter(|hit| **hit).count() as i64;
+                    ratio(hits, outside.len() as i64)
+                }
+                // Pooled rate of the other subjects of the kind.
+                None => {
+                    let other_exposed = total_exposed - exposed;
+                    (other_exposed > 0)
+                        .then(|| (total_affected - affected) as f64 / other_exposed as f64)
+                }
+            };
             let lift = baseline_rate.filter(|b| *b > 0.0).map(|b| rate / b);
             let revenue_at_risk = t.affected.values().sum::<i64>() as f64 / 100.0;
             let impact_score = match baseline_rate {
@@ -236,7 +273,16 @@ pub async fn friction_points(
     for kind in kinds {
         let current = items(db, viewer.org_id, kind, window, params).await?;
         let previous = items(db, viewer.org_id, kind, previous_window, params).await?;
-        points.extend(aggregate(kind, &current, &previous));
+        let span = match kind {
+            FrictionKind::PostSaleContact => Some(params.post_sale_contact_hours * HOUR_MS),
+            FrictionKind::CampaignTriggeredContact => Some(params.campaign_contact_hours * HOUR_MS),
+            _ => None,
+        };
+        let population = match span {
+            Some(span) => Some(contact_after::population(db, viewer.org_id, window, span).await?),
+            None => None,
+        };
+        points.extend(aggregate(kind, &current, &previous, population.as_deref()));
     }
     points.retain(|p| p.affected_customers >= min_affected);
     points.sort_by(|a, b| {

@@ -1,0 +1,147 @@
+//! The two "contact after" kinds and their baseline population.
+//!
+//! POST_SALE_CONTACT (SALES -> SUPPORT): deals WON with closed_at in the
+//! window; affected when a ticket opens within W after closed_at. Subject:
+//! the deal owner.
+//! CAMPAIGN_TRIGGERED_CONTACT (MARKETING -> SUPPORT): deliveries in the
+//! window; affected when a ticket opens within W after delivered_at.
+//! Subject: the campaign name (key: its external id).
+//! Either is decided once a ticket came or t0 + W <= T. Delay: first such
+//! ticket - t0.
+//!
+//! Baseline (DESIGN.md §5): active customers not exposed to the subject;
+//! for each, t0 = their first non-SUPPORT touchpoint in the window, affected
+//! when a ticket opens within the same W after t0; customers whose
+//! t0 + W is after T (and who have no such ticket) are left out.
+
+use super::Item;
+use crate::error::AppResult;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
+
+/// `(SELECT MIN(tk.opened_at) ...)` of the customer's first ticket in [t0, t0 + W] by T.
+fn first_ticket(sql: &mut SqlBuilder, t0: &str, customer: &str, org: i64, w: Window, span: i64) {
+    sql.push(&format!(
+        "(SELECT MIN(tk.opened_at) FROM ticket tk WHERE tk.org_id = "
+    ))
+    .bind(org)
+    .push(&format!(
+        " AND tk.customer_id = {customer} AND tk.opened_at >= {t0} AND tk.opened_at <= {t0} + "
+    ))
+    .bind(span)
+    .push(" AND tk.opened_at <= ")
+    .bind(w.as_of)
+    .push(")");
+}
+
+fn item(
+    r: &QueryResult,
+    w: Window,
+    span: i64,
+    key: String,
+    subject: String,
+) -> AppResult<Option<Item>> {
+    let t0: i64 = r.try_get("", "t0")?;
+    let ticket: Option<i64> = r.try_get("", "first_ticket")?;
+    if ticket.is_none() && t0 + span > w.as_of {
+        return Ok(None); // not decided yet
+    }
+    Ok(Some(Item {
+        subject_key: key,
+        subject,
+        customer_id: r.try_get("", "customer_id")?,
+        annual_value_cents: r.try_get("", "annual_value_cents")?,
+        affected: ticket.is_some(),
+        delay_ms: ticket.map(|at| at - t0),
+        department: None,
+    }))
+}
+
+pub async fn post_sale(
+    db: &DatabaseConnection,
+    org: i64,
+    w: Window,
+    span: i64,
+) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, c.annual_value_cents, ");
+    first_ticket(&mut sql, "d.closed_at", "d.customer_id", org, w, span);
+    sql.push(
+        " AS first_ticket FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ",
+    )
+    .bind(org)
+    .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
+    .bind(w.from)
+    .push(" AND d.closed_at < ")
+    .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut items = Vec::new();
+    for r in &rows {
+        let owner: String = r.try_get("", "owner")?;
+        items.extend(item(r, w, span, owner.clone(), owner)?);
+    }
+    Ok(items)
+}
+
+pub async fn campaign(
+    db: &DatabaseConnection,
+    org: i64,
+    w: Window,
+    span: i64,
+) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, c.annual_value_cents, ");
+    first_ticket(&mut sql, "dl.delivered_at", "dl.customer_id", org, w, span);
+    sql.push(
+        " AS first_ticket FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ",
+    )
+    .push("JOIN customer c ON c.id = dl.customer_id WHERE dl.org_id = ")
+    .bind(org)
+    .push(" AND dl.delivered_at >= ")
+    .bind(w.from)
+    .push(" AND dl.delivered_at < ")
+    .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut items = Vec::new();
+    for r in &rows {
+        items.extend(item(
+            r,
+            w,
+            span,
+            r.try_get("", "external_id")?,
+            r.try_get("", "name")?,
+        )?);
+    }
+    Ok(items)
+}
+
+/// Decided active customers of the window with whether a ticket followed
+/// their first non-SUPPORT touchpoint within W.
+pub async fn population(
+    db: &DatabaseConnection,
+    org: i64,
+    w: Window,
+    span: i64,
+) -> AppResult<Vec<(i64, bool)>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT a.customer_id, a.t0, ");
+    first_ticket(&mut sql, "a.t0", "a.customer_id", org, w, span);
+    sql.push(" AS first_ticket FROM (SELECT tp.customer_id, MIN(tp.occurred_at) AS t0 FROM touchpoint tp WHERE tp.org_id = ")
+        .bind(org)
+        .push(" AND tp.department <> 'SUPPORT' AND tp.occurred_at >= ")
+        .bind(w.from)
+        .push(" AND tp.occurred_at < ")
+        .bind(w.to)
+        .push(" GROUP BY tp.customer_id) a");
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let t0: i64 = r.try_get("", "t0")?;
+        let ticket: Option<i64> = r.try_get("", "first_ticket")?;
+        if ticket.is_some() || t0 + span <= w.as_of {
+            out.push((r.try_get("", "customer_id")?, ticket.is_some()));
+        }
+    }
+    Ok(out)
+}
