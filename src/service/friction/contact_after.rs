@@ -22,17 +22,15 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
 /// `(SELECT MIN(tk.opened_at) ...)` of the customer's first ticket in [t0, t0 + W] by T.
 fn first_ticket(sql: &mut SqlBuilder, t0: &str, customer: &str, org: i64, w: Window, span: i64) {
-    sql.push(&format!(
-        "(SELECT MIN(tk.opened_at) FROM ticket tk WHERE tk.org_id = "
-    ))
-    .bind(org)
-    .push(&format!(
-        " AND tk.customer_id = {customer} AND tk.opened_at >= {t0} AND tk.opened_at <= {t0} + "
-    ))
-    .bind(span)
-    .push(" AND tk.opened_at <= ")
-    .bind(w.as_of)
-    .push(")");
+    sql.push("(SELECT MIN(tk.opened_at) FROM ticket tk WHERE tk.org_id = ")
+        .bind(org)
+        .push(&format!(
+            " AND tk.customer_id = {customer} AND tk.opened_at >= {t0} AND tk.opened_at <= {t0} + "
+        ))
+        .bind(span)
+        .push(" AND tk.opened_at <= ")
+        .bind(w.as_of)
+        .push(")");
 }
 
 fn item(
