@@ -155,3 +155,40 @@ async fn planted_friction_is_there() {
          WHERE t.customer_id = p.customer_id AND t.occurred_at > {})", ANCHOR - 30 * 24 * H, ANCHOR - 30 * 24 * H)).await;
     assert!(dark >= 5.0, "customers going dark: {dark}");
 }
+
+#[tokio::test]
+async fn planted_friction_ranks_first_in_its_kind() {
+    use journeygraph::auth::Viewer;
+    use journeygraph::domain::{FrictionKind, Role};
+    use journeygraph::service::friction::{Params, friction_points};
+    use journeygraph::service::window::Window;
+
+    let (db, _dir) = seeded(600).await;
+    let org = organization::find_by_slug(&db, "demo")
+        .await
+        .expect("q")
+        .expect("org");
+    let viewer = Viewer::person(org.id, org.slug, "test".into(), Role::Leader);
+    let window = Window::new(ANCHOR - 90 * 24 * H, ANCHOR, ANCHOR).expect("window");
+    for (kind, planted) in [
+        (FrictionKind::CampaignTriggeredContact, "CMP-PRICING"),
+        (FrictionKind::OnboardingStall, "integration"),
+        (FrictionKind::HandoffDelay, "dana.okafor"),
+        (FrictionKind::RepeatContact, "login_issue"),
+    ] {
+        let points = friction_points(&db, &viewer, window, &[kind], &Params::default(), 1, 100)
+            .await
+            .expect("friction");
+        let top = points
+            .first()
+            .unwrap_or_else(|| panic!("{kind}: no points"));
+        assert_eq!(top.subject_key, planted, "{kind}: {points:#?}");
+        if kind == FrictionKind::CampaignTriggeredContact {
+            assert!(
+                top.lift.is_some_and(|l| l >= 3.0),
+                "{kind}: lift {:?}",
+                top.lift
+            );
+        }
+    }
+}
