@@ -487,6 +487,48 @@ async fn campaign_contact_against_unexposed_customers(app: TestApp) {
     );
 }
 
+async fn tickets_during_an_onboarding_step(app: TestApp) {
+    let admin = app.admin();
+    let (_, body) = app.gql(Some(&admin), r#"mutation { defineOnboardingSteps(steps: [
+        {key: "s1", name: "One", position: 1, expectedDays: 2}, {key: "s2", name: "Two", position: 2, expectedDays: 5}]) { key } }"#, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.ingest(&admin, "mutation($input: [OnboardingProgressInput!]!) { ingestOnboarding(input: $input) { created } }", json!([
+        progress("A1", "A", "s1", 220, Some(260)), progress("B1", "B", "s1", 230, Some(250)),
+        progress("C1", "C", "s1", 300, None), progress("D2", "D", "s2", 400, None), progress("A2", "A", "s2", 260, Some(300)),
+    ])).await;
+    app.ingest(
+        &admin,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            ticket("TA", "A", "setup", "tier1", "LOW", 240, None),
+            ticket("TB", "B", "setup", "tier1", "LOW", 250, None),
+            ticket("TC", "C", "setup", "tier1", "LOW", 455, None),
+        ]),
+    )
+    .await;
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [ONBOARDING_TRIGGERED_CONTACT], first: 10) {
+        subject subjectKey fromDepartment toDepartment exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
+    // One: A's ticket at 240 is inside [220, 260): 20 h. B's at 250 equals
+    // its completion: outside. C (open step) ticket at 455 < T: 155 h.
+    // Two: D (no ticket), A (ticket at 240 before its start at 260): none.
+    // One: 2/3, baseline (Two) 0/2 -> lift null, delays 20 155 -> 87.5,
+    // revenue 15,000, impact 15,000.
+    assert_points(
+        &body["data"]["frictionPoints"],
+        &json!([
+            {"subject": "One", "subjectKey": "s1", "fromDepartment": "ONBOARDING", "toDepartment": "SUPPORT", "exposedCustomers": 3,
+             "affectedCustomers": 2, "rate": 2.0 / 3.0, "baselineRate": 0.0, "lift": null, "medianDelayHours": 87.5,
+             "revenueAtRisk": 15000.0, "impactScore": 15000.0},
+        ]),
+    );
+    assert_eq!(
+        body["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
     unavailable_kinds_and_access,
@@ -495,4 +537,5 @@ on_both_databases!(
     handoff_delays_per_deal_owner,
     going_dark_by_segment,
     campaign_contact_against_unexposed_customers,
+    tickets_during_an_onboarding_step,
 );

@@ -8,13 +8,14 @@
 //!
 //! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION,
 //! ONBOARDING_STALL, HANDOFF_DELAY, GOING_DARK, POST_SALE_CONTACT,
-//! CAMPAIGN_TRIGGERED_CONTACT. The others answer
+//! CAMPAIGN_TRIGGERED_CONTACT, ONBOARDING_TRIGGERED_CONTACT. The others answer
 //! BAD_USER_INPUT until their modules exist.
 
 mod contact_after;
 mod going_dark;
 mod handoff_delay;
 mod low_satisfaction;
+mod onboarding_contact;
 mod onboarding_stall;
 mod repeat_contact;
 mod slow_resolution;
@@ -76,6 +77,7 @@ pub const BUILT: &[FrictionKind] = &[
     FrictionKind::GoingDark,
     FrictionKind::PostSaleContact,
     FrictionKind::CampaignTriggeredContact,
+    FrictionKind::OnboardingTriggeredContact,
 ];
 
 /// Overridable parameters (DESIGN.md §5 defaults).
@@ -139,6 +141,7 @@ async fn items(
         FrictionKind::CampaignTriggeredContact => {
             contact_after::campaign(db, org, w, p.campaign_contact_hours * HOUR_MS).await
         }
+        FrictionKind::OnboardingTriggeredContact => onboarding_contact::items(db, org, w).await,
         FrictionKind::GoingDark => going_dark::items(db, org, w, p.going_dark_days * DAY_MS).await,
         FrictionKind::HandoffDelay => {
             handoff_delay::items(db, org, w, p.handoff_delay_hours * HOUR_MS).await

@@ -1,0 +1,43 @@
+//! ONBOARDING_TRIGGERED_CONTACT (ONBOARDING -> SUPPORT): step progress
+//! started in the window is exposed; it is affected when the customer opens
+//! a ticket at t with started_at <= t < (completed_at or T). Delay: the first
+//! such ticket - started_at. Subject: the step name (key: step key).
+
+use super::Item;
+use crate::error::AppResult;
+use crate::service::sql::SqlBuilder;
+use crate::service::window::Window;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT s.key, s.name, p.started_at, p.customer_id, c.annual_value_cents, (SELECT MIN(tk.opened_at) FROM ticket tk ")
+        .push("WHERE tk.org_id = p.org_id AND tk.customer_id = p.customer_id AND tk.opened_at >= p.started_at AND tk.opened_at < ")
+        .push("(CASE WHEN p.completed_at IS NOT NULL AND p.completed_at < ")
+        .bind(w.as_of)
+        .push(" THEN p.completed_at ELSE ")
+        .bind(w.as_of)
+        .push(" END)) AS first_ticket FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id ")
+        .push("JOIN customer c ON c.id = p.customer_id WHERE p.org_id = ")
+        .bind(org)
+        .push(" AND p.started_at >= ")
+        .bind(w.from)
+        .push(" AND p.started_at < ")
+        .bind(w.to);
+    let rows = db.query_all_raw(sql.build()).await?;
+    rows.iter()
+        .map(|r| {
+            let started: i64 = r.try_get("", "started_at")?;
+            let ticket: Option<i64> = r.try_get("", "first_ticket")?;
+            Ok(Item {
+                subject_key: r.try_get("", "key")?,
+                subject: r.try_get("", "name")?,
+                customer_id: r.try_get("", "customer_id")?,
+                annual_value_cents: r.try_get("", "annual_value_cents")?,
+                affected: ticket.is_some(),
+                delay_ms: ticket.map(|at| at - started),
+                department: None,
+            })
+        })
+        .collect()
+}
