@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_core_schema;
+mod m20261123_000002_outreach_open_unique;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -13,6 +14,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_core_schema::Migration)]
+        vec![
+            Box::new(m20261122_000001_core_schema::Migration),
+            Box::new(m20261123_000002_outreach_open_unique::Migration),
+        ]
     }
 }

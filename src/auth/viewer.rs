@@ -117,6 +117,15 @@ impl Viewer {
         }
     }
 
+    /// Working outreach tasks: people of any role, and tokens with `outreach:write`.
+    pub fn require_outreach(&self) -> Result<(), AppError> {
+        match &self.principal {
+            Principal::Person { .. } => Ok(()),
+            Principal::Partner { .. } if self.has_scope(Scope::OutreachWrite) => Ok(()),
+            Principal::Partner { .. } => Err(missing_scope(Scope::OutreachWrite)),
+        }
+    }
+
     /// Correcting customer data (merges): people of any role.
     pub fn require_person(&self) -> Result<(), AppError> {
         match &self.principal {

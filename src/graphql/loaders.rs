@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::service::journey::{self, JourneyArgs, JourneyItem};
 use crate::service::page::Page;
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -56,4 +56,83 @@ impl Loader<i64> for IdentityLoader {
             .await
             .map_err(Arc::new)
     }
+}
+
+/// Customers by id (of the viewer's organization).
+pub struct CustomerLoader {
+    pub db: DatabaseConnection,
+    pub org_id: i64,
+}
+
+impl Loader<i64> for CustomerLoader {
+    type Value = entity::customer::Model;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::customer::by_ids(&self.db, self.org_id, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// `Customer.summary` by customer id, judged when the request runs.
+pub struct SummaryLoader {
+    pub db: DatabaseConnection,
+    pub org_id: i64,
+}
+
+impl Loader<i64> for SummaryLoader {
+    type Value = crate::service::summary::Summary;
+    type Error = Arc<AppError>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        crate::service::summary::summaries(&self.db, self.org_id, keys, crate::time::now_millis())
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Insights attached to each (friction kind, subject key).
+pub struct InsightLoader {
+    pub db: DatabaseConnection,
+    pub org_id: i64,
+}
+
+impl Loader<(crate::domain::FrictionKind, String)> for InsightLoader {
+    type Value = Vec<entity::insight::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[(crate::domain::FrictionKind, String)],
+    ) -> Result<HashMap<(crate::domain::FrictionKind, String), Self::Value>, Self::Error> {
+        crate::service::insight::for_points(&self.db, self.org_id, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// A request with every loader of the viewer's organization attached.
+pub fn attach(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    org_id: i64,
+) -> async_graphql::Request {
+    macro_rules! loader {
+        ($loader:ident) => {
+            DataLoader::new(
+                $loader {
+                    db: db.clone(),
+                    org_id,
+                },
+                tokio::spawn,
+            )
+        };
+    }
+    request
+        .data(loader!(JourneyLoader))
+        .data(loader!(IdentityLoader))
+        .data(loader!(CustomerLoader))
+        .data(loader!(SummaryLoader))
+        .data(loader!(InsightLoader))
 }

@@ -5,8 +5,6 @@
 use super::{AppState, REQUEST_ID};
 use crate::auth;
 use crate::error::AppError;
-use crate::graphql::loaders::{IdentityLoader, JourneyLoader};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ErrorExtensions, Response, ServerError};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -32,26 +30,9 @@ pub async fn execute(
         Ok(viewer) => viewer,
         Err(err) => return refuse(err, &request_id),
     };
-    let loader = DataLoader::new(
-        JourneyLoader {
-            db: state.db.clone(),
-            org_id: viewer.org_id,
-        },
-        tokio::spawn,
-    );
-    let identities = DataLoader::new(
-        IdentityLoader {
-            db: state.db.clone(),
-            org_id: viewer.org_id,
-        },
-        tokio::spawn,
-    );
-    let request = request
-        .into_inner()
-        .data(identities)
+    let request = crate::graphql::loaders::attach(request.into_inner(), &state.db, viewer.org_id)
         .data(viewer)
-        .data(state.db.clone())
-        .data(loader);
+        .data(state.db.clone());
     let mut response = state.schema.execute(request).await;
     stamp_errors(&mut response, &request_id);
     GraphQLResponse::from(response).into_response()

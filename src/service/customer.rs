@@ -120,3 +120,21 @@ pub async fn identities(
     }
     Ok(by_customer)
 }
+
+/// The customers `ids` of `org_id`, by id (unknown ids are absent).
+pub async fn by_ids(
+    db: &DatabaseConnection,
+    org_id: i64,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, customer::Model>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(super::ingest::store::MAX_IN_LIST) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::OrgId.eq(org_id))
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|c| (c.id, c)));
+    }
+    Ok(out)
+}

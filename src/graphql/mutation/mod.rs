@@ -3,6 +3,7 @@
 mod api_token;
 mod customer;
 mod ingest;
+mod outreach;
 
 use async_graphql::MergedObject;
 
@@ -12,4 +13,5 @@ pub struct MutationRoot(
     ingest::IngestMutation,
     api_token::ApiTokenMutation,
     customer::CustomerMutation,
+    outreach::OutreachMutation,
 );

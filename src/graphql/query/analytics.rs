@@ -2,9 +2,9 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::graphql::types::friction::{FrictionParamsInput, FrictionPoint};
 use crate::graphql::types::kpi::{
-    ContactReason, FrictionParamsInput, FrictionPoint, FunnelStep, Handoff, JourneyPath, Kpis,
-    WindowInput,
+    ContactReason, FunnelStep, Handoff, JourneyPath, Kpis, WindowInput,
 };
 use crate::service::page::validate_first;
 use crate::service::window::Window;
@@ -228,6 +228,11 @@ fn friction_params(input: FrictionParamsInput) -> Result<friction::Params, crate
             input.campaign_contact_hours,
             "params.campaignContactHours",
             &mut p.campaign_contact_hours,
+        ),
+        (
+            input.channel_switch_hours,
+            "params.channelSwitchHours",
+            &mut p.channel_switch_hours,
         ),
     ] {
         if let Some(hours) = value {

@@ -3,6 +3,7 @@
 mod analytics;
 mod api_token;
 mod customer;
+mod outreach;
 mod viewer;
 
 use async_graphql::MergedObject;
@@ -14,4 +15,5 @@ pub struct QueryRoot(
     customer::CustomerQuery,
     api_token::ApiTokenQuery,
     analytics::AnalyticsQuery,
+    outreach::OutreachQuery,
 );

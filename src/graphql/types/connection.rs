@@ -1,7 +1,8 @@
 //! Relay connection plumbing: opaque cursors and page info.
 
 use crate::error::AppError;
-use async_graphql::SimpleObject;
+use crate::service::page::Page;
+use async_graphql::{OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -46,4 +47,64 @@ pub fn decode_cursor(kind: &str, n: usize, cursor: &str) -> Result<Vec<i64>, App
 pub fn parse_id(argument: &str, id: &async_graphql::ID) -> Result<i64, AppError> {
     id.parse::<i64>()
         .map_err(|_| AppError::bad_input(argument, "not an id"))
+}
+
+/// An edge of a list: a node and its opaque position.
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "InsightEdge", params(super::insight::Insight)))]
+#[graphql(concrete(name = "OutreachTaskEdge", params(super::outreach::OutreachTask)))]
+#[graphql(concrete(
+    name = "OutreachQueueEdge",
+    params(super::outreach::OutreachQueueEntry)
+))]
+pub struct Edge<T: OutputType> {
+    /// Opaque position, for `after`.
+    pub cursor: String,
+    /// The item.
+    pub node: T,
+}
+
+pub type InsightEdge = Edge<super::insight::Insight>;
+pub type OutreachTaskEdge = Edge<super::outreach::OutreachTask>;
+pub type OutreachQueueEdge = Edge<super::outreach::OutreachQueueEntry>;
+
+/// A page of a list (Relay connection).
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "InsightConnection", params(InsightEdge)))]
+#[graphql(concrete(name = "OutreachTaskConnection", params(OutreachTaskEdge)))]
+#[graphql(concrete(name = "OutreachQueueConnection", params(OutreachQueueEdge)))]
+pub struct Connection<E: OutputType> {
+    /// The items of this page.
+    pub edges: Vec<E>,
+    /// Whether more follow, and where to continue.
+    pub page_info: PageInfo,
+}
+
+impl<T: OutputType> Connection<Edge<T>>
+where
+    Edge<T>: OutputType,
+{
+    /// The connection of a service page: `cursor` of each row, then `node`.
+    pub fn from_page<M>(
+        page: Page<M>,
+        cursor: impl Fn(&M) -> String,
+        node: impl Fn(M) -> T,
+    ) -> Self {
+        let edges: Vec<Edge<T>> = page
+            .items
+            .into_iter()
+            .map(|row| Edge {
+                cursor: cursor(&row),
+                node: node(row),
+            })
+            .collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Connection {
+            edges,
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor,
+            },
+        }
+    }
 }

@@ -4,7 +4,7 @@ use super::connection::{PageInfo, decode_cursor, encode_cursor};
 use super::enums::Department;
 use super::journey::{JOURNEY_CURSOR, JourneyConnection};
 use crate::error::AppError;
-use crate::graphql::loaders::{IdentityLoader, JourneyLoader};
+use crate::graphql::loaders::{IdentityLoader, JourneyLoader, SummaryLoader};
 use crate::service::journey::JourneyArgs;
 use crate::service::page::validate_first;
 use crate::time::{from_millis, to_millis};
@@ -62,6 +62,19 @@ impl Customer {
                 external_id: i.external_id,
             })
             .collect())
+    }
+
+    /// Where the customer stands now: stage, departments touched, first and
+    /// last touch, open tickets, friction active now and a health score
+    /// with the factors behind it.
+    async fn summary(&self, ctx: &Context<'_>) -> Result<super::summary::CustomerSummary> {
+        let loader = ctx.data::<DataLoader<SummaryLoader>>()?;
+        loader
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| e.extend())?
+            .map(Into::into)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("summary missing")).extend())
     }
 
     /// The cross-department timeline, newest first, keyset-paginated.

@@ -20,9 +20,29 @@ use crate::service::sql::SqlBuilder;
 use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
-/// `(SELECT MIN(tk.opened_at) ...)` of the customer's first ticket in [t0, t0 + W] by T.
-fn first_ticket(sql: &mut SqlBuilder, t0: &str, customer: &str, org: i64, w: Window, span: i64) {
-    sql.push("(SELECT MIN(tk.opened_at) FROM ticket tk WHERE tk.org_id = ")
+/// The customer's first ticket (by (opened_at, id)) in [t0, t0 + W] by T:
+/// `first_ticket` (its opened_at) and `first_reason` for each of `selects`.
+fn first_ticket(
+    sql: &mut SqlBuilder,
+    selects: &[&str],
+    t0: &str,
+    customer: &str,
+    org: i64,
+    w: Window,
+    span: i64,
+) {
+    for (i, select) in selects.iter().enumerate() {
+        let name = if *select == "tk.reason" {
+            "first_reason"
+        } else {
+            "first_ticket"
+        };
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(&format!(
+            "(SELECT {select} FROM ticket tk WHERE tk.org_id = "
+        ))
         .bind(org)
         .push(&format!(
             " AND tk.customer_id = {customer} AND tk.opened_at >= {t0} AND tk.opened_at <= {t0} + "
@@ -30,8 +50,11 @@ fn first_ticket(sql: &mut SqlBuilder, t0: &str, customer: &str, org: i64, w: Win
         .bind(span)
         .push(" AND tk.opened_at <= ")
         .bind(w.as_of)
-        .push(")");
+        .push(&format!(" ORDER BY tk.opened_at, tk.id LIMIT 1) AS {name}"));
+    }
 }
+
+const WITH_REASON: &[&str] = &["tk.opened_at", "tk.reason"];
 
 fn item(
     r: &QueryResult,
@@ -53,6 +76,7 @@ fn item(
         affected: ticket.is_some(),
         delay_ms: ticket.map(|at| at - t0),
         department: None,
+        reason: r.try_get("", "first_reason")?,
     }))
 }
 
@@ -64,15 +88,21 @@ pub async fn post_sale(
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, c.annual_value_cents, ");
-    first_ticket(&mut sql, "d.closed_at", "d.customer_id", org, w, span);
-    sql.push(
-        " AS first_ticket FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ",
-    )
-    .bind(org)
-    .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
-    .bind(w.from)
-    .push(" AND d.closed_at < ")
-    .bind(w.to);
+    first_ticket(
+        &mut sql,
+        WITH_REASON,
+        "d.closed_at",
+        "d.customer_id",
+        org,
+        w,
+        span,
+    );
+    sql.push(" FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ")
+        .bind(org)
+        .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
+        .bind(w.from)
+        .push(" AND d.closed_at < ")
+        .bind(w.to);
     let rows = db.query_all_raw(sql.build()).await?;
     let mut items = Vec::new();
     for r in &rows {
@@ -90,16 +120,22 @@ pub async fn campaign(
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, c.annual_value_cents, ");
-    first_ticket(&mut sql, "dl.delivered_at", "dl.customer_id", org, w, span);
-    sql.push(
-        " AS first_ticket FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ",
-    )
-    .push("JOIN customer c ON c.id = dl.customer_id WHERE dl.org_id = ")
-    .bind(org)
-    .push(" AND dl.delivered_at >= ")
-    .bind(w.from)
-    .push(" AND dl.delivered_at < ")
-    .bind(w.to);
+    first_ticket(
+        &mut sql,
+        WITH_REASON,
+        "dl.delivered_at",
+        "dl.customer_id",
+        org,
+        w,
+        span,
+    );
+    sql.push(" FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ")
+        .push("JOIN customer c ON c.id = dl.customer_id WHERE dl.org_id = ")
+        .bind(org)
+        .push(" AND dl.delivered_at >= ")
+        .bind(w.from)
+        .push(" AND dl.delivered_at < ")
+        .bind(w.to);
     let rows = db.query_all_raw(sql.build()).await?;
     let mut items = Vec::new();
     for r in &rows {
@@ -124,8 +160,16 @@ pub async fn population(
 ) -> AppResult<Vec<(i64, bool)>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT a.customer_id, a.t0, ");
-    first_ticket(&mut sql, "a.t0", "a.customer_id", org, w, span);
-    sql.push(" AS first_ticket FROM (SELECT tp.customer_id, MIN(tp.occurred_at) AS t0 FROM touchpoint tp WHERE tp.org_id = ")
+    first_ticket(
+        &mut sql,
+        &["tk.opened_at"],
+        "a.t0",
+        "a.customer_id",
+        org,
+        w,
+        span,
+    );
+    sql.push(" FROM (SELECT tp.customer_id, MIN(tp.occurred_at) AS t0 FROM touchpoint tp WHERE tp.org_id = ")
         .bind(org)
         .push(" AND tp.department <> 'SUPPORT' AND tp.occurred_at >= ")
         .bind(w.from)

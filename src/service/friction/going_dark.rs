@@ -48,6 +48,7 @@ pub async fn items(
                 None
             },
             department: None,
+            reason: None,
         });
     }
     Ok(items)

@@ -47,6 +47,7 @@ pub async fn items(
             affected: !in_time,
             delay_ms: (!in_time).then(|| first.unwrap_or(w.as_of) - closed),
             department: None,
+            reason: None,
         });
     }
     Ok(items)

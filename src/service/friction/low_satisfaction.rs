@@ -77,6 +77,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             affected,
             delay_ms: None,
             department: Some(department),
+            reason: None,
         });
     }
     Ok(items)

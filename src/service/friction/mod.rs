@@ -6,11 +6,11 @@
 //! baseline of the other subjects, lift, median delay, revenue at risk,
 //! impact score and the previous window's rate, then ranks them.
 //!
-//! Kinds built so far: REPEAT_CONTACT, SLOW_RESOLUTION, LOW_SATISFACTION,
-//! ONBOARDING_STALL, HANDOFF_DELAY, GOING_DARK, POST_SALE_CONTACT,
-//! CAMPAIGN_TRIGGERED_CONTACT, ONBOARDING_TRIGGERED_CONTACT. The others answer
-//! BAD_USER_INPUT until their modules exist.
+//! All ten kinds of DESIGN.md §5 are built. Item rows come from SQL, one
+//! query per kind and window; the per-subject tally and the medians run here
+//! over those rows (a documented deviation from "pure SQL").
 
+mod channel_switch;
 mod contact_after;
 mod going_dark;
 mod handoff_delay;
@@ -23,7 +23,7 @@ mod slow_resolution;
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::domain::{Department, FrictionKind};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::time::{DAY_MS, HOUR_MS, now_millis};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,6 +44,8 @@ pub struct Item {
     /// The department of the subject, where the kind's follows its subject
     /// (LOW_SATISFACTION); None: the kind's own departments.
     pub department: Option<Department>,
+    /// The *_CONTACT kinds: reason of the qualifying (first) ticket.
+    pub reason: Option<String>,
 }
 
 /// One friction point: a (kind, subject) and its figures.
@@ -65,9 +67,14 @@ pub struct FrictionPoint {
     pub revenue_at_risk: f64,
     pub impact_score: f64,
     pub previous_rate: Option<f64>,
+    /// The *_CONTACT kinds: reasons of the qualifying tickets with their
+    /// counts, most frequent first (then by reason); empty for other kinds.
+    pub top_reasons: Vec<(String, i64)>,
+    /// Affected customers, highest annual value first (then by id).
+    pub affected_customer_ids: Vec<i64>,
 }
 
-/// Kinds with a module.
+/// Every kind, in DESIGN.md's order.
 pub const BUILT: &[FrictionKind] = &[
     FrictionKind::RepeatContact,
     FrictionKind::SlowResolution,
@@ -78,6 +85,7 @@ pub const BUILT: &[FrictionKind] = &[
     FrictionKind::PostSaleContact,
     FrictionKind::CampaignTriggeredContact,
     FrictionKind::OnboardingTriggeredContact,
+    FrictionKind::ChannelSwitch,
 ];
 
 /// Overridable parameters (DESIGN.md §5 defaults).
@@ -95,6 +103,8 @@ pub struct Params {
     pub post_sale_contact_hours: i64,
     /// CAMPAIGN_TRIGGERED_CONTACT: hours after a delivery.
     pub campaign_contact_hours: i64,
+    /// CHANNEL_SWITCH: an earlier same-reason ticket on another channel within this many hours.
+    pub channel_switch_hours: i64,
 }
 
 impl Default for Params {
@@ -106,6 +116,7 @@ impl Default for Params {
             going_dark_days: 30,
             post_sale_contact_hours: 336,
             campaign_contact_hours: 72,
+            channel_switch_hours: 48,
         }
     }
 }
@@ -149,10 +160,14 @@ async fn items(
         FrictionKind::OnboardingStall => {
             onboarding_stall::items(db, org, w, p.onboarding_stall_factor).await
         }
-        other => Err(AppError::bad_input(
-            "kinds",
-            format!("{other} is not available yet"),
-        )),
+        FrictionKind::ChannelSwitch => {
+            let rows =
+                channel_switch::tickets(db, org, w, p.channel_switch_hours * HOUR_MS).await?;
+            Ok(channel_switch::items(
+                &rows,
+                &channel_switch::subjects(&rows),
+            ))
+        }
     }
 }
 
@@ -164,6 +179,7 @@ struct Tally {
     affected: BTreeMap<i64, i64>,
     occurrences: i64,
     delays: Vec<f64>,
+    reasons: BTreeMap<String, i64>,
 }
 
 fn tally(items: &[Item]) -> BTreeMap<String, Tally> {
@@ -178,6 +194,9 @@ fn tally(items: &[Item]) -> BTreeMap<String, Tally> {
             t.occurrences += 1;
             if let Some(ms) = item.delay_ms {
                 t.delays.push(ms as f64 / HOUR_MS as f64);
+            }
+            if let Some(reason) = &item.reason {
+                *t.reasons.entry(reason.clone()).or_default() += 1;
             }
         }
     }
@@ -232,6 +251,10 @@ pub fn aggregate(
             let previous_rate = previous
                 .get(&key)
                 .map(|p| p.affected.len() as f64 / p.exposed.len() as f64);
+            let mut top_reasons: Vec<(String, i64)> = t.reasons.into_iter().collect();
+            top_reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let mut by_value: Vec<(i64, i64)> = t.affected.into_iter().collect();
+            by_value.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             FrictionPoint {
                 kind,
                 subject: t.subject,
@@ -248,6 +271,8 @@ pub fn aggregate(
                 revenue_at_risk,
                 impact_score,
                 previous_rate,
+                top_reasons,
+                affected_customer_ids: by_value.into_iter().map(|(id, _)| id).collect(),
             }
         })
         .collect()
@@ -274,8 +299,22 @@ pub async fn friction_points(
     let previous_window = window.previous(now_millis());
     let mut points = Vec::new();
     for kind in kinds {
-        let current = items(db, viewer.org_id, kind, window, params).await?;
-        let previous = items(db, viewer.org_id, kind, previous_window, params).await?;
+        let (current, previous) = if kind == FrictionKind::ChannelSwitch {
+            let lookback = params.channel_switch_hours * HOUR_MS;
+            let now = channel_switch::tickets(db, viewer.org_id, window, lookback).await?;
+            let before =
+                channel_switch::tickets(db, viewer.org_id, previous_window, lookback).await?;
+            let subjects = channel_switch::subjects(&now);
+            (
+                channel_switch::items(&now, &subjects),
+                channel_switch::items(&before, &subjects),
+            )
+        } else {
+            (
+                items(db, viewer.org_id, kind, window, params).await?,
+                items(db, viewer.org_id, kind, previous_window, params).await?,
+            )
+        };
         let span = match kind {
             FrictionKind::PostSaleContact => Some(params.post_sale_contact_hours * HOUR_MS),
             FrictionKind::CampaignTriggeredContact => Some(params.campaign_contact_hours * HOUR_MS),

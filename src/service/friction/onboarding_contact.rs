@@ -11,13 +11,21 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT s.key, s.name, p.started_at, p.customer_id, c.annual_value_cents, (SELECT MIN(tk.opened_at) FROM ticket tk ")
-        .push("WHERE tk.org_id = p.org_id AND tk.customer_id = p.customer_id AND tk.opened_at >= p.started_at AND tk.opened_at < ")
-        .push("(CASE WHEN p.completed_at IS NOT NULL AND p.completed_at < ")
-        .bind(w.as_of)
-        .push(" THEN p.completed_at ELSE ")
-        .bind(w.as_of)
-        .push(" END)) AS first_ticket FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id ")
+    sql.push("SELECT s.key, s.name, p.started_at, p.customer_id, c.annual_value_cents");
+    // The first ticket (by (opened_at, id)) while the step was in progress.
+    for (select, name) in [
+        ("tk.opened_at", "first_ticket"),
+        ("tk.reason", "first_reason"),
+    ] {
+        sql.push(&format!(", (SELECT {select} FROM ticket tk "))
+            .push("WHERE tk.org_id = p.org_id AND tk.customer_id = p.customer_id AND tk.opened_at >= p.started_at AND tk.opened_at < ")
+            .push("(CASE WHEN p.completed_at IS NOT NULL AND p.completed_at < ")
+            .bind(w.as_of)
+            .push(" THEN p.completed_at ELSE ")
+            .bind(w.as_of)
+            .push(&format!(" END) ORDER BY tk.opened_at, tk.id LIMIT 1) AS {name}"));
+    }
+    sql.push(" FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id ")
         .push("JOIN customer c ON c.id = p.customer_id WHERE p.org_id = ")
         .bind(org)
         .push(" AND p.started_at >= ")
@@ -37,6 +45,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
                 affected: ticket.is_some(),
                 delay_ms: ticket.map(|at| at - started),
                 department: None,
+                reason: r.try_get("", "first_reason")?,
             })
         })
         .collect()

@@ -47,6 +47,7 @@ pub async fn items(
             affected: !in_time,
             delay_ms: (!in_time).then(|| completed.unwrap_or(w.as_of) - started),
             department: None,
+            reason: None,
         });
     }
     Ok(items)

@@ -39,6 +39,7 @@ pub async fn items(
                 affected: delay.is_some(),
                 delay_ms: delay,
                 department: None,
+                reason: None,
             })
         })
         .collect()

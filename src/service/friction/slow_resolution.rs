@@ -46,6 +46,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             affected: !met,
             delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - opened),
             department: None,
+            reason: None,
         });
     }
     Ok(items)

@@ -29,7 +29,15 @@ pub struct Check<'a> {
 }
 
 impl Check<'_> {
+    /// Checks of top-level arguments (paths are the argument names).
+    pub fn arguments(now: i64) -> Check<'static> {
+        Check { path: "", now }
+    }
+
     fn fail(&self, field: &str, message: impl Into<String>) -> AppError {
+        if self.path.is_empty() {
+            return AppError::bad_input(field, message);
+        }
         AppError::bad_input(format!("{}.{field}", self.path), message)
     }
 
