@@ -146,13 +146,7 @@ async fn friction_points_match_the_hand_computed_figures(app: TestApp) {
     );
 }
 
-async fn unavailable_kinds_and_access(app: TestApp) {
-    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [CHANNEL_SWITCH], first: 5) { subject } }"#;
-    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
-    assert_eq!(
-        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-        "{body}"
-    );
+async fn analytics_are_for_leaders_and_admins(app: TestApp) {
     let (_, agent) = app
         .gql(
             Some(&app.jwt("acme", "AGENT")),
@@ -463,7 +457,7 @@ async fn campaign_contact_against_unexposed_customers(app: TestApp) {
     .await;
     let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [CAMPAIGN_TRIGGERED_CONTACT], first: 10) {
         subject subjectKey fromDepartment toDepartment exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours
-        revenueAtRisk impactScore previousRate } }"#;
+        revenueAtRisk impactScore previousRate topReasons { reason count } examples(first: 5) { displayName annualValue } } }"#;
     let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
     // Pricing: A (220, ticket at 250: 30 h), B (230, none, 302 <= T:
     // decided), C (420, ticket at 430: 10 h, decided by the ticket) -> 2/3,
@@ -480,6 +474,26 @@ async fn campaign_contact_against_unexposed_customers(app: TestApp) {
              "medianDelayHours": 20.0, "revenueAtRisk": 15000.0, "impactScore": 7500.0, "previousRate": null},
         ]),
     );
+    // The qualifying tickets TA and TC are both billing questions; the
+    // examples are the affected customers, highest annual value first.
+    assert_eq!(
+        body["data"]["frictionPoints"][0]["topReasons"],
+        json!([{"reason": "billing", "count": 2}])
+    );
+    assert_eq!(
+        body["data"]["frictionPoints"][0]["examples"],
+        json!([{"displayName": "crm:A", "annualValue": 10000.0}, {"displayName": "crm:C", "annualValue": 5000.0}])
+    );
+    // An analytics:read token gets the aggregates but never the customers.
+    let token = app.api_token(&["ANALYTICS_READ"], None).await;
+    let (_, partner) = app.gql(Some(&token), q, json!({})).await;
+    assert!(!partner.to_string().contains("crm:"), "{partner}");
+    assert_eq!(partner["data"]["frictionPoints"][0]["examples"], Value::Null);
+    assert_eq!(partner["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(partner["errors"][0]["path"], json!(["frictionPoints", 0, "examples"]));
+    let aggregates = q.replace(" examples(first: 5) { displayName annualValue }", "");
+    let (_, partner) = app.gql(Some(&token), &aggregates, json!({})).await;
+    assert_eq!(partner["data"]["frictionPoints"][0]["affectedCustomers"], 2, "{partner}");
     assert_eq!(
         body["data"]["frictionPoints"].as_array().map(Vec::len),
         Some(1),
@@ -529,13 +543,150 @@ async fn tickets_during_an_onboarding_step(app: TestApp) {
     );
 }
 
+async fn channel_switches_per_channel_pair(app: TestApp) {
+    let on = |id: &str, c: &str, reason: &str, channel: &str, opened: i64| {
+        let mut t = ticket(id, c, reason, "tier1", "LOW", opened, None);
+        t["channel"] = json!(channel);
+        t
+    };
+    app.ingest(
+        &app.admin(),
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            on("a1", "A", "login", "chat", 220),
+            on("a2", "A", "login", "phone", 240),
+            on("b1", "B", "billing", "chat", 230),
+            on("b2", "B", "billing", "phone", 300),
+            on("c1", "C", "login", "email", 250),
+            on("c2", "C", "login", "phone", 260),
+            on("d1", "D", "login", "phone", 300),
+            on("e1", "E", "how_to", "chat", 310),
+            on("e2", "E", "how_to", "chat", 320),
+            on("f1", "F", "login", "phone", 200),
+            on("f2", "F", "login", "chat", 230),
+            on("g1", "G", "login", "chat", 330),
+            on("g2", "G", "login", "phone", 340),
+        ]),
+    )
+    .await;
+    let q = r#"query($params: FrictionParamsInput) { frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [CHANNEL_SWITCH], params: $params, first: 10) {
+        subject subjectKey fromDepartment toDepartment occurrences exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours
+        revenueAtRisk impactScore previousRate } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
+    // Switches within 48 h: A chat->phone (20 h), C email->phone (10 h), F
+    // phone->chat (30 h; f1 is before W but may be the earlier one), G
+    // chat->phone (10 h). B's phone ticket is 70 h after its chat one: no
+    // switch; E stayed on chat. A subject "X->Y" is exposed to every
+    // customer with a ticket on Y in W:
+    //   chat->phone: phone tickets A B C D G = 5, affected A G = 2/5, delays
+    //   20 10 -> 15, revenue 10,000 + 1,000; baseline (1 + 1) / (5 + 5) =
+    //   0.2, lift 2, impact 11,000 x (1 - 0.2/0.4) = 5,500.
+    //   email->phone: 1/5 (C), baseline (2 + 1) / 10 = 0.3, lift 2/3, impact 0.
+    //   phone->chat: chat tickets A B E F G = 5, affected F = 1/5, baseline
+    //   0.3, lift 2/3, impact 0; ties with email->phone, ordered by subject.
+    // Previous window [-24, 216): f1 is its only ticket, on phone: the
+    // phone subjects had rate 0 then; nobody wrote on chat: null.
+    assert_points(
+        &body["data"]["frictionPoints"],
+        &json!([
+            {"subject": "chat->phone", "subjectKey": "chat->phone", "fromDepartment": "SUPPORT", "toDepartment": "SUPPORT",
+             "occurrences": 2, "exposedCustomers": 5, "affectedCustomers": 2, "rate": 0.4, "baselineRate": 0.2, "lift": 2.0,
+             "medianDelayHours": 15.0, "revenueAtRisk": 11000.0, "impactScore": 5500.0, "previousRate": 0.0},
+            {"subject": "email->phone", "occurrences": 1, "exposedCustomers": 5, "affectedCustomers": 1, "rate": 0.2,
+             "baselineRate": 0.3, "lift": 2.0 / 3.0, "medianDelayHours": 10.0, "revenueAtRisk": 5000.0, "impactScore": 0.0,
+             "previousRate": 0.0},
+            {"subject": "phone->chat", "occurrences": 1, "exposedCustomers": 5, "affectedCustomers": 1, "rate": 0.2,
+             "baselineRate": 0.3, "lift": 2.0 / 3.0, "medianDelayHours": 30.0, "revenueAtRisk": 1000.0, "impactScore": 0.0,
+             "previousRate": null},
+        ]),
+    );
+    assert_eq!(body["data"]["frictionPoints"].as_array().map(Vec::len), Some(3), "{body}");
+
+    // Within 15 h only C (10 h) and G (10 h) switched.
+    let (_, short) = app
+        .gql(Some(&app.leader()), q, json!({"params": {"channelSwitchHours": 15}}))
+        .await;
+    let found: Vec<(&str, i64)> = short["data"]["frictionPoints"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| (p["subject"].as_str().expect("s"), p["affectedCustomers"].as_i64().expect("n")))
+        .collect();
+    assert_eq!(found, vec![("chat->phone", 1), ("email->phone", 1)], "{short}");
+}
+
+async fn post_sale_contact_per_deal_owner(app: TestApp) {
+    let admin = app.admin();
+    let deal = |id: &str, c: &str, owner: &str, closed: i64, outcome: &str| {
+        let value = match c {
+            "A" => 10_000.0,
+            "B" => 20_000.0,
+            "C" => 5_000.0,
+            _ => 1_000.0,
+        };
+        json!({"source": "crm", "externalId": id, "customer": {"source": "crm", "externalId": c, "annualValue": value},
+            "owner": owner, "stage": "closed", "amount": 1.0, "openedAt": h(closed - 100), "closedAt": h(closed), "outcome": outcome})
+    };
+    app.ingest(
+        &admin,
+        "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created } }",
+        json!([
+            deal("DA", "A", "ana", 220, "WON"),
+            deal("DB", "B", "ana", 230, "WON"),
+            deal("DC", "C", "dana", 240, "WON"),
+            deal("DD", "D", "dana", 420, "WON"),
+            deal("DE", "E", "dana", 300, "WON"),
+            deal("DF", "F", "ana", 250, "LOST"),
+        ]),
+    )
+    .await;
+    app.ingest(
+        &admin,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            ticket("TA", "A", "billing", "tier1", "LOW", 260, None),
+            ticket("TC", "C", "how_to", "tier1", "LOW", 400, None),
+            ticket("TD", "D", "setup", "tier1", "LOW", 430, None),
+        ]),
+    )
+    .await;
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"}, kinds: [POST_SALE_CONTACT], params: {postSaleContactHours: 100}, first: 10) {
+        subject fromDepartment toDepartment exposedCustomers affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore
+        topReasons { reason count } } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), q, json!({})).await;
+    // W = 100 h after the won deal's close. ana: A's ticket 40 h after
+    // (affected), B none (330 <= T: decided) -> 1/2. dana: C's ticket 160 h
+    // after (no), D's 10 h after (affected, decided by the ticket), E none
+    // -> 1/3. F's deal was LOST.
+    // Baselines: active customers not exposed, t0 = first non-SUPPORT touch
+    // in W (deal_opened at closed - 100 when inside W, else the close):
+    //   ana: C t0 240 (TC at 400 > 340: miss), D t0 320 (TD at 430 > 420:
+    //   miss), E t0 300 (miss), F t0 250 (deal_lost; miss) -> 0/4 = 0: lift
+    //   null, impact = revenue 10,000.
+    //   dana: A t0 220 (TA at 260: hit), B t0 230 (miss), F (miss) -> 1/3 =
+    //   its rate: lift 1, impact 0.
+    assert_points(
+        &body["data"]["frictionPoints"],
+        &json!([
+            {"subject": "ana", "fromDepartment": "SALES", "toDepartment": "SUPPORT", "exposedCustomers": 2, "affectedCustomers": 1,
+             "rate": 0.5, "baselineRate": 0.0, "lift": null, "medianDelayHours": 40.0, "revenueAtRisk": 10000.0, "impactScore": 10000.0,
+             "topReasons": [{"reason": "billing", "count": 1}]},
+            {"subject": "dana", "exposedCustomers": 3, "affectedCustomers": 1, "rate": 1.0 / 3.0, "baselineRate": 1.0 / 3.0, "lift": 1.0,
+             "medianDelayHours": 10.0, "revenueAtRisk": 1000.0, "impactScore": 0.0, "topReasons": [{"reason": "setup", "count": 1}]},
+        ]),
+    );
+    assert_eq!(body["data"]["frictionPoints"].as_array().map(Vec::len), Some(2), "{body}");
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
-    unavailable_kinds_and_access,
+    analytics_are_for_leaders_and_admins,
     low_satisfaction_by_what_it_is_about,
     onboarding_stalls_are_decided_at_their_deadline,
     handoff_delays_per_deal_owner,
     going_dark_by_segment,
     campaign_contact_against_unexposed_customers,
     tickets_during_an_onboarding_step,
+    channel_switches_per_channel_pair,
+    post_sale_contact_per_deal_owner,
 );

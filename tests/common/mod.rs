@@ -114,6 +114,14 @@ impl TestApp {
         sign(&claims(org, role, now, now + 3600))
     }
 
+    /// A valid token for the person `sub` of `org` with `role`.
+    pub fn person(&self, org: &str, role: &str, sub: &str) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut claims = claims(org, role, now, now + 3600);
+        claims.sub = sub.into();
+        sign(&claims)
+    }
+
     /// Statements run so far (every query of the server and of test setup).
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::SeqCst)
