@@ -488,12 +488,21 @@ async fn campaign_contact_against_unexposed_customers(app: TestApp) {
     let token = app.api_token(&["ANALYTICS_READ"], None).await;
     let (_, partner) = app.gql(Some(&token), q, json!({})).await;
     assert!(!partner.to_string().contains("crm:"), "{partner}");
-    assert_eq!(partner["data"]["frictionPoints"][0]["examples"], Value::Null);
+    assert_eq!(
+        partner["data"]["frictionPoints"][0]["examples"],
+        Value::Null
+    );
     assert_eq!(partner["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    assert_eq!(partner["errors"][0]["path"], json!(["frictionPoints", 0, "examples"]));
+    assert_eq!(
+        partner["errors"][0]["path"],
+        json!(["frictionPoints", 0, "examples"])
+    );
     let aggregates = q.replace(" examples(first: 5) { displayName annualValue }", "");
     let (_, partner) = app.gql(Some(&token), &aggregates, json!({})).await;
-    assert_eq!(partner["data"]["frictionPoints"][0]["affectedCustomers"], 2, "{partner}");
+    assert_eq!(
+        partner["data"]["frictionPoints"][0]["affectedCustomers"], 2,
+        "{partner}"
+    );
     assert_eq!(
         body["data"]["frictionPoints"].as_array().map(Vec::len),
         Some(1),
@@ -600,19 +609,36 @@ async fn channel_switches_per_channel_pair(app: TestApp) {
              "previousRate": null},
         ]),
     );
-    assert_eq!(body["data"]["frictionPoints"].as_array().map(Vec::len), Some(3), "{body}");
+    assert_eq!(
+        body["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(3),
+        "{body}"
+    );
 
     // Within 15 h only C (10 h) and G (10 h) switched.
     let (_, short) = app
-        .gql(Some(&app.leader()), q, json!({"params": {"channelSwitchHours": 15}}))
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"params": {"channelSwitchHours": 15}}),
+        )
         .await;
     let found: Vec<(&str, i64)> = short["data"]["frictionPoints"]
         .as_array()
         .expect("list")
         .iter()
-        .map(|p| (p["subject"].as_str().expect("s"), p["affectedCustomers"].as_i64().expect("n")))
+        .map(|p| {
+            (
+                p["subject"].as_str().expect("s"),
+                p["affectedCustomers"].as_i64().expect("n"),
+            )
+        })
         .collect();
-    assert_eq!(found, vec![("chat->phone", 1), ("email->phone", 1)], "{short}");
+    assert_eq!(
+        found,
+        vec![("chat->phone", 1), ("email->phone", 1)],
+        "{short}"
+    );
 }
 
 async fn post_sale_contact_per_deal_owner(app: TestApp) {
@@ -675,7 +701,11 @@ async fn post_sale_contact_per_deal_owner(app: TestApp) {
              "medianDelayHours": 10.0, "revenueAtRisk": 1000.0, "impactScore": 0.0, "topReasons": [{"reason": "setup", "count": 1}]},
         ]),
     );
-    assert_eq!(body["data"]["frictionPoints"].as_array().map(Vec::len), Some(2), "{body}");
+    assert_eq!(
+        body["data"]["frictionPoints"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
 }
 
 on_both_databases!(

@@ -37,7 +37,8 @@ fn ticket(id: &str, c: &str, reason: &str, priority: &str, hours_ago: i64) -> Va
         "priority": priority, "team": "tier2", "openedAt": ago(hours_ago)})
 }
 
-const TICKETS: &str = "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }";
+const TICKETS: &str =
+    "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }";
 
 /// P: a repeat login contact 10 h ago. Q: an URGENT ticket open for 10 h
 /// (4 h SLA: late since 6 h ago) and a CSAT of 1 five hours ago. R: step s1
@@ -87,7 +88,10 @@ fn queue_rows(body: &Value) -> Vec<(String, i64, f64, Vec<String>)> {
         .map(|e| {
             let n = &e["node"];
             (
-                n["customer"]["displayName"].as_str().expect("name").to_owned(),
+                n["customer"]["displayName"]
+                    .as_str()
+                    .expect("name")
+                    .to_owned(),
                 n["severity"].as_i64().expect("severity"),
                 n["priority"].as_f64().expect("priority"),
                 n["reasons"]
@@ -101,7 +105,12 @@ fn queue_rows(body: &Value) -> Vec<(String, i64, f64, Vec<String>)> {
         .collect()
 }
 
-fn row(name: &str, severity: i64, priority: f64, kinds: &[&str]) -> (String, i64, f64, Vec<String>) {
+fn row(
+    name: &str,
+    severity: i64,
+    priority: f64,
+    kinds: &[&str],
+) -> (String, i64, f64, Vec<String>) {
     (
         name.to_owned(),
         severity,
@@ -119,7 +128,11 @@ async fn summary_explains_the_health_score(app: TestApp) {
         let app = &app;
         async move {
             let (_, body) = app
-                .gql(Some(&app.jwt("acme", "AGENT")), q, json!({"s": "crm", "e": c}))
+                .gql(
+                    Some(&app.jwt("acme", "AGENT")),
+                    q,
+                    json!({"s": "crm", "e": c}),
+                )
                 .await;
             body["data"]["customerByIdentity"]["summary"].clone()
         }
@@ -152,7 +165,11 @@ async fn summary_explains_the_health_score(app: TestApp) {
     assert_eq!(p["departmentsTouched"], json!(["SUPPORT"]));
     // R: onboarding started, stalled (-20).
     let r = summary("R").await;
-    assert_eq!((r["stage"].clone(), r["healthScore"].clone()), (json!("ONBOARDING"), json!(80)), "{r}");
+    assert_eq!(
+        (r["stage"].clone(), r["healthScore"].clone()),
+        (json!("ONBOARDING"), json!(80)),
+        "{r}"
+    );
     assert_eq!(r["healthFactors"][0]["detail"], "Setup");
     // S: nothing wrong.
     let s = summary("S").await;
@@ -175,23 +192,37 @@ async fn outreach_queue_and_tasks(app: TestApp) {
             row("Q", 6, 240_000.0, &["SLOW_RESOLUTION", "LOW_SATISFACTION"]),
         ]
     );
-    assert_eq!(first["data"]["outreachQueue"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(
+        first["data"]["outreachQueue"]["pageInfo"]["hasNextPage"],
+        true
+    );
     let cursor = first["data"]["outreachQueue"]["pageInfo"]["endCursor"].clone();
     let (_, second) = app.gql(Some(&agent), QUEUE, json!({"after": cursor})).await;
     assert_eq!(
         queue_rows(&second),
         vec![row("R", 2, 20_000.0, &["ONBOARDING_STALL"])]
     );
-    assert_eq!(second["data"]["outreachQueue"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(
+        second["data"]["outreachQueue"]["pageInfo"]["hasNextPage"],
+        false
+    );
 
     // An agent takes P's repeat contact: P leaves the queue.
     let (_, p) = app
-        .gql(Some(&agent), r#"{ customerByIdentity(source: "crm", externalId: "P") { id } }"#, json!({}))
+        .gql(
+            Some(&agent),
+            r#"{ customerByIdentity(source: "crm", externalId: "P") { id } }"#,
+            json!({}),
+        )
         .await;
     let p_id = p["data"]["customerByIdentity"]["id"].clone();
     let create = r#"mutation($c: ID!, $k: FrictionKind!) { createOutreach(input: {customerId: $c, frictionKind: $k, subject: "login", owner: "sam"}) { id status owner createdBy } }"#;
     let (_, task) = app
-        .gql(Some(&agent), create, json!({"c": p_id, "k": "REPEAT_CONTACT"}))
+        .gql(
+            Some(&agent),
+            create,
+            json!({"c": p_id, "k": "REPEAT_CONTACT"}),
+        )
         .await;
     let task = task["data"]["createOutreach"].clone();
     assert_eq!(
@@ -200,9 +231,16 @@ async fn outreach_queue_and_tasks(app: TestApp) {
         "{task}"
     );
     let (_, twice) = app
-        .gql(Some(&agent), create, json!({"c": p_id, "k": "REPEAT_CONTACT"}))
+        .gql(
+            Some(&agent),
+            create,
+            json!({"c": p_id, "k": "REPEAT_CONTACT"}),
+        )
         .await;
-    assert_eq!(twice["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{twice}");
+    assert_eq!(
+        twice["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{twice}"
+    );
     assert_eq!(app.count("outreach_task").await, 1);
     let (_, after_create) = app.gql(Some(&agent), QUEUE, json!({})).await;
     assert_eq!(queue_rows(&after_create)[0].0, "Q");
@@ -210,21 +248,38 @@ async fn outreach_queue_and_tasks(app: TestApp) {
     // OPEN -> CONTACTED -> RESOLVED; each change is an OutreachEvent.
     let update = r#"mutation($id: ID!, $s: OutreachStatus!) { updateOutreach(input: {id: $id, status: $s, note: "called"}) { status note contactedAt closedAt } }"#;
     let (_, contacted) = app
-        .gql(Some(&agent), update, json!({"id": task["id"], "s": "CONTACTED"}))
+        .gql(
+            Some(&agent),
+            update,
+            json!({"id": task["id"], "s": "CONTACTED"}),
+        )
         .await;
-    assert_eq!(contacted["data"]["updateOutreach"]["status"], "CONTACTED", "{contacted}");
+    assert_eq!(
+        contacted["data"]["updateOutreach"]["status"], "CONTACTED",
+        "{contacted}"
+    );
     assert!(contacted["data"]["updateOutreach"]["contactedAt"].is_string());
     let (_, back) = app
         .gql(Some(&agent), update, json!({"id": task["id"], "s": "OPEN"}))
         .await;
-    assert_eq!(back["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{back}");
+    assert_eq!(
+        back["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{back}"
+    );
     assert_eq!(back["errors"][0]["extensions"]["path"], "status");
     // A partner system with outreach:write resolves it.
     let partner = app.api_token(&["OUTREACH_WRITE"], None).await;
     let (_, resolved) = app
-        .gql(Some(&partner), update, json!({"id": task["id"], "s": "RESOLVED"}))
+        .gql(
+            Some(&partner),
+            update,
+            json!({"id": task["id"], "s": "RESOLVED"}),
+        )
         .await;
-    assert_eq!(resolved["data"]["updateOutreach"]["status"], "RESOLVED", "{resolved}");
+    assert_eq!(
+        resolved["data"]["updateOutreach"]["status"], "RESOLVED",
+        "{resolved}"
+    );
     let journey = r#"query($id: ID!) { customer(id: $id) { journey(first: 10, departments: [SUCCESS]) { edges { node {
         kind department ... on OutreachEvent { frictionKind status } } } } } }"#;
     let (_, events) = app.gql(Some(&agent), journey, json!({"id": p_id})).await;
@@ -259,14 +314,27 @@ async fn outreach_queue_and_tasks(app: TestApp) {
     let (_, read) = app.gql(Some(&reader), QUEUE, json!({})).await;
     assert_eq!(queue_rows(&read).len(), 2, "{read}");
     let (_, moved) = app
-        .gql(Some(&reader), update, json!({"id": task["id"], "s": "DISMISSED"}))
+        .gql(
+            Some(&reader),
+            update,
+            json!({"id": task["id"], "s": "DISMISSED"}),
+        )
         .await;
     assert_eq!(moved["errors"][0]["extensions"]["code"], "FORBIDDEN");
     let (_, foreign) = app
-        .gql(Some(&app.jwt("other", "ADMIN")), update, json!({"id": task["id"], "s": "DISMISSED"}))
+        .gql(
+            Some(&app.jwt("other", "ADMIN")),
+            update,
+            json!({"id": task["id"], "s": "DISMISSED"}),
+        )
         .await;
-    assert_eq!(foreign["errors"][0]["extensions"]["code"], "NOT_FOUND", "{foreign}");
-    let (_, foreign_queue) = app.gql(Some(&app.jwt("other", "AGENT")), QUEUE, json!({})).await;
+    assert_eq!(
+        foreign["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{foreign}"
+    );
+    let (_, foreign_queue) = app
+        .gql(Some(&app.jwt("other", "AGENT")), QUEUE, json!({}))
+        .await;
     assert_eq!(queue_rows(&foreign_queue), vec![]);
 }
 
@@ -285,7 +353,12 @@ async fn outreach_effectiveness_compares_contacted_and_not(app: TestApp) {
         let (_, task) = app
             .gql(Some(&admin), r#"mutation($c: ID!) { createOutreach(input: {customerId: $c, frictionKind: GOING_DARK}) { id } }"#, json!({"c": id}))
             .await;
-        ids.push(task["data"]["createOutreach"]["id"].as_str().expect("task id").to_owned());
+        ids.push(
+            task["data"]["createOutreach"]["id"]
+                .as_str()
+                .expect("task id")
+                .to_owned(),
+        );
     }
     for id in &ids[..2] {
         let (_, body) = app
@@ -324,7 +397,11 @@ async fn outreach_effectiveness_compares_contacted_and_not(app: TestApp) {
         flaggedCustomers contactedCustomers contactedWithTicket notContactedCustomers notContactedWithTicket
         contactedTicketRate notContactedTicketRate preventedContactRate } }"#;
     let (_, body) = app
-        .gql(Some(&app.leader()), q, json!({"from": ago(30 * 24), "to": ago(-24)}))
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": ago(30 * 24), "to": ago(-24)}),
+        )
         .await;
     // K1 contacted, ticket 5 days after the flag: counted. K2 contacted, no
     // ticket. K3 not contacted, ticket 2 days after. K4 not contacted, its
@@ -348,7 +425,11 @@ async fn outreach_effectiveness_compares_contacted_and_not(app: TestApp) {
     assert!((e["notContactedTicketRate"].as_f64().expect("rate") - 2.0 / 3.0).abs() < 1e-9);
     assert!((e["preventedContactRate"].as_f64().expect("rate") - 0.25).abs() < 1e-9);
     let (_, agent) = app
-        .gql(Some(&app.jwt("acme", "AGENT")), q, json!({"from": ago(30 * 24), "to": ago(-24)}))
+        .gql(
+            Some(&app.jwt("acme", "AGENT")),
+            q,
+            json!({"from": ago(30 * 24), "to": ago(-24)}),
+        )
         .await;
     assert_eq!(agent["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
@@ -374,30 +455,54 @@ async fn insights_are_voted_and_shown_on_friction_points(app: TestApp) {
     assert_eq!(first["author"], "user:ana", "{first}");
     assert_eq!(first["text"], "SSO resets lock people out — «again» 🙃");
     let (_, second) = app
-        .gql(Some(&ana), add, json!({"t": "login page is slow", "k": "REPEAT_CONTACT", "s": "login"}))
+        .gql(
+            Some(&ana),
+            add,
+            json!({"t": "login page is slow", "k": "REPEAT_CONTACT", "s": "login"}),
+        )
         .await;
     let second_id = second["data"]["addInsight"]["id"].clone();
     let vote = r#"mutation($id: ID!) { voteInsight(id: $id) { votes } }"#;
     // One vote per person: ana twice counts once, ben adds one.
-    for (token, expected) in [(&ana, 1), (&ana, 1), (&app.person("acme", "LEADER", "ben"), 2)] {
+    for (token, expected) in [
+        (&ana, 1),
+        (&ana, 1),
+        (&app.person("acme", "LEADER", "ben"), 2),
+    ] {
         let (_, voted) = app.gql(Some(token), vote, json!({"id": first["id"]})).await;
         assert_eq!(voted["data"]["voteInsight"]["votes"], expected, "{voted}");
     }
     assert_eq!(app.count("insight_vote").await, 2);
     let list = r#"{ insights(first: 1, frictionKind: REPEAT_CONTACT) { edges { node { id votes } } pageInfo { hasNextPage endCursor } } }"#;
     let (_, page) = app.gql(Some(&ana), list, json!({})).await;
-    assert_eq!(page["data"]["insights"]["edges"][0]["node"], json!({"id": first["id"], "votes": 2}), "{page}");
+    assert_eq!(
+        page["data"]["insights"]["edges"][0]["node"],
+        json!({"id": first["id"], "votes": 2}),
+        "{page}"
+    );
     let more = r#"query($a: String) { insights(first: 5, after: $a) { edges { node { id } } } }"#;
     let (_, rest) = app
-        .gql(Some(&ana), more, json!({"a": page["data"]["insights"]["pageInfo"]["endCursor"]}))
+        .gql(
+            Some(&ana),
+            more,
+            json!({"a": page["data"]["insights"]["pageInfo"]["endCursor"]}),
+        )
         .await;
-    assert_eq!(rest["data"]["insights"]["edges"], json!([{"node": {"id": second_id}}]), "{rest}");
+    assert_eq!(
+        rest["data"]["insights"]["edges"],
+        json!([{"node": {"id": second_id}}]),
+        "{rest}"
+    );
 
     // The friction point of REPEAT_CONTACT / login shows both, most votes first.
     let points = r#"query($from: DateTime!, $to: DateTime!) { frictionPoints(window: {from: $from, to: $to}, kinds: [REPEAT_CONTACT], first: 5) {
         subject insights(first: 5) { text votes } } }"#;
     let (_, body) = app
-        .gql(Some(&app.leader()), points, json!({"from": ago(48), "to": ago(0)}))
+        .gql(
+            Some(&app.leader()),
+            points,
+            json!({"from": ago(48), "to": ago(0)}),
+        )
         .await;
     assert_eq!(
         body["data"]["frictionPoints"][0],
@@ -407,12 +512,21 @@ async fn insights_are_voted_and_shown_on_friction_points(app: TestApp) {
     );
 
     // Bad input, other organizations, partner tokens.
-    let (_, orphan) = app.gql(Some(&ana), add, json!({"t": "x", "s": "login"})).await;
-    assert_eq!(orphan["errors"][0]["extensions"]["path"], "subject", "{orphan}");
+    let (_, orphan) = app
+        .gql(Some(&ana), add, json!({"t": "x", "s": "login"}))
+        .await;
+    assert_eq!(
+        orphan["errors"][0]["extensions"]["path"], "subject",
+        "{orphan}"
+    );
     let (_, empty) = app.gql(Some(&ana), add, json!({"t": "  "})).await;
     assert_eq!(empty["errors"][0]["extensions"]["path"], "text", "{empty}");
     let (_, foreign) = app
-        .gql(Some(&app.jwt("other", "AGENT")), vote, json!({"id": first["id"]}))
+        .gql(
+            Some(&app.jwt("other", "AGENT")),
+            vote,
+            json!({"id": first["id"]}),
+        )
         .await;
     assert_eq!(foreign["errors"][0]["extensions"]["code"], "NOT_FOUND");
     let (_, foreign_customer) = app
@@ -422,15 +536,26 @@ async fn insights_are_voted_and_shown_on_friction_points(app: TestApp) {
             json!({"c": "1"}),
         )
         .await;
-    assert_eq!(foreign_customer["errors"][0]["extensions"]["code"], "NOT_FOUND");
-    let token = app.api_token(&["ANALYTICS_READ", "JOURNEYS_READ"], None).await;
+    assert_eq!(
+        foreign_customer["errors"][0]["extensions"]["code"],
+        "NOT_FOUND"
+    );
+    let token = app
+        .api_token(&["ANALYTICS_READ", "JOURNEYS_READ"], None)
+        .await;
     let (_, partner) = app.gql(Some(&token), add, json!({"t": "x"})).await;
     assert_eq!(partner["errors"][0]["extensions"]["code"], "FORBIDDEN");
     let (_, partner_points) = app
         .gql(Some(&token), points, json!({"from": ago(48), "to": ago(0)}))
         .await;
-    assert_eq!(partner_points["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    assert!(!partner_points.to_string().contains("SSO"), "{partner_points}");
+    assert_eq!(
+        partner_points["errors"][0]["extensions"]["code"],
+        "FORBIDDEN"
+    );
+    assert!(
+        !partner_points.to_string().contains("SSO"),
+        "{partner_points}"
+    );
     assert_eq!(app.count("insight").await, 2);
 }
 
