@@ -6,7 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_core_schema;
-mod m20261123_000002_outreach_open_unique;
+mod m20261123_000002_outreach_and_feedback_indexes;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -16,7 +16,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261122_000001_core_schema::Migration),
-            Box::new(m20261123_000002_outreach_open_unique::Migration),
+            Box::new(m20261123_000002_outreach_and_feedback_indexes::Migration),
         ]
     }
 }

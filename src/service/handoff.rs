@@ -53,16 +53,32 @@ pub async fn handoff_matrix(
         .push(" AND tk.opened_at <= ")
         .bind(window.as_of)
         .push(" AND NOT (COALESCE(x.record_kind, '') = 'TICKET' AND COALESCE(x.record_id, 0) = tk.id)) THEN 1 ELSE 0 END AS followed ")
-        .push("FROM (SELECT tp.customer_id, tp.department, tp.occurred_at, tp.record_kind, tp.record_id, ")
-        .push("LAG(tp.department) OVER (PARTITION BY tp.customer_id ORDER BY tp.occurred_at, tp.id) AS prev_department, ")
-        .push("LAG(tp.occurred_at) OVER (PARTITION BY tp.customer_id ORDER BY tp.occurred_at, tp.id) AS prev_at ")
+        .push("FROM (SELECT y.customer_id, y.department, y.occurred_at, y.record_kind, y.record_id, ");
+    // Only the window's touchpoints are sorted; the first one of each
+    // customer looks up its predecessor before the window by index.
+    for (column, lagged) in [("department", "lag_department"), ("occurred_at", "lag_at")] {
+        let alias = if column == "department" {
+            "prev_department"
+        } else {
+            "prev_at"
+        };
+        sql.push(&format!("CASE WHEN y.lag_department IS NULL THEN (SELECT p.{column} FROM touchpoint p WHERE p.org_id = "))
+            .bind(org)
+            .push(" AND p.customer_id = y.customer_id AND p.occurred_at < ")
+            .bind(window.from)
+            .push(&format!(" ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1) ELSE y.{lagged} END AS {alias}"))
+            .push(if column == "department" { ", " } else { " " });
+    }
+    sql.push("FROM (SELECT tp.customer_id, tp.department, tp.occurred_at, tp.record_kind, tp.record_id, ")
+        .push("LAG(tp.department) OVER (PARTITION BY tp.customer_id ORDER BY tp.occurred_at, tp.id) AS lag_department, ")
+        .push("LAG(tp.occurred_at) OVER (PARTITION BY tp.customer_id ORDER BY tp.occurred_at, tp.id) AS lag_at ")
         .push("FROM touchpoint tp WHERE tp.org_id = ")
         .bind(org)
+        .push(" AND tp.occurred_at >= ")
+        .bind(window.from)
         .push(" AND tp.occurred_at < ")
         .bind(window.to)
-        .push(") x WHERE x.occurred_at >= ")
-        .bind(window.from)
-        .push(" AND x.prev_department IS NOT NULL AND x.prev_department <> x.department");
+        .push(") y) x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department");
     let rows = db.query_all_raw(sql.build()).await?;
     let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
     for row in &rows {

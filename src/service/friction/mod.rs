@@ -25,6 +25,7 @@ use crate::auth::Viewer;
 use crate::domain::{Department, FrictionKind};
 use crate::error::AppResult;
 use crate::time::{DAY_MS, HOUR_MS, now_millis};
+use futures::{StreamExt, TryStreamExt};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -278,6 +279,48 @@ pub fn aggregate(
         .collect()
 }
 
+/// Friction kinds computed concurrently by one request.
+const KINDS_AT_ONCE: usize = 3;
+
+/// The points of one kind: its items in the window and the previous one
+/// (and, for the "contact after" kinds, the baseline population), at once.
+async fn kind_points(
+    db: &DatabaseConnection,
+    org: i64,
+    kind: FrictionKind,
+    window: Window,
+    previous_window: Window,
+    params: &Params,
+) -> AppResult<Vec<FrictionPoint>> {
+    let (current, previous) = if kind == FrictionKind::ChannelSwitch {
+        let lookback = params.channel_switch_hours * HOUR_MS;
+        let (now, before) = futures::try_join!(
+            channel_switch::tickets(db, org, window, lookback),
+            channel_switch::tickets(db, org, previous_window, lookback),
+        )?;
+        let subjects = channel_switch::subjects(&now);
+        (
+            channel_switch::items(&now, &subjects),
+            channel_switch::items(&before, &subjects),
+        )
+    } else {
+        futures::try_join!(
+            items(db, org, kind, window, params),
+            items(db, org, kind, previous_window, params),
+        )?
+    };
+    let span = match kind {
+        FrictionKind::PostSaleContact => Some(params.post_sale_contact_hours * HOUR_MS),
+        FrictionKind::CampaignTriggeredContact => Some(params.campaign_contact_hours * HOUR_MS),
+        _ => None,
+    };
+    let population = match span {
+        Some(span) => Some(contact_after::population(db, org, window, span).await?),
+        None => None,
+    };
+    Ok(aggregate(kind, &current, &previous, population.as_deref()))
+}
+
 /// `frictionPoints`: the friction of `kinds` (all built ones when empty) in
 /// `window`, ranked by impact score, then affected customers, then subject.
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
@@ -297,35 +340,14 @@ pub async fn friction_points(
         kinds.to_vec()
     };
     let previous_window = window.previous(now_millis());
-    let mut points = Vec::new();
-    for kind in kinds {
-        let (current, previous) = if kind == FrictionKind::ChannelSwitch {
-            let lookback = params.channel_switch_hours * HOUR_MS;
-            let now = channel_switch::tickets(db, viewer.org_id, window, lookback).await?;
-            let before =
-                channel_switch::tickets(db, viewer.org_id, previous_window, lookback).await?;
-            let subjects = channel_switch::subjects(&now);
-            (
-                channel_switch::items(&now, &subjects),
-                channel_switch::items(&before, &subjects),
-            )
-        } else {
-            (
-                items(db, viewer.org_id, kind, window, params).await?,
-                items(db, viewer.org_id, kind, previous_window, params).await?,
-            )
-        };
-        let span = match kind {
-            FrictionKind::PostSaleContact => Some(params.post_sale_contact_hours * HOUR_MS),
-            FrictionKind::CampaignTriggeredContact => Some(params.campaign_contact_hours * HOUR_MS),
-            _ => None,
-        };
-        let population = match span {
-            Some(span) => Some(contact_after::population(db, viewer.org_id, window, span).await?),
-            None => None,
-        };
-        points.extend(aggregate(kind, &current, &previous, population.as_deref()));
-    }
+    // Kinds are independent: run a few at once (each runs its windows at
+    // once too), bounded so one request leaves connections to the others.
+    let per_kind: Vec<Vec<FrictionPoint>> = futures::stream::iter(kinds)
+        .map(|kind| kind_points(db, viewer.org_id, kind, window, previous_window, params))
+        .buffer_unordered(KINDS_AT_ONCE)
+        .try_collect()
+        .await?;
+    let mut points: Vec<FrictionPoint> = per_kind.into_iter().flatten().collect();
     points.retain(|p| p.affected_customers >= min_affected);
     points.sort_by(|a, b| {
         b.impact_score

@@ -1,0 +1,413 @@
+//! Every analytic on a large organization: the demo data set for N
+//! customers, topped up through the ingest service to the target numbers of
+//! tickets and touchpoints, then each analytic run several times through its
+//! service function (what a resolver calls). Prints the median per analytic
+//! and backend, beside one reference written as a single raw SQL statement.
+//!
+//!     cargo bench --bench analytics -- [--customers 20000] [--tickets 100000]
+//!         [--touchpoints 1000000] [--runs 5] [--backend sqlite|postgres|both]
+//!
+//! PostgreSQL: `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or
+//! `JOURNEYGRAPH_TEST_POSTGRES_URL`) names the server; the bench creates and
+//! drops its own database. Loopback only; it stops by itself.
+
+use journeygraph::auth::Viewer;
+use journeygraph::config::DatabaseSettings;
+use journeygraph::domain::{Department, FrictionKind, Role, TicketPriority};
+use journeygraph::service::demo::catalog::{REASONS, SOURCE_CRM};
+use journeygraph::service::demo::{self, DemoPlan};
+use journeygraph::service::ingest::records::{CustomerRef, TicketRecord, TouchpointRecord};
+use journeygraph::service::window::{Window, median};
+use journeygraph::service::{
+    contact_reasons, friction, funnel, handoff, ingest, kpi, organization, outreach, paths, summary,
+};
+use journeygraph::time::{DAY_MS, HOUR_MS, now_millis};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+struct Args {
+    customers: u32,
+    tickets: u64,
+    touchpoints: u64,
+    runs: usize,
+    backends: Vec<&'static str>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        customers: 20_000,
+        tickets: 100_000,
+        touchpoints: 1_000_000,
+        runs: 5,
+        backends: vec!["sqlite", "postgres"],
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let value = it.next();
+        let number = || value.as_deref().and_then(|v| v.parse::<u64>().ok());
+        match arg.as_str() {
+            "--customers" => a.customers = number().map_or(a.customers, |n| n as u32),
+            "--tickets" => a.tickets = number().unwrap_or(a.tickets),
+            "--touchpoints" => a.touchpoints = number().unwrap_or(a.touchpoints),
+            "--runs" => a.runs = number().map_or(a.runs, |n| n.max(1) as usize),
+            "--backend" => {
+                a.backends = match value.as_deref() {
+                    Some("sqlite") => vec!["sqlite"],
+                    Some("postgres") => vec!["postgres"],
+                    _ => vec!["sqlite", "postgres"],
+                }
+            }
+            _ => {}
+        }
+    }
+    a
+}
+
+/// A small deterministic generator for the top-up records.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound
+    }
+}
+
+fn customer(index: u64) -> CustomerRef {
+    CustomerRef {
+        source: SOURCE_CRM.into(),
+        external_id: format!("C-{index:06}"),
+        email: None,
+        display_name: None,
+        segment: None,
+        plan: None,
+        annual_value_cents: None,
+    }
+}
+
+async fn count(db: &DatabaseConnection, table: &str) -> u64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get::<i64>("", "n").expect("n") as u64
+}
+
+/// The demo organization, topped up to the target counts.
+async fn seed(db: &DatabaseConnection, org: i64, a: &Args, anchor: i64) {
+    let started = Instant::now();
+    let plan = DemoPlan {
+        customers: a.customers,
+        seed: 7,
+        anchor,
+    };
+    demo::seed(db, org, &plan, |done| {
+        if done % 2_000 == 0 {
+            eprint!("\r  demo customers {done}/{}", a.customers);
+        }
+    })
+    .await
+    .expect("demo");
+    eprintln!();
+    let mut rng = Lcg(42);
+    let customers = u64::from(a.customers);
+    let mut made = 0u64;
+    while count(db, "ticket").await < a.tickets {
+        let batch: Vec<TicketRecord> = (0..1_000)
+            .map(|_| {
+                made += 1;
+                let (reason, _, team) = REASONS[rng.next(REASONS.len() as u64) as usize];
+                let opened = anchor - 1 - rng.next(180 * DAY_MS as u64) as i64;
+                let resolved = opened + (1 + rng.next(120) as i64) * HOUR_MS;
+                TicketRecord {
+                    source: "bench".into(),
+                    external_id: format!("T-{made}"),
+                    customer: customer(rng.next(customers)),
+                    reason: reason.into(),
+                    channel: ["chat", "email", "phone"][rng.next(3) as usize].into(),
+                    priority: TicketPriority::Normal,
+                    team: team.into(),
+                    opened_at: opened,
+                    first_response_at: Some(opened + HOUR_MS),
+                    resolved_at: (resolved < anchor).then_some(resolved),
+                    reopened_count: 0,
+                }
+            })
+            .collect();
+        ingest::tickets(db, org, &batch).await.expect("tickets");
+        eprint!("\r  tickets {made} more");
+    }
+    eprintln!();
+    let mut made = 0u64;
+    let mut have = count(db, "touchpoint").await;
+    while have < a.touchpoints {
+        let n = (a.touchpoints - have).min(1_000);
+        let batch: Vec<TouchpointRecord> = (0..n)
+            .map(|_| {
+                made += 1;
+                TouchpointRecord {
+                    source: "bench".into(),
+                    external_id: format!("P-{made}"),
+                    customer: customer(rng.next(customers)),
+                    department: Department::Product,
+                    kind: ["login", "doc_view", "report_run"][rng.next(3) as usize].into(),
+                    channel: Some("web".into()),
+                    occurred_at: anchor - 1 - rng.next(180 * DAY_MS as u64) as i64,
+                    attributes: None,
+                }
+            })
+            .collect();
+        ingest::touchpoints(db, org, &batch)
+            .await
+            .expect("touchpoints");
+        have += n;
+        if made % 50_000 < 1_000 {
+            eprint!("\r  touchpoints {have}/{}", a.touchpoints);
+        }
+    }
+    eprintln!();
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await.expect("analyze");
+    }
+    eprintln!(
+        "  seeded {} customers, {} tickets, {} touchpoints in {:.0} s",
+        count(db, "customer").await,
+        count(db, "ticket").await,
+        count(db, "touchpoint").await,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// REPEAT_CONTACT per reason as one SQL statement: the reference for the
+/// cost of our item query plus aggregation.
+fn raw_repeat_contact(db: &DatabaseConnection, org: i64, w: Window) -> Statement {
+    let sql = format!(
+        "SELECT t.reason, COUNT(DISTINCT t.customer_id) AS exposed, COUNT(DISTINCT CASE WHEN EXISTS (
+           SELECT 1 FROM ticket e WHERE e.org_id = t.org_id AND e.customer_id = t.customer_id AND e.reason = t.reason
+           AND e.opened_at >= t.opened_at - {lookback} AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id)))
+           THEN t.customer_id END) AS affected
+         FROM ticket t WHERE t.org_id = {org} AND t.opened_at >= {from} AND t.opened_at < {to} GROUP BY t.reason",
+        lookback = 168 * HOUR_MS,
+        from = w.from,
+        to = w.to
+    );
+    Statement::from_string(db.get_database_backend(), sql)
+}
+
+type Timings = BTreeMap<&'static str, f64>;
+
+/// Median milliseconds of `runs` runs of `work`.
+async fn time<F, Fut>(runs: usize, mut work: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        work().await;
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    median(ms).unwrap_or(f64::NAN)
+}
+
+async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) -> Timings {
+    let viewer = Viewer::person(org, "bench".into(), "bench".into(), Role::Leader);
+    let w = Window::new(anchor - 90 * DAY_MS, anchor, now_millis()).expect("window");
+    let p = friction::Params::default();
+    let mut t = Timings::new();
+    let v = &viewer;
+    t.insert(
+        "kpis",
+        time(runs, || async {
+            kpi::kpis(db, v, w, None).await.expect("kpis");
+        })
+        .await,
+    );
+    t.insert(
+        "contactReasons",
+        time(runs, || async {
+            contact_reasons::contact_reasons(db, v, w, 20)
+                .await
+                .expect("reasons");
+        })
+        .await,
+    );
+    t.insert(
+        "handoffMatrix",
+        time(runs, || async {
+            handoff::handoff_matrix(db, v, w).await.expect("handoff");
+        })
+        .await,
+    );
+    t.insert(
+        "journeyPaths (4 steps)",
+        time(runs, || async {
+            paths::journey_paths(db, v, w, 4, 20).await.expect("paths");
+        })
+        .await,
+    );
+    let steps: Vec<String> = ["campaign_delivered", "ticket_opened", "ticket_resolved"]
+        .map(String::from)
+        .to_vec();
+    t.insert(
+        "funnel (3 steps)",
+        time(runs, || async {
+            funnel::funnel(db, v, w, &steps, 14).await.expect("funnel");
+        })
+        .await,
+    );
+    for kind in FrictionKind::ALL {
+        let name: &'static str = Box::leak(format!("frictionPoints {kind}").into_boxed_str());
+        t.insert(
+            name,
+            time(runs, || async {
+                friction::friction_points(db, v, w, &[*kind], &p, 1, 100)
+                    .await
+                    .expect("friction");
+            })
+            .await,
+        );
+    }
+    t.insert(
+        "frictionPoints (all kinds)",
+        time(runs, || async {
+            friction::friction_points(db, v, w, &[], &p, 1, 100)
+                .await
+                .expect("friction");
+        })
+        .await,
+    );
+    t.insert(
+        "raw SQL: REPEAT_CONTACT per reason",
+        time(runs, || async {
+            db.query_all_raw(raw_repeat_contact(db, org, w))
+                .await
+                .expect("raw");
+        })
+        .await,
+    );
+    t.insert(
+        "outreachQueue (first 50)",
+        time(runs, || async {
+            outreach::queue(db, v, &[], 50, None).await.expect("queue");
+        })
+        .await,
+    );
+    t.insert(
+        "outreachEffectiveness",
+        time(runs, || async {
+            outreach::effectiveness(db, v, w).await.expect("effect");
+        })
+        .await,
+    );
+    let ids: Vec<i64> = (1..=100).map(|i| i * 7).collect();
+    t.insert(
+        "Customer.summary x 100",
+        time(runs, || async {
+            summary::summaries(db, org, &ids, now_millis())
+                .await
+                .expect("summaries");
+        })
+        .await,
+    );
+    t
+}
+
+async fn run(url: String, a: &Args) -> Timings {
+    let settings = DatabaseSettings {
+        database_url: url,
+        db_max_connections: 8,
+        sqlite_busy_timeout_ms: 30_000,
+    };
+    let db = journeygraph::db::connect(&settings).await.expect("connect");
+    journeygraph::db::migrate(&db).await.expect("migrate");
+    let org = organization::create(&db, "bench", "Bench")
+        .await
+        .expect("org")
+        .id;
+    let anchor = now_millis() - HOUR_MS;
+    seed(&db, org, a, anchor).await;
+    measure(&db, org, a.runs, anchor).await
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let mut results: Vec<(&str, Timings)> = Vec::new();
+    for backend in &a.backends {
+        if *backend == "sqlite" {
+            eprintln!("sqlite:");
+            let dir = tempfile::tempdir().expect("dir");
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            );
+            results.push(("SQLite", run(url, &a).await));
+            continue;
+        }
+        let Some(server) = std::env::var("JOURNEYGRAPH_BENCH_POSTGRES_URL")
+            .ok()
+            .or_else(|| std::env::var("JOURNEYGRAPH_TEST_POSTGRES_URL").ok())
+        else {
+            eprintln!("postgres: skipped (set JOURNEYGRAPH_BENCH_POSTGRES_URL)");
+            continue;
+        };
+        eprintln!("postgres:");
+        let admin = Database::connect(&server).await.expect("connect");
+        let drop = "DROP DATABASE IF EXISTS jg_bench_analytics WITH (FORCE)";
+        admin.execute_unprepared(drop).await.expect("drop");
+        admin
+            .execute_unprepared("CREATE DATABASE jg_bench_analytics")
+            .await
+            .expect("create");
+        let (root, query) = server
+            .split_once('?')
+            .map(|(r, q)| (r, format!("?{q}")))
+            .unwrap_or((&server, String::new()));
+        let url = format!(
+            "{}/jg_bench_analytics{query}",
+            root.rsplit_once('/').map(|(r, _)| r).unwrap_or(root)
+        );
+        results.push(("PostgreSQL", run(url, &a).await));
+        admin.execute_unprepared(drop).await.ok();
+    }
+    println!(
+        "\nanalytics over a 90-day window: {} customers, {} tickets, {} touchpoints; median of {} runs, ms",
+        a.customers, a.tickets, a.touchpoints, a.runs
+    );
+    print!("{:<44}", "analytic");
+    for (name, _) in &results {
+        print!("{name:>12}");
+    }
+    println!();
+    let Some((_, first)) = results.first() else {
+        return;
+    };
+    for key in first.keys() {
+        print!("{key:<44}");
+        for (_, t) in &results {
+            print!("{:>12.1}", t.get(key).copied().unwrap_or(f64::NAN));
+        }
+        println!();
+    }
+    for (name, t) in &results {
+        if let (Some(ours), Some(raw)) = (
+            t.get("frictionPoints REPEAT_CONTACT"),
+            t.get("raw SQL: REPEAT_CONTACT per reason"),
+        ) {
+            println!(
+                "{name}: frictionPoints REPEAT_CONTACT (both windows, baselines) / one raw SQL statement = {:.2}",
+                ours / raw
+            );
+        }
+    }
+}
