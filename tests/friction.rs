@@ -304,8 +304,10 @@ async fn onboarding_stalls_are_decided_at_their_deadline(app: TestApp) {
     );
 }
 
-async fn handoff_delays_per_deal_owner(app: TestApp) {
-    let admin = app.admin();
+/// Won deals of ana (A at 220, B at 230; F's at 250 LOST) and dana (C at
+/// 240, D at 420, E at 300), each opened 100 h before its close. Annual
+/// values: A 10,000, B 20,000, C 5,000, D 1,000, others 2,000.
+async fn seed_deals(app: &TestApp) {
     let deal = |id: &str, c: &str, owner: &str, closed: i64, outcome: &str| {
         let value = match c {
             "A" => 10_000.0,
@@ -318,7 +320,7 @@ async fn handoff_delays_per_deal_owner(app: TestApp) {
             "owner": owner, "stage": "closed", "amount": 1.0, "openedAt": h(closed - 100), "closedAt": h(closed), "outcome": outcome})
     };
     app.ingest(
-        &admin,
+        &app.admin(),
         "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created } }",
         json!([
             deal("DA", "A", "ana", 220, "WON"),
@@ -330,6 +332,11 @@ async fn handoff_delays_per_deal_owner(app: TestApp) {
         ]),
     )
     .await;
+}
+
+async fn handoff_delays_per_deal_owner(app: TestApp) {
+    let admin = app.admin();
+    seed_deals(&app).await;
     let onboarding = |id: &str, c: &str, at: i64| {
         json!({"source": "tracker", "externalId": id,
         "customer": {"source": "crm", "externalId": c}, "department": "ONBOARDING", "kind": "kickoff", "occurredAt": h(at)})
@@ -643,29 +650,7 @@ async fn channel_switches_per_channel_pair(app: TestApp) {
 
 async fn post_sale_contact_per_deal_owner(app: TestApp) {
     let admin = app.admin();
-    let deal = |id: &str, c: &str, owner: &str, closed: i64, outcome: &str| {
-        let value = match c {
-            "A" => 10_000.0,
-            "B" => 20_000.0,
-            "C" => 5_000.0,
-            _ => 1_000.0,
-        };
-        json!({"source": "crm", "externalId": id, "customer": {"source": "crm", "externalId": c, "annualValue": value},
-            "owner": owner, "stage": "closed", "amount": 1.0, "openedAt": h(closed - 100), "closedAt": h(closed), "outcome": outcome})
-    };
-    app.ingest(
-        &admin,
-        "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created } }",
-        json!([
-            deal("DA", "A", "ana", 220, "WON"),
-            deal("DB", "B", "ana", 230, "WON"),
-            deal("DC", "C", "dana", 240, "WON"),
-            deal("DD", "D", "dana", 420, "WON"),
-            deal("DE", "E", "dana", 300, "WON"),
-            deal("DF", "F", "ana", 250, "LOST"),
-        ]),
-    )
-    .await;
+    seed_deals(&app).await;
     app.ingest(
         &admin,
         "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",

@@ -3,6 +3,7 @@
 //! touchpoint in the 7 days before each ticket, `[opened - 7 d, opened]`).
 
 use super::sql::SqlBuilder;
+use super::ticket_sql::{Channel, earlier_same_reason};
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -51,11 +52,9 @@ async fn counts(
 ) -> AppResult<Vec<(String, i64, i64, i64)>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT t.reason, CAST(COUNT(*) AS BIGINT) AS tickets, CAST(COUNT(DISTINCT t.customer_id) AS BIGINT) AS customers, ")
-        .push("CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM ticket e WHERE e.org_id = t.org_id AND e.customer_id = t.customer_id ")
-        .push("AND e.reason = t.reason AND e.opened_at >= t.opened_at - ")
-        .bind(LOOKBACK_MS)
-        .push(" AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id))) THEN 1 ELSE 0 END) AS BIGINT) AS repeats ")
-        .push("FROM ticket t WHERE t.org_id = ")
+        .push("CAST(SUM(CASE WHEN EXISTS (SELECT 1");
+    earlier_same_reason(&mut sql, LOOKBACK_MS, Channel::Any);
+    sql.push(") THEN 1 ELSE 0 END) AS BIGINT) AS repeats FROM ticket t WHERE t.org_id = ")
         .bind(org)
         .push(" AND t.opened_at >= ")
         .bind(w.from)

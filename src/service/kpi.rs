@@ -5,6 +5,7 @@
 //! durations the database computed.
 
 use super::sql::SqlBuilder;
+use super::ticket_sql::{Channel, earlier_same_reason};
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -230,11 +231,9 @@ impl Scope<'_> {
     async fn repeat_contact(&self, w: Window) -> AppResult<Option<f64>> {
         let mut sql = self.sql();
         sql.push("SELECT CAST(COUNT(DISTINCT t.customer_id) AS BIGINT) AS contacted, ")
-            .push("CAST(COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM ticket e WHERE e.org_id = t.org_id ")
-            .push("AND e.customer_id = t.customer_id AND e.reason = t.reason AND e.opened_at >= t.opened_at - ")
-            .bind(REPEAT_WINDOW_MS)
-            .push(" AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id))) ")
-            .push("THEN t.customer_id END) AS BIGINT) AS repeated FROM ticket t");
+            .push("CAST(COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1");
+        earlier_same_reason(&mut sql, REPEAT_WINDOW_MS, Channel::Any);
+        sql.push(") THEN t.customer_id END) AS BIGINT) AS repeated FROM ticket t");
         self.filter(&mut sql, "t");
         sql.push(" AND t.opened_at >= ")
             .bind(w.from)

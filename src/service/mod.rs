@@ -21,4 +21,5 @@ pub mod records;
 pub mod signals;
 pub mod sql;
 pub mod summary;
+pub mod ticket_sql;
 pub mod window;

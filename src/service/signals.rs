@@ -22,6 +22,7 @@
 use super::friction::Params;
 use super::kpi::SLA_HOURS;
 use super::sql::SqlBuilder;
+use super::ticket_sql::{Channel, earlier_same_reason};
 use crate::domain::FrictionKind;
 use crate::error::AppResult;
 use crate::time::{DAY_MS, HOUR_MS};
@@ -100,8 +101,8 @@ pub async fn active(
             FrictionKind::OnboardingStall => onboarding_stall(&mut sql, org, scope, now, p),
             FrictionKind::HandoffDelay => handoff_delay(&mut sql, org, scope, now, p),
             FrictionKind::GoingDark => going_dark(&mut sql, org, scope, now, p),
-            FrictionKind::RepeatContact => repeat(&mut sql, org, scope, now, p, false),
-            FrictionKind::ChannelSwitch => repeat(&mut sql, org, scope, now, p, true),
+            FrictionKind::RepeatContact => repeat(&mut sql, org, scope, now, p, Channel::Any),
+            FrictionKind::ChannelSwitch => repeat(&mut sql, org, scope, now, p, Channel::Other),
             _ => low_satisfaction(&mut sql, org, scope, now),
         }
         for row in db.query_all_raw(sql.build()).await? {
@@ -205,32 +206,25 @@ fn going_dark(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, p: &Pa
         .bind(now);
 }
 
-/// REPEAT_CONTACT, or CHANNEL_SWITCH with `other_channel`: recent tickets
-/// with an earlier same-reason ticket within the lookback.
+/// REPEAT_CONTACT, or CHANNEL_SWITCH with `Channel::Other`: recent
+/// tickets with an earlier same-reason ticket within the lookback.
 fn repeat(
     sql: &mut SqlBuilder,
     org: i64,
     scope: Scope<'_>,
     now: i64,
     p: &Params,
-    other_channel: bool,
+    channel: Channel,
 ) {
-    let (lookback, channel, subject) = if other_channel {
-        (
-            p.channel_switch_hours,
-            " AND e.channel <> t.channel",
-            "(SELECT e.channel FROM ticket e WHERE e.org_id = t.org_id AND e.customer_id = t.customer_id AND e.reason = t.reason AND e.channel <> t.channel",
-        )
-    } else {
-        (p.repeat_contact_hours, "", "")
-    };
+    let lookback = match channel {
+        Channel::Other => p.channel_switch_hours,
+        Channel::Any => p.repeat_contact_hours,
+    } * HOUR_MS;
     sql.push("SELECT t.customer_id, ");
-    if other_channel {
-        sql.push(subject)
-            .push(" AND e.opened_at >= t.opened_at - ")
-            .bind(lookback * HOUR_MS)
-            .push(" AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id)) ORDER BY e.opened_at DESC, e.id DESC LIMIT 1)")
-            .push(" || '->' || t.channel AS subject");
+    if channel == Channel::Other {
+        sql.push("(SELECT e.channel");
+        earlier_same_reason(sql, lookback, channel);
+        sql.push(" ORDER BY e.opened_at DESC, e.id DESC LIMIT 1) || '->' || t.channel AS subject");
     } else {
         sql.push("t.reason AS subject");
     }
@@ -241,11 +235,9 @@ fn repeat(
         .bind(now - RECENT_DAYS * DAY_MS)
         .push(" AND t.opened_at <= ")
         .bind(now)
-        .push(" AND EXISTS (SELECT 1 FROM ticket e WHERE e.org_id = t.org_id AND e.customer_id = t.customer_id AND e.reason = t.reason")
-        .push(channel)
-        .push(" AND e.opened_at >= t.opened_at - ")
-        .bind(lookback * HOUR_MS)
-        .push(" AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id)))");
+        .push(" AND EXISTS (SELECT 1");
+    earlier_same_reason(sql, lookback, channel);
+    sql.push(")");
 }
 
 fn low_satisfaction(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64) {

@@ -16,6 +16,7 @@
 use super::Item;
 use crate::error::AppResult;
 use crate::service::sql::SqlBuilder;
+use crate::service::ticket_sql::{Channel, earlier_same_reason};
 use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use std::collections::BTreeSet;
@@ -40,11 +41,9 @@ pub async fn tickets(
 ) -> AppResult<Vec<TicketRow>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     let earlier = |sql: &mut SqlBuilder, select: &str| {
-        sql.push(&format!("(SELECT {select} FROM ticket e WHERE e.org_id = t.org_id AND e.customer_id = t.customer_id "))
-            .push("AND e.reason = t.reason AND e.channel <> t.channel AND e.opened_at >= t.opened_at - ")
-            .bind(lookback_ms)
-            .push(" AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id)) ")
-            .push("ORDER BY e.opened_at DESC, e.id DESC LIMIT 1)");
+        sql.push(&format!("(SELECT {select}"));
+        earlier_same_reason(sql, lookback_ms, Channel::Other);
+        sql.push(" ORDER BY e.opened_at DESC, e.id DESC LIMIT 1)");
     };
     sql.push("SELECT t.customer_id, c.annual_value_cents, t.channel, ");
     earlier(&mut sql, "e.channel");

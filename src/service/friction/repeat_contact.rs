@@ -6,6 +6,7 @@
 use super::Item;
 use crate::error::AppResult;
 use crate::service::sql::SqlBuilder;
+use crate::service::ticket_sql::{Channel, earlier_same_reason};
 use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
@@ -16,11 +17,9 @@ pub async fn items(
     lookback_ms: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT t.reason, t.customer_id, c.annual_value_cents, (SELECT MIN(t.opened_at - e.opened_at) FROM ticket e ")
-        .push("WHERE e.org_id = t.org_id AND e.customer_id = t.customer_id AND e.reason = t.reason AND e.opened_at >= t.opened_at - ")
-        .bind(lookback_ms)
-        .push(" AND (e.opened_at < t.opened_at OR (e.opened_at = t.opened_at AND e.id < t.id))) AS delay ")
-        .push("FROM ticket t JOIN customer c ON c.id = t.customer_id WHERE t.org_id = ")
+    sql.push("SELECT t.reason, t.customer_id, c.annual_value_cents, (SELECT MIN(t.opened_at - e.opened_at)");
+    earlier_same_reason(&mut sql, lookback_ms, Channel::Any);
+    sql.push(") AS delay FROM ticket t JOIN customer c ON c.id = t.customer_id WHERE t.org_id = ")
         .bind(org)
         .push(" AND t.opened_at >= ")
         .bind(w.from)
