@@ -693,6 +693,76 @@ async fn post_sale_contact_per_deal_owner(app: TestApp) {
     );
 }
 
+async fn empty_windows_and_merged_customers(app: TestApp) {
+    let admin = app.admin();
+    app.ingest(
+        &admin,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([
+            ticket("X1", "M1", "login", "tier1", "LOW", 300, None),
+            ticket("X2", "M2", "login", "tier1", "LOW", 310, None),
+        ]),
+    )
+    .await;
+    let q = r#"query($from: DateTime!, $to: DateTime!) { frictionPoints(window: {from: $from, to: $to}, kinds: [REPEAT_CONTACT], minAffected: 0, first: 5) {
+        subject exposedCustomers affectedCustomers rate occurrences medianDelayHours } }"#;
+    // Nothing happened in this window: no point, no error.
+    let (_, empty) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(-2000), "to": h(-1000)}),
+        )
+        .await;
+    assert_eq!(empty["data"]["frictionPoints"], json!([]), "{empty}");
+    // Two customers, one login ticket each: exposed 2, no repeat.
+    let (_, before) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    assert_eq!(
+        before["data"]["frictionPoints"],
+        json!([{"subject": "login", "exposedCustomers": 2, "affectedCustomers": 0, "rate": 0.0, "occurrences": 0, "medianDelayHours": null}])
+    );
+    // They are one customer: after the merge X2 repeats X1 10 h later, and
+    // the survivor counts once.
+    let id = |external: &'static str| {
+        let app = &app;
+        async move {
+            let (_, body) = app
+                .gql(
+                    Some(&app.admin()),
+                    r#"query($e: String!) { customerByIdentity(source: "crm", externalId: $e) { id } }"#,
+                    json!({"e": external}),
+                )
+                .await;
+            body["data"]["customerByIdentity"]["id"].clone()
+        }
+    };
+    let (_, merged) = app
+        .gql(
+            Some(&admin),
+            "mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { survivor { id } } }",
+            json!({"s": id("M1").await, "m": id("M2").await}),
+        )
+        .await;
+    assert!(merged["errors"].is_null(), "{merged}");
+    let (_, after) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    assert_eq!(
+        after["data"]["frictionPoints"],
+        json!([{"subject": "login", "exposedCustomers": 1, "affectedCustomers": 1, "rate": 1.0, "occurrences": 1, "medianDelayHours": 10.0}])
+    );
+}
+
 on_both_databases!(
     friction_points_match_the_hand_computed_figures,
     analytics_are_for_leaders_and_admins,
@@ -704,4 +774,5 @@ on_both_databases!(
     tickets_during_an_onboarding_step,
     channel_switches_per_channel_pair,
     post_sale_contact_per_deal_owner,
+    empty_windows_and_merged_customers,
 );
