@@ -327,6 +327,7 @@ async fn run(url: String, a: &Args) -> Timings {
         database_url: url,
         db_max_connections: 8,
         sqlite_busy_timeout_ms: 30_000,
+        statement_timeout_ms: 0,
     };
     let db = journeygraph::db::connect(&settings).await.expect("connect");
     journeygraph::db::migrate(&db).await.expect("migrate");

@@ -56,6 +56,7 @@ fn settings(database_url: String) -> Settings {
             database_url,
             db_max_connections: 8,
             sqlite_busy_timeout_ms: 30_000,
+            statement_timeout_ms: 0,
         },
         auth: AuthSettings {
             jwt_algorithm: JwtAlgorithm::Hs256,
@@ -74,10 +75,14 @@ fn settings(database_url: String) -> Settings {
         serve: ServeSettings {
             bind: "127.0.0.1:0".parse().expect("addr"),
             no_migrate: false,
-            graphiql: false,
-            introspection: true,
+            no_graphiql: true,
+            no_introspection: false,
+            cors_origins: Vec::new(),
             demo: false,
             demo_customers: 0,
+            request_timeout_ms: 10_000,
+            rate_limit_per_second: 0,
+            rate_limit_burst: 1,
             limits: LimitSettings::default(),
         },
     }

@@ -48,16 +48,23 @@ impl App {
         }
         let state = AppState {
             db: db.clone(),
-            schema: build_schema(&settings.serve.limits, settings.serve.introspection),
+            schema: build_schema(&settings.serve.limits, !settings.serve.no_introspection),
             verifier: Arc::new(keys.verifier.clone()),
-            graphiql: settings.serve.graphiql,
+            graphiql: !settings.serve.no_graphiql,
+            max_batch: settings.serve.limits.max_batch,
+            request_timeout: std::time::Duration::from_millis(settings.serve.request_timeout_ms),
+            rate_limit: crate::http::rate_limit::RateLimit::new(
+                settings.serve.rate_limit_per_second,
+                settings.serve.rate_limit_burst,
+            )
+            .map(Arc::new),
         };
         let listener = TcpListener::bind(settings.serve.bind)
             .await
             .with_context(|| format!("binding {}", settings.serve.bind))?;
         Ok(App {
             listener,
-            router: router(state, settings.serve.limits.max_body_bytes),
+            router: router(state, &settings.serve)?,
             db,
             keys,
         })

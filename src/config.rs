@@ -30,6 +30,16 @@ pub struct DatabaseSettings {
         default_value_t = 10_000
     )]
     pub sqlite_busy_timeout_ms: u64,
+
+    /// PostgreSQL `statement_timeout` of every connection, in ms (0: none):
+    /// a statement still running when a request's deadline passed is
+    /// cancelled by the server instead of holding a connection.
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_STATEMENT_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub statement_timeout_ms: u64,
 }
 
 /// JWT algorithm families the server accepts for people's credentials.
@@ -116,6 +126,26 @@ pub struct LimitSettings {
     /// Maximum request body in bytes (HTTP 413 above it).
     #[arg(long, env = "JOURNEYGRAPH_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
+
+    /// Maximum query text length in characters.
+    #[arg(long, env = "JOURNEYGRAPH_MAX_QUERY_CHARS", default_value_t = 15_000)]
+    pub max_query_chars: usize,
+
+    /// Maximum aliases in one document.
+    #[arg(long, env = "JOURNEYGRAPH_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Maximum root fields of one operation.
+    #[arg(long, env = "JOURNEYGRAPH_MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+
+    /// Maximum directives in one document.
+    #[arg(long, env = "JOURNEYGRAPH_MAX_DIRECTIVES", default_value_t = 50)]
+    pub max_directives: usize,
+
+    /// Maximum operations in one batched request (a JSON array body).
+    #[arg(long, env = "JOURNEYGRAPH_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
 }
 
 impl Default for LimitSettings {
@@ -124,6 +154,11 @@ impl Default for LimitSettings {
             max_depth: 12,
             max_complexity: 10_000,
             max_body_bytes: 1_048_576,
+            max_query_chars: 15_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_directives: 50,
+            max_batch: 10,
         }
     }
 }
@@ -139,13 +174,19 @@ pub struct ServeSettings {
     #[arg(long, env = "JOURNEYGRAPH_NO_MIGRATE")]
     pub no_migrate: bool,
 
-    /// Serve GraphiQL at `/`.
-    #[arg(long, env = "JOURNEYGRAPH_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub graphiql: bool,
+    /// Do not serve GraphiQL at `/` (it is on by default, for development).
+    #[arg(long, env = "JOURNEYGRAPH_NO_GRAPHIQL")]
+    pub no_graphiql: bool,
 
-    /// Allow introspection queries.
-    #[arg(long, env = "JOURNEYGRAPH_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
-    pub introspection: bool,
+    /// Refuse introspection queries (on by default, for development). Field
+    /// suggestions ("did you mean") are never sent either way.
+    #[arg(long, env = "JOURNEYGRAPH_NO_INTROSPECTION")]
+    pub no_introspection: bool,
+
+    /// Origins allowed to call the API from a browser (CORS), comma-separated,
+    /// e.g. `https://app.example.com`. None by default: no CORS headers.
+    #[arg(long, env = "JOURNEYGRAPH_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 
     /// Create and seed the `demo` organization if it is empty, then print a
     /// leader JWT to try the API with.
@@ -155,6 +196,25 @@ pub struct ServeSettings {
     /// Customers in the demo data set.
     #[arg(long, default_value_t = 2_000)]
     pub demo_customers: u32,
+
+    /// Deadline of one HTTP request, in ms: past it the client gets TIMEOUT
+    /// and the request's work is dropped (PostgreSQL statements are also
+    /// cancelled by `--statement-timeout-ms`).
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub request_timeout_ms: u64,
+
+    /// Requests per second each principal (a person or an API token) may
+    /// make on average; 0 turns the limit off.
+    #[arg(long, env = "JOURNEYGRAPH_RATE_LIMIT_PER_SECOND", default_value_t = 50)]
+    pub rate_limit_per_second: u32,
+
+    /// Requests a principal may make at once above the average (the bucket size).
+    #[arg(long, env = "JOURNEYGRAPH_RATE_LIMIT_BURST", default_value_t = 100)]
+    pub rate_limit_burst: u32,
 
     #[command(flatten)]
     pub limits: LimitSettings,

@@ -16,6 +16,7 @@ use std::time::Duration;
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.database_url.clone());
     let busy_timeout = Duration::from_millis(settings.sqlite_busy_timeout_ms);
+    let statement_timeout_ms = settings.statement_timeout_ms;
     options
         .max_connections(settings.db_max_connections)
         .min_connections(1)
@@ -26,7 +27,14 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         // PostgreSQL's generic plan for such prepared statements (chosen
         // after five runs) can fall back to scanning the table. Custom plans
         // keep them index lookups.
-        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]))
+        // `statement_timeout` cancels, on the server, work a request whose
+        // deadline passed no longer waits for.
+        .map_sqlx_postgres_opts(move |opts| {
+            opts.options([
+                ("plan_cache_mode", "force_custom_plan".to_owned()),
+                ("statement_timeout", statement_timeout_ms.to_string()),
+            ])
+        })
         .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

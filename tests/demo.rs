@@ -16,6 +16,7 @@ async fn seeded(customers: u32) -> (DatabaseConnection, tempfile::TempDir) {
         database_url: format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display()),
         db_max_connections: 4,
         sqlite_busy_timeout_ms: 10_000,
+        statement_timeout_ms: 0,
     };
     let db = journeygraph::db::connect(&settings).await.expect("connect");
     journeygraph::db::migrate(&db).await.expect("migrate");

@@ -1,6 +1,7 @@
 //! Building the schema: pure, it neither connects nor migrates, so
 //! `export-schema` and the SDL test need no database.
 
+use super::limits::DocumentLimits;
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use crate::config::LimitSettings;
@@ -18,6 +19,7 @@ pub fn build_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
+    .extension(DocumentLimits::from(limits))
     .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();

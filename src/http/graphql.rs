@@ -1,41 +1,221 @@
-//! The GraphQL endpoint: authenticate first (a bad credential runs
-//! nothing), then execute with the viewer, the database and per-request
-//! loaders; every error leaves with a code and the request id.
+//! The GraphQL endpoint, following GraphQL over HTTP:
+//! - POST executes `application/json` bodies only (a single operation or a
+//!   batch of at most `max_batch`); any other content type is 415, so a
+//!   browser form cannot post a mutation without a CORS preflight;
+//! - GET executes queries only; a mutation over GET is 405;
+//! - the response is `application/graphql-response+json` when the client
+//!   accepts it (then a request that fails before execution is HTTP 400),
+//!   else `application/json` with 200.
+//!
+//! The credential is checked before anything runs (a bad one runs
+//! nothing); then the operations execute with the viewer, the database and
+//! per-request loaders, and every error leaves with a code and the request id.
 
 use super::{AppState, REQUEST_ID};
 use crate::auth;
 use crate::error::AppError;
+use crate::graphql::limits::limit_error;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{ErrorExtensions, Response, ServerError};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Response, ServerError};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
+use futures::FutureExt;
 
-/// POST /graphql.
-pub async fn execute(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> axum::response::Response {
-    let request_id = headers
+/// The media type of GraphQL responses (GraphQL over HTTP).
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+/// POST /graphql.
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    let request_id = request_id(&headers);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        let error =
+            AppError::bad_input("Content-Type", "send GraphQL requests as application/json");
+        return refuse_with(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            error,
+            &request_id,
+            &headers,
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(e) => {
+            let error = AppError::bad_input("body", format!("not a GraphQL request: {e}"));
+            return refuse_with(StatusCode::BAD_REQUEST, error, &request_id, &headers);
+        }
+    };
+    run(state, &headers, batch, &request_id).await
+}
+
+/// GET /graphql?query=...&variables=...: queries only.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> axum::response::Response {
+    let request_id = request_id(&headers);
+    let request =
+        match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
+            Ok(request) => request,
+            Err(e) => {
+                let error = AppError::bad_input("query", format!("not a GraphQL request: {e}"));
+                return refuse_with(StatusCode::BAD_REQUEST, error, &request_id, &headers);
+            }
+        };
+    if is_mutation(&request.query, request.operation_name.as_deref()) {
+        let error = AppError::bad_input("query", "mutations are sent with POST, never GET");
+        let mut response =
+            refuse_with(StatusCode::METHOD_NOT_ALLOWED, error, &request_id, &headers);
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    run(state, &headers, BatchRequest::Single(request), &request_id).await
+}
+
+/// Whether the operation a GET would run is a mutation (or a subscription).
+/// A document that does not parse is left to execution, which explains it.
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let not_a_query = |ty: OperationType| ty != OperationType::Query;
+    match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => not_a_query(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .any(|(n, op)| n.as_str() == name && not_a_query(op.node.ty)),
+        // Several operations and no name: execution refuses it.
+        (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| not_a_query(op.node.ty)),
+    }
+}
+
+/// Authenticates, checks the batch size, executes, answers.
+async fn run(
+    state: AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    request_id: &str,
+) -> axum::response::Response {
+    let operations = match &batch {
+        BatchRequest::Single(_) => 1,
+        BatchRequest::Batch(list) => list.len(),
+    };
+    if operations > state.max_batch {
+        let mut response = Response::from_errors(vec![limit_error(
+            "batch",
+            format!(
+                "the request has {operations} operations; the limit is {}",
+                state.max_batch
+            ),
+        )]);
+        stamp_errors(&mut response, request_id);
+        return respond(
+            BatchResponse::Single(response),
+            headers,
+            Some(StatusCode::BAD_REQUEST),
+        );
+    }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let viewer = match auth::authenticate(&state.db, &state.verifier, authorization).await {
         Ok(viewer) => viewer,
-        Err(err) => return refuse(err, &request_id),
+        Err(err) => return refuse(err, request_id, headers),
     };
-    let request = crate::graphql::loaders::attach(request.into_inner(), &state.db, viewer.org_id)
-        .data(viewer)
-        .data(state.db.clone());
-    let mut response = state.schema.execute(request).await;
-    stamp_errors(&mut response, &request_id);
-    GraphQLResponse::from(response).into_response()
+    if let Some(limit) = &state.rate_limit {
+        let principal = format!("{}:{}", viewer.org_id, viewer.principal_name());
+        if let Err(retry_after_secs) = limit.check(&principal) {
+            return refuse(
+                AppError::RateLimited { retry_after_secs },
+                request_id,
+                headers,
+            );
+        }
+    }
+    let prepare = |request: async_graphql::Request| {
+        crate::graphql::loaders::attach(request, &state.db, viewer.org_id)
+            .data(viewer.clone())
+            .data(state.db.clone())
+    };
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
+        BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
+    };
+    // The deadline drops the execution (and its database work) when it
+    // passes; a panic in a resolver becomes INTERNAL and the process serves on.
+    let execution = std::panic::AssertUnwindSafe(state.schema.execute_batch(batch)).catch_unwind();
+    let mut response = match tokio::time::timeout(state.request_timeout, execution).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => {
+            tracing::error!("a resolver panicked");
+            let err = AppError::Internal(anyhow::anyhow!("a resolver panicked"));
+            return refuse_with(StatusCode::INTERNAL_SERVER_ERROR, err, request_id, headers);
+        }
+        Err(_) => return refuse(AppError::Timeout, request_id, headers),
+    };
+    match &mut response {
+        BatchResponse::Single(single) => stamp_errors(single, request_id),
+        BatchResponse::Batch(list) => list.iter_mut().for_each(|r| stamp_errors(r, request_id)),
+    }
+    respond(response, headers, None)
+}
+
+/// Serializes `response` with the media type the client accepts. With
+/// `application/graphql-response+json`, a single operation that failed
+/// before execution (no data) is HTTP 400, as the specification says.
+fn respond(
+    response: BatchResponse,
+    headers: &HeaderMap,
+    status: Option<StatusCode>,
+) -> axum::response::Response {
+    let accepts_graphql = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(GRAPHQL_RESPONSE));
+    let failed_before_execution = match &response {
+        BatchResponse::Single(r) => r.data == async_graphql::Value::Null && !r.errors.is_empty(),
+        BatchResponse::Batch(_) => false,
+    };
+    let status = status.unwrap_or(if accepts_graphql && failed_before_execution {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    });
+    let media_type = if accepts_graphql {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    match serde_json::to_vec(&response) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, media_type)], body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "response did not serialize");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Adds the request id to every error and makes sure each has a code.
@@ -49,6 +229,11 @@ fn stamp_errors(response: &mut Response, request_id: &str) {
         if extensions.get("code").is_none() {
             if is_request_error(&error.message, error.path.is_empty()) {
                 extensions.set("code", "BAD_USER_INPUT");
+                match error.message.as_str() {
+                    "Query is nested too deep." => extensions.set("limit", "depth"),
+                    "Query is too complex." => extensions.set("limit", "complexity"),
+                    _ => {}
+                }
             } else {
                 tracing::error!(message = %error.message, "error without a code");
                 error.message = "internal error; quote the request id when reporting it".into();
@@ -67,23 +252,27 @@ fn is_request_error(message: &str, before_execution: bool) -> bool {
         || message.starts_with("Invalid value for argument")
 }
 
-/// A request refused before execution (bad credential): HTTP 401 with a
-/// GraphQL error body.
-fn refuse(err: AppError, request_id: &str) -> axum::response::Response {
-    let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
-    let gql = err.extend();
-    if let Some(first) = response.errors.first_mut() {
-        first.message = gql.message;
-        first.extensions = gql.extensions;
-    }
-    stamp_errors(&mut response, request_id);
+/// A request refused or cut short: a bad credential (401), a rate limit
+/// (429 with `Retry-After`), the deadline (504), the database (503); a
+/// GraphQL error body either way.
+fn refuse(err: AppError, request_id: &str, headers: &HeaderMap) -> axum::response::Response {
     let status = match err {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Timeout => StatusCode::GATEWAY_TIMEOUT,
         AppError::Unavailable | AppError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let mut http = GraphQLResponse::from(response).into_response();
-    *http.status_mut() = status;
+    let retry_after = match err {
+        AppError::RateLimited { retry_after_secs } => Some(retry_after_secs),
+        _ => None,
+    };
+    let mut http = refuse_with(status, err, request_id, headers);
+    if let Some(secs) = retry_after
+        && let Ok(value) = HeaderValue::from_str(&secs.to_string())
+    {
+        http.headers_mut().insert(header::RETRY_AFTER, value);
+    }
     if status == StatusCode::UNAUTHORIZED {
         http.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -91,6 +280,23 @@ fn refuse(err: AppError, request_id: &str) -> axum::response::Response {
         );
     }
     http
+}
+
+/// A GraphQL error body for `err` with HTTP `status`.
+fn refuse_with(
+    status: StatusCode,
+    err: AppError,
+    request_id: &str,
+    headers: &HeaderMap,
+) -> axum::response::Response {
+    let mut response = Response::from_errors(vec![ServerError::new(err.to_string(), None)]);
+    let gql = err.extend();
+    if let Some(first) = response.errors.first_mut() {
+        first.message = gql.message;
+        first.extensions = gql.extensions;
+    }
+    stamp_errors(&mut response, request_id);
+    respond(BatchResponse::Single(response), headers, Some(status))
 }
 
 /// GET /: GraphiQL. Paste a token into its headers:

@@ -1,16 +1,21 @@
-//! HTTP routes: POST /graphql, GET / (GraphiQL), /healthz, /readyz.
+//! HTTP routes: POST and GET /graphql, GET / (GraphiQL), /healthz, /readyz.
 
 mod graphql;
 mod health;
+pub mod rate_limit;
 
 use crate::auth::jwt::JwtVerifier;
+use crate::config::ServeSettings;
 use crate::graphql::AppSchema;
+use anyhow::Context;
 use axum::Router;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::routing::{get, post};
+use rate_limit::RateLimit;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -25,10 +30,37 @@ pub struct AppState {
     pub schema: AppSchema,
     pub verifier: Arc<JwtVerifier>,
     pub graphiql: bool,
+    /// Operations per batched request.
+    pub max_batch: usize,
+    /// Deadline of one request.
+    pub request_timeout: std::time::Duration,
+    /// Per-principal rate limit (None: off).
+    pub rate_limit: Option<Arc<RateLimit>>,
+}
+
+/// CORS for the allowed origins; None (no CORS headers, browsers refuse
+/// cross-origin calls) when the list is empty.
+fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o.trim()).with_context(|| format!("CORS origin {o:?}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+            .max_age(std::time::Duration::from_secs(600)),
+    ))
 }
 
 /// The router with its layers.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> {
+    let max_body_bytes = serve.limits.max_body_bytes;
+    let cors = cors(&serve.cors_origins)?;
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
         let request_id = req
             .headers()
@@ -38,17 +70,18 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
     });
     let mut router = Router::new()
-        .route("/graphql", post(graphql::execute))
+        .route("/graphql", post(graphql::post).get(graphql::get))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if state.graphiql {
         router = router.route("/", get(graphql::graphiql));
     }
-    router.with_state(state).layer(
+    Ok(router.with_state(state).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .layer(RequestBodyLimitLayer::new(max_body_bytes)),
-    )
+            .layer(RequestBodyLimitLayer::new(max_body_bytes))
+            .option_layer(cors),
+    ))
 }

@@ -36,6 +36,7 @@ pub fn settings(database_url: String) -> Settings {
             database_url,
             db_max_connections: 8,
             sqlite_busy_timeout_ms: 10_000,
+            statement_timeout_ms: 10_000,
         },
         auth: AuthSettings {
             jwt_algorithm: JwtAlgorithm::Hs256,
@@ -50,10 +51,14 @@ pub fn settings(database_url: String) -> Settings {
         serve: ServeSettings {
             bind: "127.0.0.1:0".parse().expect("addr"),
             no_migrate: false,
-            graphiql: true,
-            introspection: true,
+            no_graphiql: false,
+            no_introspection: false,
+            cors_origins: vec!["https://app.example.com".into()],
             demo: false,
             demo_customers: 0,
+            request_timeout_ms: 10_000,
+            rate_limit_per_second: 0,
+            rate_limit_burst: 1,
             limits: LimitSettings::default(),
         },
     }
@@ -61,9 +66,16 @@ pub fn settings(database_url: String) -> Settings {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        TestApp::sqlite_with(|_| {}).await
+    }
+
+    /// A SQLite app whose settings `customize` changes first (limits, flags).
+    pub async fn sqlite_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        TestApp::start(url, Some(dir)).await
+        let mut settings = settings(url);
+        customize(&mut settings);
+        TestApp::start(settings, Some(dir)).await
     }
 
     /// None (and a "skipped" line) when no PostgreSQL is configured; a
@@ -71,11 +83,10 @@ impl TestApp {
     pub async fn postgres(test: &str) -> Option<TestApp> {
         let url = postgres_url(test)?;
         let db_url = fresh_postgres_database(&url).await;
-        Some(TestApp::start(db_url, None).await)
+        Some(TestApp::start(settings(db_url), None).await)
     }
 
-    async fn start(url: String, dir: Option<tempfile::TempDir>) -> TestApp {
-        let settings = settings(url);
+    async fn start(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
         let mut db = journeygraph::db::connect(&settings.database)
             .await
             .expect("connect");

@@ -40,6 +40,7 @@ impl AnalyticsQuery {
     }
 
     /// Why customers reach out: per ticket reason, most tickets first.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn contact_reasons(
         &self,
         ctx: &Context<'_>,
@@ -82,6 +83,7 @@ impl AnalyticsQuery {
     }
 
     /// The most common department sequences of customers whose first touch is in the window.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn journey_paths(
         &self,
         ctx: &Context<'_>,
@@ -145,6 +147,7 @@ impl AnalyticsQuery {
 
     /// Where customers get stuck, ranked by impact score (revenue at risk
     /// beyond the baseline), then affected customers, then subject.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn friction_points(
         &self,
         ctx: &Context<'_>,

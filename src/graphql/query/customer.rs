@@ -56,6 +56,7 @@ impl CustomerQuery {
     }
 
     /// Customers in id order (merged ones excluded).
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn customers(
         &self,
         ctx: &Context<'_>,

@@ -38,6 +38,7 @@ fn optional_id(argument: &str, id: Option<&ID>) -> Result<Option<i64>> {
 impl OutreachQuery {
     /// Customers with a friction signal active now and no unfinished outreach
     /// task for it, highest severity x annual value first, with their reasons.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn outreach_queue(
         &self,
         ctx: &Context<'_>,
@@ -63,6 +64,7 @@ impl OutreachQuery {
     }
 
     /// Outreach tasks, newest first.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn outreach_tasks(
         &self,
         ctx: &Context<'_>,
@@ -103,6 +105,7 @@ impl OutreachQuery {
     }
 
     /// Frontline insights, most votes first. People only.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn insights(
         &self,
         ctx: &Context<'_>,

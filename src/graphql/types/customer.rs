@@ -78,6 +78,7 @@ impl Customer {
     }
 
     /// The cross-department timeline, newest first, keyset-paginated.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn journey(
         &self,
         ctx: &Context<'_>,

@@ -64,6 +64,7 @@ pub struct ReasonCount {
 impl FrictionPoint {
     /// Affected customers, highest annual value first. People only: an
     /// `analytics:read` token sees aggregates, never customers (FORBIDDEN).
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn examples(
         &self,
         ctx: &Context<'_>,
@@ -96,6 +97,7 @@ impl FrictionPoint {
 
     /// Frontline insights attached to this kind and subject key, most votes
     /// first. People only (free text may name customers).
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn insights(
         &self,
         ctx: &Context<'_>,
