@@ -64,7 +64,7 @@ pub struct Counts {
 /// Counts aliases, directives and root fields of `doc`.
 pub fn count(doc: &ExecutableDocument) -> Counts {
     let mut counts = Counts::default();
-    for (_, fragment) in &doc.fragments {
+    for fragment in doc.fragments.values() {
         counts.directives += fragment.node.directives.len();
         walk(&fragment.node.selection_set.node, &mut counts);
     }
