@@ -46,6 +46,7 @@ impl App {
         if let Some(file) = &keys.secret_file {
             tracing::info!(path = %file.display(), "JWT secret file");
         }
+        crate::http::metrics::handle();
         let state = AppState {
             db: db.clone(),
             schema: build_schema(&settings.serve.limits, !settings.serve.no_introspection),

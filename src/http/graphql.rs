@@ -147,6 +147,7 @@ async fn run(
     if let Some(limit) = &state.rate_limit {
         let principal = format!("{}:{}", viewer.org_id, viewer.principal_name());
         if let Err(retry_after_secs) = limit.check(&principal) {
+            metrics::counter!("journeygraph_rate_limited_total").increment(1);
             return refuse(
                 AppError::RateLimited { retry_after_secs },
                 request_id,
@@ -159,6 +160,17 @@ async fn run(
             .data(viewer.clone())
             .data(state.db.clone())
     };
+    let operations: Vec<String> = batch
+        .iter()
+        .map(|r| {
+            let name = r
+                .operation_name
+                .as_deref()
+                .or_else(|| super::metrics::document_operation_name(&r.query));
+            super::metrics::operation_label(name)
+        })
+        .collect();
+    let started = std::time::Instant::now();
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
         BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
@@ -179,7 +191,41 @@ async fn run(
         BatchResponse::Single(single) => stamp_errors(single, request_id),
         BatchResponse::Batch(list) => list.iter_mut().for_each(|r| stamp_errors(r, request_id)),
     }
+    let seconds = started.elapsed().as_secs_f64();
+    let responses: Vec<&Response> = match &response {
+        BatchResponse::Single(single) => vec![single],
+        BatchResponse::Batch(list) => list.iter().collect(),
+    };
+    for (operation, r) in operations.into_iter().zip(responses) {
+        super::metrics::record_operation(operation, outcome_code(r), seconds);
+    }
     respond(response, headers, None)
+}
+
+/// The code of a response's first error, or `OK`.
+fn outcome_code(response: &Response) -> &'static str {
+    const CODES: &[&str] = &[
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "BAD_USER_INPUT",
+        "IDEMPOTENCY_CONFLICT",
+        "RATE_LIMITED",
+        "TIMEOUT",
+        "UNAVAILABLE",
+    ];
+    let Some(error) = response.errors.first() else {
+        return "OK";
+    };
+    let code = match error.extensions.as_ref().and_then(|e| e.get("code")) {
+        Some(async_graphql::Value::String(code)) => code.as_str(),
+        _ => "",
+    };
+    CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or("INTERNAL")
 }
 
 /// Serializes `response` with the media type the client accepts. With

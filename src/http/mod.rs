@@ -1,7 +1,8 @@
-//! HTTP routes: POST and GET /graphql, GET / (GraphiQL), /healthz, /readyz.
+//! HTTP routes: POST and GET /graphql, GET / (GraphiQL), /healthz, /readyz, /metrics.
 
 mod graphql;
 mod health;
+pub mod metrics;
 pub mod rate_limit;
 
 use crate::auth::jwt::JwtVerifier;
@@ -72,7 +73,8 @@ pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> 
     let mut router = Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics));
     if state.graphiql {
         router = router.route("/", get(graphql::graphiql));
     }

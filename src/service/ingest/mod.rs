@@ -30,6 +30,21 @@ use std::time::Duration;
 pub use store::{IngestReport, Outcome};
 use validate::Validate;
 
+/// Counts a committed batch's records by type and outcome (`/metrics`).
+fn counted(kind: &'static str, report: IngestReport) -> IngestReport {
+    for (outcome, n) in [
+        ("created", report.created),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+    ] {
+        if n > 0 {
+            metrics::counter!("journeygraph_ingest_records_total", "type" => kind, "outcome" => outcome)
+                .increment(n);
+        }
+    }
+    report
+}
+
 /// Attempts of a batch transaction that loses write races.
 const MAX_ATTEMPTS: u32 = 30;
 
@@ -125,7 +140,9 @@ pub async fn deals(
     org_id: i64,
     records: &[DealRecord],
 ) -> AppResult<IngestReport> {
-    without_context(db, org_id, records).await
+    without_context(db, org_id, records)
+        .await
+        .map(|report| counted("deal", report))
 }
 
 /// Support tickets.
@@ -135,7 +152,9 @@ pub async fn tickets(
     org_id: i64,
     records: &[TicketRecord],
 ) -> AppResult<IngestReport> {
-    without_context(db, org_id, records).await
+    without_context(db, org_id, records)
+        .await
+        .map(|report| counted("ticket", report))
 }
 
 /// Generic touchpoints.
@@ -145,7 +164,9 @@ pub async fn touchpoints(
     org_id: i64,
     records: &[TouchpointRecord],
 ) -> AppResult<IngestReport> {
-    without_context(db, org_id, records).await
+    without_context(db, org_id, records)
+        .await
+        .map(|report| counted("touchpoint", report))
 }
 
 /// Onboarding step definitions (upsert by key).
@@ -169,10 +190,11 @@ pub async fn onboarding(
 ) -> AppResult<IngestReport> {
     let now = now_millis();
     validate::batch(records, now)?;
-    in_transaction!(db, |txn| {
+    let report = in_transaction!(db, |txn| {
         let steps = onboarding::load_steps(&txn, org_id).await?;
         typed::ingest(&txn, org_id, records, &steps, now).await?
-    })
+    })?;
+    Ok(counted("onboarding_progress", report))
 }
 
 /// Campaign deliveries (campaigns created on first sight).
@@ -184,10 +206,11 @@ pub async fn campaign_deliveries(
 ) -> AppResult<IngestReport> {
     let now = now_millis();
     validate::batch(records, now)?;
-    in_transaction!(db, |txn| {
+    let report = in_transaction!(db, |txn| {
         let campaigns = campaigns::ensure_campaigns(&txn, org_id, records).await?;
         typed::ingest(&txn, org_id, records, &campaigns, now).await?
-    })
+    })?;
+    Ok(counted("campaign_delivery", report))
 }
 
 /// Feedback responses.
@@ -199,8 +222,9 @@ pub async fn feedback(
 ) -> AppResult<IngestReport> {
     let now = now_millis();
     validate::batch(records, now)?;
-    in_transaction!(db, |txn| {
+    let report = in_transaction!(db, |txn| {
         let subjects = feedback::resolve_subjects(&txn, org_id, records).await?;
         typed::ingest(&txn, org_id, records, &subjects, now).await?
-    })
+    })?;
+    Ok(counted("feedback", report))
 }
