@@ -23,6 +23,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use futures::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 /// The media type of GraphQL responses (GraphQL over HTTP).
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -175,17 +177,13 @@ async fn run(
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
         BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
     };
-    // The deadline drops the execution (and its database work) when it
-    // passes; a panic in a resolver becomes INTERNAL and the process serves on.
-    let execution = std::panic::AssertUnwindSafe(state.schema.execute_batch(batch)).catch_unwind();
-    let mut response = match tokio::time::timeout(state.request_timeout, execution).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(_)) => {
-            tracing::error!("a resolver panicked");
-            let err = AppError::Internal(anyhow::anyhow!("a resolver panicked"));
+    let mut response = match guarded(state.schema.execute_batch(batch), state.request_timeout).await
+    {
+        Ok(response) => response,
+        Err(err @ AppError::Timeout) => return refuse(err, request_id, headers),
+        Err(err) => {
             return refuse_with(StatusCode::INTERNAL_SERVER_ERROR, err, request_id, headers);
         }
-        Err(_) => return refuse(AppError::Timeout, request_id, headers),
     };
     match &mut response {
         BatchResponse::Single(single) => stamp_errors(single, request_id),
@@ -200,6 +198,20 @@ async fn run(
         super::metrics::record_operation(operation, outcome_code(r), seconds);
     }
     respond(response, headers, None)
+}
+
+/// Runs `work` under the request deadline: past it the work is dropped
+/// (with its database work; a transaction rolls back) and the answer is
+/// TIMEOUT; a panic inside it becomes INTERNAL and the process serves on.
+async fn guarded<T>(work: impl Future<Output = T>, deadline: Duration) -> Result<T, AppError> {
+    match tokio::time::timeout(deadline, AssertUnwindSafe(work).catch_unwind()).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(_)) => {
+            tracing::error!("a resolver panicked");
+            Err(AppError::Internal(anyhow::anyhow!("a resolver panicked")))
+        }
+        Err(_) => Err(AppError::Timeout),
+    }
 }
 
 /// The code of a response's first error, or `OK`.
@@ -349,4 +361,23 @@ fn refuse_with(
 /// `{"Authorization": "Bearer <jwt>"}`.
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn panics_become_internal_and_slow_work_times_out() {
+        let panicking = async {
+            panic!("a resolver bug");
+        };
+        let caught: Result<(), AppError> = guarded(panicking, Duration::from_secs(1)).await;
+        assert_eq!(caught.map_err(|e| e.code()), Err("INTERNAL"));
+        let slow = tokio::time::sleep(Duration::from_secs(5));
+        let cut = guarded(slow, Duration::from_millis(10)).await;
+        assert_eq!(cut.map_err(|e| e.code()), Err("TIMEOUT"));
+        let fine = guarded(async { 7 }, Duration::from_secs(1)).await;
+        assert_eq!(fine.map_err(|e| e.code()), Ok(7));
+    }
 }
