@@ -11,6 +11,8 @@
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL`) names the server; the bench creates and
 //! drops its own database. Loopback only; it stops by itself.
 
+mod support;
+
 use journeygraph::auth::Viewer;
 use journeygraph::config::DatabaseSettings;
 use journeygraph::domain::{Department, FrictionKind, Role, TicketPriority};
@@ -22,7 +24,7 @@ use journeygraph::service::{
     contact_reasons, friction, funnel, handoff, ingest, kpi, organization, outreach, paths, summary,
 };
 use journeygraph::time::{DAY_MS, HOUR_MS, now_millis};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -355,31 +357,12 @@ async fn main() {
             results.push(("SQLite", run(url, &a).await));
             continue;
         }
-        let Some(server) = std::env::var("JOURNEYGRAPH_BENCH_POSTGRES_URL")
-            .ok()
-            .or_else(|| std::env::var("JOURNEYGRAPH_TEST_POSTGRES_URL").ok())
-        else {
-            eprintln!("postgres: skipped (set JOURNEYGRAPH_BENCH_POSTGRES_URL)");
+        let Some((admin, url)) = support::fresh_postgres("jg_bench_analytics").await else {
             continue;
         };
         eprintln!("postgres:");
-        let admin = Database::connect(&server).await.expect("connect");
-        let drop = "DROP DATABASE IF EXISTS jg_bench_analytics WITH (FORCE)";
-        admin.execute_unprepared(drop).await.expect("drop");
-        admin
-            .execute_unprepared("CREATE DATABASE jg_bench_analytics")
-            .await
-            .expect("create");
-        let (root, query) = server
-            .split_once('?')
-            .map(|(r, q)| (r, format!("?{q}")))
-            .unwrap_or((&server, String::new()));
-        let url = format!(
-            "{}/jg_bench_analytics{query}",
-            root.rsplit_once('/').map(|(r, _)| r).unwrap_or(root)
-        );
         results.push(("PostgreSQL", run(url, &a).await));
-        admin.execute_unprepared(drop).await.ok();
+        support::drop_postgres(&admin, "jg_bench_analytics").await;
     }
     println!(
         "\nanalytics over a 90-day window: {} customers, {} tickets, {} touchpoints; median of {} runs, ms",

@@ -8,15 +8,15 @@
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL`) names the server; the bench creates and
 //! drops its own database. Loopback only; it stops by itself.
 
+mod support;
+
 use journeygraph::app::{App, Settings};
 use journeygraph::config::{
     AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings,
 };
 use journeygraph::domain::Scope;
 use journeygraph::service::{api_token, organization};
-use sea_orm::{
-    ConnectionTrait, Database, DatabaseConnection, Statement, TransactionTrait, Value as DbValue,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait, Value as DbValue};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
@@ -291,37 +291,13 @@ async fn main() {
                 }
             }
             _ => {
-                let Some(server) = std::env::var("JOURNEYGRAPH_BENCH_POSTGRES_URL")
-                    .ok()
-                    .or_else(|| std::env::var("JOURNEYGRAPH_TEST_POSTGRES_URL").ok())
-                else {
-                    eprintln!("postgres: skipped (set JOURNEYGRAPH_BENCH_POSTGRES_URL)");
+                let Some((admin, url)) = support::fresh_postgres("jg_bench").await else {
                     continue;
                 };
-                let admin = Database::connect(&server).await.expect("connect");
-                admin
-                    .execute_unprepared("DROP DATABASE IF EXISTS jg_bench WITH (FORCE)")
-                    .await
-                    .expect("drop");
-                admin
-                    .execute_unprepared("CREATE DATABASE jg_bench")
-                    .await
-                    .expect("create");
-                let (root, query) = server
-                    .split_once('?')
-                    .map(|(r, q)| (r, format!("?{q}")))
-                    .unwrap_or((&server, String::new()));
-                let url = format!(
-                    "{}/jg_bench{query}",
-                    root.rsplit_once('/').map(|(r, _)| r).unwrap_or(root)
-                );
                 if let Some(r) = run("postgres", url, args.records).await {
                     rows.push(("PostgreSQL", r));
                 }
-                admin
-                    .execute_unprepared("DROP DATABASE IF EXISTS jg_bench WITH (FORCE)")
-                    .await
-                    .ok();
+                support::drop_postgres(&admin, "jg_bench").await;
             }
         }
     }

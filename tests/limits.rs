@@ -41,6 +41,17 @@ async fn post_raw(
         .expect("request")
 }
 
+/// POST a JSON body as `application/json`.
+async fn post_json(app: &TestApp, body: &Value) -> reqwest::Response {
+    post_raw(
+        app,
+        "application/json",
+        "application/json",
+        body.to_string(),
+    )
+    .await
+}
+
 /// Sends `query`; asserts BAD_USER_INPUT with `limit` and that no insight was written.
 async fn refused(app: &TestApp, query: &str, limit: &str) {
     let (status, body) = app.gql(Some(&app.admin()), query, json!({})).await;
@@ -138,36 +149,18 @@ async fn oversized_bodies_and_batches_are_refused() {
     let mutation = |text: &str| json!({"query": format!(r#"mutation {{ addInsight(text: "{text}") {{ id }} }}"#)});
     // 413 above 2,000 bytes, before any parsing.
     let big = json!({"query": r#"mutation($t: String!) { addInsight(text: $t) { id } }"#, "variables": {"t": "y".repeat(2_100)}});
-    let response = post_raw(
-        &app,
-        "application/json",
-        "application/json",
-        big.to_string(),
-    )
-    .await;
+    let response = post_json(&app, &big).await;
     assert_eq!(response.status(), 413);
     // A batch of 3 > 2: 400, nothing runs.
     let batch = json!([mutation("1"), mutation("2"), mutation("3")]);
-    let response = post_raw(
-        &app,
-        "application/json",
-        "application/json",
-        batch.to_string(),
-    )
-    .await;
+    let response = post_json(&app, &batch).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "batch", "{body}");
     assert_eq!(app.count("insight").await, 0);
     // A batch of 2 runs both.
     let batch = json!([mutation("1"), mutation("2")]);
-    let response = post_raw(
-        &app,
-        "application/json",
-        "application/json",
-        batch.to_string(),
-    )
-    .await;
+    let response = post_json(&app, &batch).await;
     let body: Value = response.json().await.expect("json");
     assert_eq!(body.as_array().map(Vec::len), Some(2), "{body}");
     assert_eq!(app.count("insight").await, 2);
