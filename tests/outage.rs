@@ -144,3 +144,89 @@ async fn terminated_sessions_lose_nothing_and_the_service_recovers() {
         .await;
     assert!(ready["errors"].is_null(), "{ready}");
 }
+
+/// The whole database refuses connections (as when its server is down) and
+/// comes back: `/readyz` turns red, requests answer UNAVAILABLE (HTTP 503)
+/// within the pool's 5 s acquire timeout instead of hanging, and both
+/// recover by themselves within 5 s of the database returning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_refuses_connections_is_unavailable_then_recovers() {
+    let Some(server) = common::postgres_url("outage_refused") else {
+        return;
+    };
+    let Some(app) = TestApp::postgres("outage_refused").await else {
+        return;
+    };
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT current_database() AS name",
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    let database: String = row.try_get("", "name").expect("name");
+    let admin_db = Database::connect(&server).await.expect("connect");
+    let run = |sql: String| {
+        let admin_db = &admin_db;
+        async move {
+            admin_db
+                .execute_raw(Statement::from_string(admin_db.get_database_backend(), sql))
+                .await
+                .expect("admin statement");
+        }
+    };
+    let readyz = || async {
+        app.client
+            .get(format!("{}/readyz", app.base))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    };
+    assert_eq!(readyz().await, 200);
+
+    run(format!(
+        "ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false"
+    ))
+    .await;
+    run(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    ))
+    .await;
+    let down = Instant::now();
+    assert_eq!(readyz().await, 503);
+    let (status, body) = tokio::time::timeout(
+        Duration::from_secs(15),
+        app.gql(Some(&app.admin()), "{ viewer { role } }", json!({})),
+    )
+    .await
+    .expect("an answer, not a hang");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
+    assert!(down.elapsed() < Duration::from_secs(15));
+
+    run(format!(
+        "ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true"
+    ))
+    .await;
+    let back = Instant::now();
+    loop {
+        let (status, body) = app
+            .gql(Some(&app.admin()), "{ viewer { role } }", json!({}))
+            .await;
+        if status == 200 && body["errors"].is_null() {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "not serving again: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(readyz().await, 200);
+}
