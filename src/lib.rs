@@ -11,5 +11,6 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod logging;
 pub mod service;
 pub mod time;
