@@ -33,14 +33,8 @@ fn batch(n: usize) -> Value {
     json!(tickets)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn terminated_sessions_lose_nothing_and_the_service_recovers() {
-    let Some(server) = common::postgres_url("outage") else {
-        return;
-    };
-    let Some(app) = TestApp::postgres("outage").await else {
-        return;
-    };
+/// The name of the test's own database.
+async fn database_name(app: &TestApp) -> String {
     let row = app
         .db
         .query_one_raw(Statement::from_string(
@@ -50,7 +44,18 @@ async fn terminated_sessions_lose_nothing_and_the_service_recovers() {
         .await
         .expect("query")
         .expect("row");
-    let database: String = row.try_get("", "name").expect("name");
+    row.try_get("", "name").expect("name")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terminated_sessions_lose_nothing_and_the_service_recovers() {
+    let Some(server) = common::postgres_url("outage") else {
+        return;
+    };
+    let Some(app) = TestApp::postgres("outage").await else {
+        return;
+    };
+    let database = database_name(&app).await;
     let killer_db = Database::connect(&server).await.expect("connect");
 
     let outage = async {
@@ -157,16 +162,7 @@ async fn a_database_that_refuses_connections_is_unavailable_then_recovers() {
     let Some(app) = TestApp::postgres("outage_refused").await else {
         return;
     };
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT current_database() AS name",
-        ))
-        .await
-        .expect("query")
-        .expect("row");
-    let database: String = row.try_get("", "name").expect("name");
+    let database = database_name(&app).await;
     let admin_db = Database::connect(&server).await.expect("connect");
     let run = |sql: String| {
         let admin_db = &admin_db;
