@@ -84,6 +84,10 @@ fn settings(database_url: String) -> Settings {
             rate_limit_per_second: 0,
             rate_limit_burst: 1,
             limits: LimitSettings::default(),
+            alerts: journeygraph::config::AlertSettings {
+                sweep_interval_secs: 0,
+                ..Default::default()
+            },
         },
     }
 }

@@ -4,13 +4,17 @@
 //! requests finish.
 
 use crate::auth::keys::{self, KeyMaterial};
-use crate::config::{AuthSettings, DatabaseSettings, ServeSettings};
+use crate::config::{AlertSettings, AuthSettings, DatabaseSettings, ServeSettings};
 use crate::db;
 use crate::graphql::build_schema;
 use crate::http::{AppState, router};
+use crate::service::alerts::bus::SignalBus;
+use crate::service::alerts::{Alerts, sweep};
+use crate::service::webhooks::deliver;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Everything `serve` is configured with.
@@ -27,6 +31,8 @@ pub struct App {
     router: axum::Router,
     pub db: DatabaseConnection,
     pub keys: KeyMaterial,
+    /// The signal bus and webhook settings the server runs with.
+    pub alerts: Alerts,
 }
 
 impl App {
@@ -47,6 +53,7 @@ impl App {
             tracing::info!(path = %file.display(), "JWT secret file");
         }
         crate::http::metrics::handle();
+        let alerts = start_alerts(&settings.serve.alerts, &db).await?;
         let state = AppState {
             db: db.clone(),
             schema: build_schema(&settings.serve.limits, !settings.serve.no_introspection),
@@ -59,6 +66,7 @@ impl App {
                 settings.serve.rate_limit_burst,
             )
             .map(Arc::new),
+            alerts: alerts.clone(),
         };
         let listener = TcpListener::bind(settings.serve.bind)
             .await
@@ -68,6 +76,7 @@ impl App {
             router: router(state, &settings.serve)?,
             db,
             keys,
+            alerts,
         })
     }
 
@@ -83,6 +92,34 @@ impl App {
             .await?;
         Ok(())
     }
+}
+
+/// Starts the signal bus, the sweep (unless its interval is 0) and the
+/// webhook delivery worker.
+async fn start_alerts(settings: &AlertSettings, db: &DatabaseConnection) -> anyhow::Result<Alerts> {
+    let bus = SignalBus::start(db)
+        .await
+        .context("listening for friction signals")?;
+    if settings.sweep_interval_secs > 0 {
+        sweep::spawn(
+            db.clone(),
+            bus.clone(),
+            Duration::from_secs(settings.sweep_interval_secs),
+        );
+    }
+    deliver::spawn(
+        db.clone(),
+        bus.clone(),
+        deliver::Policy {
+            retry_base: Duration::from_millis(settings.webhook_retry_base_ms),
+            max_attempts: settings.webhook_max_attempts,
+            timeout: Duration::from_millis(settings.webhook_timeout_ms),
+        },
+    )?;
+    Ok(Alerts {
+        bus,
+        webhook_allow_private: settings.webhook_allow_private,
+    })
 }
 
 async fn shutdown_signal() {

@@ -218,4 +218,48 @@ pub struct ServeSettings {
 
     #[command(flatten)]
     pub limits: LimitSettings,
+
+    #[command(flatten)]
+    pub alerts: AlertSettings,
+}
+
+/// Real-time alerts: the sweep and webhook deliveries.
+#[derive(Args, Clone, Debug)]
+pub struct AlertSettings {
+    /// Seconds between two sweeps for time-based friction signals (0: no sweep).
+    #[arg(long, env = "JOURNEYGRAPH_SWEEP_INTERVAL_SECS", default_value_t = 60)]
+    pub sweep_interval_secs: u64,
+
+    /// Accept webhook URLs on loopback and private addresses (tests, on-premises receivers).
+    #[arg(long, env = "JOURNEYGRAPH_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+
+    /// Wait before the first retry of a failed webhook delivery; doubles per attempt.
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5_000
+    )]
+    pub webhook_retry_base_ms: u64,
+
+    /// Attempts of one webhook delivery before it is FAILED.
+    #[arg(long, env = "JOURNEYGRAPH_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub webhook_max_attempts: u32,
+
+    /// Deadline of one webhook request.
+    #[arg(long, env = "JOURNEYGRAPH_WEBHOOK_TIMEOUT_MS", default_value_t = 5_000)]
+    pub webhook_timeout_ms: u64,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            sweep_interval_secs: 60,
+            webhook_allow_private: false,
+            webhook_retry_base_ms: 5_000,
+            webhook_max_attempts: 8,
+            webhook_timeout_ms: 5_000,
+        }
+    }
 }

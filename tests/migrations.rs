@@ -5,7 +5,7 @@ mod common;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
-const TABLES: usize = 16;
+const TABLES: usize = 20;
 
 async fn count_tables(db: &DatabaseConnection) -> i64 {
     let sql = match db.get_database_backend() {

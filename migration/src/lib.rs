@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_core_schema;
 mod m20261123_000002_outreach_and_feedback_indexes;
+mod m20261124_000003_signals_and_webhooks;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_core_schema::Migration),
             Box::new(m20261123_000002_outreach_and_feedback_indexes::Migration),
+            Box::new(m20261124_000003_signals_and_webhooks::Migration),
         ]
     }
 }

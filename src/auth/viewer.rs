@@ -109,6 +109,17 @@ impl Viewer {
         }
     }
 
+    /// Real-time friction alerts (per customer id, no names): people of
+    /// any role (agents work the outreach queue), and tokens with
+    /// `analytics:read`.
+    pub fn require_alerts(&self) -> Result<(), AppError> {
+        match &self.principal {
+            Principal::Person { .. } => Ok(()),
+            Principal::Partner { .. } if self.has_scope(Scope::AnalyticsRead) => Ok(()),
+            Principal::Partner { .. } => Err(missing_scope(Scope::AnalyticsRead)),
+        }
+    }
+
     /// Managing the organization (API tokens, definitions): ADMIN people.
     pub fn require_admin(&self) -> Result<(), AppError> {
         match self.role() {

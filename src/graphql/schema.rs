@@ -4,10 +4,11 @@
 use super::limits::DocumentLimits;
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
+use super::subscription::SubscriptionRoot;
 use crate::config::LimitSettings;
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema};
+use async_graphql::{SDLExportOptions, Schema};
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema with its limits. Per-request data (database, viewer, loaders)
 /// is attached by the HTTP layer.
@@ -15,7 +16,7 @@ pub fn build_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)

@@ -1,9 +1,11 @@
-//! HTTP routes: POST and GET /graphql, GET / (GraphiQL), /healthz, /readyz, /metrics.
+//! HTTP routes: POST and GET /graphql, GET /graphql/ws (subscriptions), GET /
+//! (GraphiQL), /healthz, /readyz, /metrics.
 
 mod graphql;
 mod health;
 pub mod metrics;
 pub mod rate_limit;
+mod subscriptions;
 
 use crate::auth::jwt::JwtVerifier;
 use crate::config::ServeSettings;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Per-principal rate limit (None: off).
     pub rate_limit: Option<Arc<RateLimit>>,
+    /// Signal fan-out and webhook settings.
+    pub alerts: crate::service::alerts::Alerts,
 }
 
 /// CORS for the allowed origins; None (no CORS headers, browsers refuse
@@ -76,6 +80,7 @@ pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> 
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis));
     let mut router = Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
+        .route("/graphql/ws", get(subscriptions::ws))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));

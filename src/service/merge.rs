@@ -7,8 +7,8 @@ use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::time::now_millis;
 use entity::{
-    campaign_delivery, customer, customer_identity, deal, feedback, identity_merge, insight,
-    onboarding_progress, outreach_task, ticket, touchpoint,
+    campaign_delivery, customer, customer_identity, deal, feedback, friction_signal,
+    identity_merge, insight, onboarding_progress, outreach_task, ticket, touchpoint,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -89,7 +89,8 @@ pub async fn merge_customers(
         ticket,
         feedback,
         touchpoint,
-        outreach_task
+        outreach_task,
+        friction_signal
     );
     let insights = insight::Entity::update_many()
         .col_expr(insight::Column::CustomerId, Expr::value(survivor_id))

@@ -1,6 +1,7 @@
 //! Domain logic: functions taking the viewer (or its organization), the
 //! database and arguments. Only this layer touches the database.
 
+pub mod alerts;
 pub mod api_token;
 pub mod contact_reasons;
 pub mod customer;
@@ -22,4 +23,5 @@ pub mod signals;
 pub mod sql;
 pub mod summary;
 pub mod ticket_sql;
+pub mod webhooks;
 pub mod window;

@@ -63,6 +63,9 @@ pub struct Signal {
     pub subject: String,
     /// When it became true.
     pub since: i64,
+    /// The record that makes it true: the ticket, progress, deal or
+    /// feedback row; the customer for GOING_DARK.
+    pub record_id: i64,
 }
 
 /// Which customers to judge.
@@ -82,11 +85,10 @@ impl Scope<'_> {
     }
 }
 
-/// The signals of `kinds` active at `now` in `org`, one per (customer,
-/// kind, subject) with its earliest `since`, ordered by customer, kind,
-/// since and subject.
-pub async fn active(
-    db: &DatabaseConnection,
+/// Every record that makes a signal of `kinds` active at `now` in `org`
+/// (several per customer and subject when several records do).
+pub async fn active_records(
+    db: &impl ConnectionTrait,
     org: i64,
     scope: Scope<'_>,
     kinds: &[FrictionKind],
@@ -109,6 +111,21 @@ pub async fn active(
             out.push(signal(&row, kind)?);
         }
     }
+    Ok(out)
+}
+
+/// The signals of `kinds` active at `now` in `org`, one per (customer,
+/// kind, subject) with its earliest `since`, ordered by customer, kind,
+/// since and subject.
+pub async fn active(
+    db: &DatabaseConnection,
+    org: i64,
+    scope: Scope<'_>,
+    kinds: &[FrictionKind],
+    now: i64,
+    p: &Params,
+) -> AppResult<Vec<Signal>> {
+    let mut out = active_records(db, org, scope, kinds, now, p).await?;
     // One signal per (customer, kind, subject): the earliest.
     out.sort_by(|a, b| {
         (a.customer_id, a.kind, &a.subject, a.since).cmp(&(
@@ -141,12 +158,13 @@ fn signal(row: &QueryResult, kind: FrictionKind) -> AppResult<Signal> {
             .try_get::<Option<String>>("", "subject")?
             .unwrap_or_else(|| "unknown".to_owned()),
         since: row.try_get("", "since")?,
+        record_id: row.try_get("", "record_id")?,
     })
 }
 
 fn slow_resolution(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64) {
     sql.push(
-        "SELECT * FROM (SELECT t.customer_id, t.team AS subject, t.opened_at + (CASE t.priority",
+        "SELECT * FROM (SELECT t.customer_id, t.id AS record_id, t.team AS subject, t.opened_at + (CASE t.priority",
     );
     for (priority, hours) in SLA_HOURS {
         sql.push(&format!(" WHEN '{priority}' THEN {}", hours * HOUR_MS));
@@ -163,7 +181,7 @@ fn slow_resolution(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64) {
 
 fn onboarding_stall(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, p: &Params) {
     let day = (DAY_MS as f64 * p.onboarding_stall_factor).round() as i64;
-    sql.push("SELECT * FROM (SELECT pr.customer_id, s.name AS subject, pr.started_at + s.expected_days * ")
+    sql.push("SELECT * FROM (SELECT pr.customer_id, pr.id AS record_id, s.name AS subject, pr.started_at + s.expected_days * ")
         .bind(day)
         .push(" AS since FROM onboarding_progress pr JOIN onboarding_step s ON s.id = pr.step_id WHERE pr.org_id = ")
         .bind(org);
@@ -174,7 +192,7 @@ fn onboarding_stall(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, 
 
 fn handoff_delay(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, p: &Params) {
     let span = p.handoff_delay_hours * HOUR_MS;
-    sql.push("SELECT d.customer_id, d.owner AS subject, d.closed_at + ")
+    sql.push("SELECT d.customer_id, d.id AS record_id, d.owner AS subject, d.closed_at + ")
         .bind(span)
         .push(" AS since FROM deal d WHERE d.org_id = ")
         .bind(org);
@@ -189,7 +207,7 @@ fn handoff_delay(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, p: 
 
 fn going_dark(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, p: &Params) {
     let quiet = p.going_dark_days * DAY_MS;
-    sql.push("SELECT * FROM (SELECT c.id AS customer_id, c.segment AS subject, ")
+    sql.push("SELECT * FROM (SELECT c.id AS customer_id, c.id AS record_id, c.segment AS subject, ")
         .push("(SELECT MAX(tp.occurred_at) FROM touchpoint tp WHERE tp.org_id = c.org_id AND tp.customer_id = c.id AND tp.occurred_at <= ")
         .bind(now)
         .push(") + ")
@@ -220,7 +238,7 @@ fn repeat(
         Channel::Other => p.channel_switch_hours,
         Channel::Any => p.repeat_contact_hours,
     } * HOUR_MS;
-    sql.push("SELECT t.customer_id, ");
+    sql.push("SELECT t.customer_id, t.id AS record_id, ");
     if channel == Channel::Other {
         sql.push("(SELECT e.channel");
         earlier_same_reason(sql, lookback, channel);
@@ -241,7 +259,7 @@ fn repeat(
 }
 
 fn low_satisfaction(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64) {
-    sql.push("SELECT f.customer_id, f.metric AS subject, f.occurred_at AS since FROM feedback f WHERE f.org_id = ")
+    sql.push("SELECT f.customer_id, f.id AS record_id, f.metric AS subject, f.occurred_at AS since FROM feedback f WHERE f.org_id = ")
         .bind(org);
     scope.filter(sql, "f.customer_id");
     sql.push(" AND f.occurred_at > ")

@@ -3,10 +3,12 @@
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL` is set — and an HTTP client.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use journeygraph::app::{App, Settings};
 use journeygraph::auth::jwt::Claims;
 use journeygraph::config::{
-    AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings,
+    AlertSettings, AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings,
 };
 use journeygraph::service::organization;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -25,6 +27,8 @@ pub struct TestApp {
     /// Organization `acme` (the viewer's) and `other`.
     pub org_id: i64,
     pub other_org_id: i64,
+    /// The server's signal bus (to sweep in tests).
+    pub alerts: journeygraph::service::alerts::Alerts,
     /// SQL statements the server's connection has run.
     statements: Arc<AtomicU64>,
     _dir: Option<tempfile::TempDir>,
@@ -60,6 +64,13 @@ pub fn settings(database_url: String) -> Settings {
             rate_limit_per_second: 0,
             rate_limit_burst: 1,
             limits: LimitSettings::default(),
+            alerts: AlertSettings {
+                sweep_interval_secs: 0,
+                webhook_allow_private: true,
+                webhook_retry_base_ms: 1_000,
+                webhook_max_attempts: 3,
+                webhook_timeout_ms: 2_000,
+            },
         },
     }
 }
@@ -81,9 +92,19 @@ impl TestApp {
     /// None (and a "skipped" line) when no PostgreSQL is configured; a
     /// failure instead when `JOURNEYGRAPH_REQUIRE_POSTGRES=1`.
     pub async fn postgres(test: &str) -> Option<TestApp> {
+        TestApp::postgres_with(test, |_| {}).await
+    }
+
+    /// A PostgreSQL app whose settings `customize` changes first.
+    pub async fn postgres_with(
+        test: &str,
+        customize: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let url = postgres_url(test)?;
         let db_url = fresh_postgres_database(&url).await;
-        Some(TestApp::start(settings(db_url), None).await)
+        let mut settings = settings(db_url);
+        customize(&mut settings);
+        Some(TestApp::start(settings, None).await)
     }
 
     async fn start(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
@@ -99,6 +120,7 @@ impl TestApp {
         let app = App::build_with(&settings, db).await.expect("app builds");
         let port = app.port();
         let db = app.db.clone();
+        let alerts = app.alerts.clone();
         tokio::spawn(app.run_until_stopped());
         let org_id = organization::create(&db, "acme", "Acme")
             .await
@@ -114,6 +136,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             org_id,
             other_org_id,
+            alerts,
             statements,
             _dir: dir,
         }

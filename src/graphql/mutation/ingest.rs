@@ -4,6 +4,7 @@
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
 use crate::graphql::types::ingest::*;
+use crate::service::alerts::{self, Alerts, Batch};
 use crate::service::ingest::{self, records::*};
 use async_graphql::{Context, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
@@ -84,10 +85,10 @@ impl IngestMutation {
         let (viewer, db) = parts(ctx)?;
         let records: Vec<TicketRecord> = input.into_iter().map(Into::into).collect();
         ingest::authorize(viewer, &records).gql()?;
-        Ok(ingest::tickets(db, viewer.org_id, &records)
-            .await
-            .gql()?
-            .into())
+        let report = ingest::tickets(db, viewer.org_id, &records).await.gql()?;
+        let alerts = ctx.data::<Alerts>()?;
+        alerts::after_ingest(db, &alerts.bus, viewer.org_id, Batch::Tickets, &report).await;
+        Ok(report.into())
     }
 
     /// Survey responses (immutable). What they are about must be sent first.
@@ -104,10 +105,10 @@ impl IngestMutation {
             .collect::<Result<Vec<FeedbackRecord>, _>>()
             .gql()?;
         ingest::authorize(viewer, &records).gql()?;
-        Ok(ingest::feedback(db, viewer.org_id, &records)
-            .await
-            .gql()?
-            .into())
+        let report = ingest::feedback(db, viewer.org_id, &records).await.gql()?;
+        let alerts = ctx.data::<Alerts>()?;
+        alerts::after_ingest(db, &alerts.bus, viewer.org_id, Batch::Feedback, &report).await;
+        Ok(report.into())
     }
 
     /// Generic touchpoints (immutable).

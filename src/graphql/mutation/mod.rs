@@ -4,6 +4,7 @@ mod api_token;
 mod customer;
 mod ingest;
 mod outreach;
+mod webhook;
 
 use async_graphql::MergedObject;
 
@@ -14,4 +15,5 @@ pub struct MutationRoot(
     api_token::ApiTokenMutation,
     customer::CustomerMutation,
     outreach::OutreachMutation,
+    webhook::WebhookMutation,
 );

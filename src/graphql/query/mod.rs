@@ -5,6 +5,7 @@ mod api_token;
 mod customer;
 mod outreach;
 mod viewer;
+mod webhook;
 
 use async_graphql::MergedObject;
 
@@ -16,4 +17,5 @@ pub struct QueryRoot(
     api_token::ApiTokenQuery,
     analytics::AnalyticsQuery,
     outreach::OutreachQuery,
+    webhook::WebhookQuery,
 );

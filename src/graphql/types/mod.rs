@@ -1,6 +1,7 @@
 //! GraphQL output types. They wrap entity models, so an internal column can
 //! never reach a client by accident.
 
+pub mod alert;
 pub mod api_token;
 pub mod connection;
 pub mod customer;
@@ -14,3 +15,4 @@ pub mod outreach;
 pub mod signal;
 pub mod summary;
 pub mod viewer;
+pub mod webhook;

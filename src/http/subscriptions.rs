@@ -1,0 +1,153 @@
+//! GET /graphql/ws: subscriptions over WebSocket, in both protocols
+//! async-graphql speaks (`graphql-transport-ws`, and the legacy
+//! `graphql-ws` of subscriptions-transport-ws).
+//!
+//! The credential comes in `connection_init`'s payload, as
+//! `{"Authorization": "Bearer <jwt or jg_ token>"}` (also `authorization`,
+//! `headers.Authorization`, or `{"token": "..."}`), and is checked exactly
+//! like an HTTP request's. A refused one closes the socket: 4401 when the
+//! credential is missing or invalid, 4403 when it is valid but may not
+//! subscribe (on the legacy protocol a `connection_error` message comes
+//! first). Subscribing before the handshake is 4401 too.
+
+use super::AppState;
+use crate::auth;
+use crate::error::AppError;
+use async_graphql::Data;
+use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+
+/// Close codes of graphql-transport-ws.
+const UNAUTHORIZED: u16 = 4401;
+const FORBIDDEN: u16 = 4403;
+
+pub async fn ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Some(protocol) = protocol(&headers) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "ask for the graphql-transport-ws (or legacy graphql-ws) subprotocol",
+        )
+            .into_response();
+    };
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| serve(state, protocol, socket))
+}
+
+/// The first GraphQL subprotocol the client offers.
+fn protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+}
+
+/// The credential in a `connection_init` payload, as an Authorization value.
+fn credential(payload: &serde_json::Value) -> Option<String> {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    payload
+        .get("Authorization")
+        .or_else(|| payload.get("authorization"))
+        .or_else(|| payload.get("headers").and_then(|h| h.get("Authorization")))
+        .or_else(|| payload.get("headers").and_then(|h| h.get("authorization")))
+        .and_then(text)
+        .or_else(|| {
+            payload
+                .get("token")
+                .and_then(text)
+                .map(|t| format!("Bearer {t}"))
+        })
+}
+
+async fn serve(
+    state: AppState,
+    protocol: WebSocketProtocols,
+    socket: axum::extract::ws::WebSocket,
+) {
+    let (mut sink, stream) = socket.split();
+    let refusal: Arc<OnceLock<(u16, String)>> = Arc::default();
+    let init = {
+        let refusal = refusal.clone();
+        let state = state.clone();
+        move |payload: serde_json::Value| async move {
+            let authorization = credential(&payload);
+            let viewer =
+                auth::authenticate(&state.db, &state.verifier, authorization.as_deref()).await;
+            let checked = viewer.and_then(|v| v.require_alerts().map(|()| v));
+            match checked {
+                Ok(viewer) => {
+                    let mut data = Data::default();
+                    data.insert(viewer);
+                    data.insert(state.db.clone());
+                    data.insert(state.alerts.clone());
+                    Ok(data)
+                }
+                Err(err) => {
+                    let code = match err {
+                        AppError::Forbidden(_) => FORBIDDEN,
+                        _ => UNAUTHORIZED,
+                    };
+                    let message = err.to_string();
+                    let _ = refusal.set((code, message.clone()));
+                    Err(async_graphql::Error::new(message))
+                }
+            }
+        }
+    };
+    let input = stream
+        .take_while(|message| std::future::ready(message.is_ok()))
+        .filter_map(|message| {
+            std::future::ready(match message {
+                Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
+                Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
+                _ => None,
+            })
+        });
+    let output = WebSocket::new(state.schema.clone(), input, protocol).on_connection_init(init);
+    futures::pin_mut!(output);
+    metrics::gauge!("journeygraph_ws_connections").increment(1.0);
+    let mut closed = false;
+    while let Some(message) = output.next().await {
+        let frame = match message {
+            WsMessage::Text(text) => Message::Text(text.into()),
+            WsMessage::Close(code, reason) => {
+                closed = true;
+                let (code, reason) = match refusal.get() {
+                    Some(refused) => refused.clone(),
+                    // Subscribe before connection_ack (graphql-transport-ws: 4401).
+                    None if code == 1011 => (UNAUTHORIZED, "Unauthorized".to_owned()),
+                    None => (code, reason),
+                };
+                Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                }))
+            }
+        };
+        if sink.send(frame).await.is_err() {
+            break;
+        }
+    }
+    // The legacy protocol ends the stream after `connection_error`.
+    if let (false, Some((code, reason))) = (closed, refusal.get()) {
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code: *code,
+                reason: reason.clone().into(),
+            })))
+            .await;
+    }
+    metrics::gauge!("journeygraph_ws_connections").decrement(1.0);
+}
