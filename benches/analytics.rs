@@ -327,6 +327,7 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
 async fn run(url: String, a: &Args) -> Timings {
     let settings = DatabaseSettings {
         database_url: url,
+        database_read_url: None,
         db_max_connections: 8,
         sqlite_busy_timeout_ms: 30_000,
         statement_timeout_ms: 0,

@@ -54,6 +54,7 @@ fn settings(database_url: String) -> Settings {
     Settings {
         database: DatabaseSettings {
             database_url,
+            database_read_url: None,
             db_max_connections: 8,
             sqlite_busy_timeout_ms: 30_000,
             statement_timeout_ms: 0,

@@ -54,8 +54,21 @@ impl App {
         }
         crate::http::metrics::handle();
         let alerts = start_alerts(&settings.serve.alerts, &db).await?;
+        let analytics_db = match &settings.database.database_read_url {
+            Some(url) => {
+                let replica = DatabaseSettings {
+                    database_url: url.clone(),
+                    ..settings.database.clone()
+                };
+                db::connect(&replica)
+                    .await
+                    .context("connecting to DATABASE_READ_URL")?
+            }
+            None => db.clone(),
+        };
         let state = AppState {
             db: db.clone(),
+            analytics_db: crate::graphql::AnalyticsDb(analytics_db),
             schema: build_schema(&settings.serve.limits, !settings.serve.no_introspection),
             verifier: Arc::new(keys.verifier.clone()),
             graphiql: !settings.serve.no_graphiql,
@@ -67,6 +80,7 @@ impl App {
             )
             .map(Arc::new),
             alerts: alerts.clone(),
+            ws_recheck: Duration::from_secs(settings.serve.alerts.ws_recheck_secs.max(1)),
         };
         let listener = TcpListener::bind(settings.serve.bind)
             .await

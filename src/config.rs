@@ -18,6 +18,11 @@ pub struct DatabaseSettings {
     )]
     pub database_url: String,
 
+    /// A read-only replica of the same database for organization-wide
+    /// analytics (PostgreSQL streaming replica). Unset: the primary.
+    #[arg(long, env = "DATABASE_READ_URL")]
+    pub database_read_url: Option<String>,
+
     /// Maximum connections in the pool. SQLite runs in WAL mode, so readers
     /// proceed beside the one writer; writers wait up to the busy timeout.
     #[arg(long, env = "JOURNEYGRAPH_DB_MAX_CONNECTIONS", default_value_t = 8)]
@@ -247,6 +252,11 @@ pub struct AlertSettings {
           value_parser = clap::value_parser!(u32).range(1..=20))]
     pub webhook_max_attempts: u32,
 
+    /// Seconds between two checks of an open subscription socket's
+    /// credential (expired or revoked: the socket closes with 4401).
+    #[arg(long, env = "JOURNEYGRAPH_WS_RECHECK_SECS", default_value_t = 60)]
+    pub ws_recheck_secs: u64,
+
     /// Deadline of one webhook request.
     #[arg(long, env = "JOURNEYGRAPH_WEBHOOK_TIMEOUT_MS", default_value_t = 5_000)]
     pub webhook_timeout_ms: u64,
@@ -260,6 +270,7 @@ impl Default for AlertSettings {
             webhook_retry_base_ms: 5_000,
             webhook_max_attempts: 8,
             webhook_timeout_ms: 5_000,
+            ws_recheck_secs: 60,
         }
     }
 }

@@ -14,6 +14,7 @@ async fn seeded(customers: u32) -> (DatabaseConnection, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("dir");
     let settings = DatabaseSettings {
         database_url: format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display()),
+        database_read_url: None,
         db_max_connections: 4,
         sqlite_busy_timeout_ms: 10_000,
         statement_timeout_ms: 0,

@@ -319,7 +319,32 @@ async fn the_sweep_raises_time_based_signals_once(app: TestApp) {
     assert_eq!(signals_of(&app, "HANDOFF_DELAY").await, 1);
 }
 
+async fn revoking_a_token_closes_its_open_socket(app: TestApp) {
+    let token = app.api_token(&["ANALYTICS_READ"], None).await;
+    let mut client = Client::authenticated(&app.base, &token).await;
+    client.subscribe("1", ALERTS).await;
+    // Still open across a recheck (every second in the tests).
+    assert_eq!(client.next_message(Duration::from_millis(1500)).await, None);
+    let (_, tokens) = app
+        .gql(Some(&app.admin()), "{ apiTokens { id } }", json!({}))
+        .await;
+    let id = tokens["data"]["apiTokens"][0]["id"].clone();
+    let (_, body) = app
+        .gql(
+            Some(&app.admin()),
+            "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(
+        client.next_message(Duration::from_secs(3)).await,
+        Some(Err(Some(4401)))
+    );
+}
+
 on_both_databases!(
+    revoking_a_token_closes_its_open_socket,
     credentials_are_checked_at_connection_init,
     repeat_contact_reaches_the_subscriber_within_a_second,
     kinds_filter_channel_switch_and_low_satisfaction,

@@ -9,3 +9,8 @@ pub mod subscription;
 pub mod types;
 
 pub use schema::{AppSchema, build_schema, sdl};
+
+/// The connection organization-wide analytics read through: a read replica
+/// when `DATABASE_READ_URL` is set, else the primary.
+#[derive(Clone)]
+pub struct AnalyticsDb(pub sea_orm::DatabaseConnection);

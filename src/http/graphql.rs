@@ -161,6 +161,7 @@ async fn run(
         crate::graphql::loaders::attach(request, &state.db, viewer.org_id)
             .data(viewer.clone())
             .data(state.db.clone())
+            .data(state.analytics_db.clone())
             .data(state.alerts.clone())
     };
     let operations: Vec<String> = batch

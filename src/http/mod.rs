@@ -31,6 +31,8 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where organization-wide analytics read (`DATABASE_READ_URL`, else `db`).
+    pub analytics_db: crate::graphql::AnalyticsDb,
     pub schema: AppSchema,
     pub verifier: Arc<JwtVerifier>,
     pub graphiql: bool,
@@ -42,6 +44,8 @@ pub struct AppState {
     pub rate_limit: Option<Arc<RateLimit>>,
     /// Signal fan-out and webhook settings.
     pub alerts: crate::service::alerts::Alerts,
+    /// How often an open subscription socket's credential is checked again.
+    pub ws_recheck: std::time::Duration,
 }
 
 /// CORS for the allowed origins; None (no CORS headers, browsers refuse

@@ -8,7 +8,9 @@
 //! like an HTTP request's. A refused one closes the socket: 4401 when the
 //! credential is missing or invalid, 4403 when it is valid but may not
 //! subscribe (on the legacy protocol a `connection_error` message comes
-//! first). Subscribing before the handshake is 4401 too.
+//! first). Subscribing before the handshake is 4401 too. An open socket's
+//! credential is checked again every `ws_recheck` (default 60 s): once it
+//! has expired or been revoked, the socket closes with 4401.
 
 use super::AppState;
 use crate::auth;
@@ -71,6 +73,16 @@ fn credential(payload: &serde_json::Value) -> Option<String> {
         })
 }
 
+/// The viewer of `authorization`, if it may subscribe.
+async fn check(
+    state: &AppState,
+    authorization: Option<&str>,
+) -> Result<crate::auth::Viewer, AppError> {
+    let viewer = auth::authenticate(&state.db, &state.verifier, authorization).await?;
+    viewer.require_alerts()?;
+    Ok(viewer)
+}
+
 async fn serve(
     state: AppState,
     protocol: WebSocketProtocols,
@@ -78,16 +90,17 @@ async fn serve(
 ) {
     let (mut sink, stream) = socket.split();
     let refusal: Arc<OnceLock<(u16, String)>> = Arc::default();
+    let accepted: Arc<OnceLock<Option<String>>> = Arc::default();
     let init = {
         let refusal = refusal.clone();
+        let accepted = accepted.clone();
         let state = state.clone();
         move |payload: serde_json::Value| async move {
             let authorization = credential(&payload);
-            let viewer =
-                auth::authenticate(&state.db, &state.verifier, authorization.as_deref()).await;
-            let checked = viewer.and_then(|v| v.require_alerts().map(|()| v));
+            let checked = check(&state, authorization.as_deref()).await;
             match checked {
                 Ok(viewer) => {
+                    let _ = accepted.set(authorization);
                     let mut data = Data::default();
                     data.insert(viewer);
                     data.insert(state.db.clone());
@@ -119,7 +132,25 @@ async fn serve(
     futures::pin_mut!(output);
     metrics::gauge!("journeygraph_ws_connections").increment(1.0);
     let mut closed = false;
-    while let Some(message) = output.next().await {
+    let mut recheck = tokio::time::interval(state.ws_recheck);
+    recheck.tick().await;
+    loop {
+        let message = tokio::select! {
+            message = output.next() => message,
+            _ = recheck.tick() => {
+                let Some(authorization) = accepted.get() else { continue };
+                match check(&state, authorization.as_deref()).await {
+                    Ok(_) => continue,
+                    Err(AppError::Unauthenticated(reason)) => {
+                        let _ = refusal.set((UNAUTHORIZED, reason));
+                        Some(WsMessage::Close(UNAUTHORIZED, String::new()))
+                    }
+                    // The database is down: keep the socket, check next time.
+                    Err(_) => continue,
+                }
+            }
+        };
+        let Some(message) = message else { break };
         let frame = match message {
             WsMessage::Text(text) => Message::Text(text.into()),
             WsMessage::Close(code, reason) => {
@@ -136,7 +167,7 @@ async fn serve(
                 }))
             }
         };
-        if sink.send(frame).await.is_err() {
+        if sink.send(frame).await.is_err() || closed {
             break;
         }
     }

@@ -38,6 +38,7 @@ pub fn settings(database_url: String) -> Settings {
     Settings {
         database: DatabaseSettings {
             database_url,
+            database_read_url: None,
             db_max_connections: 8,
             sqlite_busy_timeout_ms: 10_000,
             statement_timeout_ms: 10_000,
@@ -70,6 +71,7 @@ pub fn settings(database_url: String) -> Settings {
                 webhook_retry_base_ms: 1_000,
                 webhook_max_attempts: 3,
                 webhook_timeout_ms: 2_000,
+                ws_recheck_secs: 1,
             },
         },
     }

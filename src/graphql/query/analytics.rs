@@ -2,6 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::graphql::AnalyticsDb;
 use crate::graphql::types::friction::{FrictionParamsInput, FrictionPoint};
 use crate::graphql::types::kpi::{
     ContactReason, FunnelStep, Handoff, JourneyPath, Kpis, WindowInput,
@@ -11,7 +12,6 @@ use crate::service::window::Window;
 use crate::service::{contact_reasons, friction, funnel, handoff, kpi, paths};
 use crate::time::{now_millis, to_millis};
 use async_graphql::{Context, ErrorExtensions, Object, Result};
-use sea_orm::DatabaseConnection;
 
 #[derive(Default)]
 pub struct AnalyticsQuery;
@@ -31,7 +31,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "Only customers of this segment.")] segment: Option<String>,
     ) -> Result<Kpis> {
         let viewer = ctx.data::<Viewer>()?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = &ctx.data::<AnalyticsDb>()?.0;
         let window = self::window(&window)?;
         let (current, previous) = kpi::kpis(db, viewer, window, segment.as_deref())
             .await
@@ -48,7 +48,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many reasons, 1..=100.")] first: i64,
     ) -> Result<Vec<ContactReason>> {
         let viewer = ctx.data::<Viewer>()?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = &ctx.data::<AnalyticsDb>()?.0;
         let first = validate_first(first).gql()?;
         let window = self::window(&window)?;
         let reasons = contact_reasons::contact_reasons(db, viewer, window, first)
@@ -65,7 +65,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "The window [from, to) of the later touchpoint.")] window: WindowInput,
     ) -> Result<Vec<Handoff>> {
         let viewer = ctx.data::<Viewer>()?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = &ctx.data::<AnalyticsDb>()?.0;
         let window = self::window(&window)?;
         let cells = handoff::handoff_matrix(db, viewer, window).await.gql()?;
         cells
@@ -92,7 +92,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many paths, 1..=100.")] first: i64,
     ) -> Result<Vec<JourneyPath>> {
         let viewer = ctx.data::<Viewer>()?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = &ctx.data::<AnalyticsDb>()?.0;
         let first = validate_first(first).gql()?;
         let window = self::window(&window)?;
         let found = paths::journey_paths(db, viewer, window, steps, first)
@@ -129,7 +129,7 @@ impl AnalyticsQuery {
         conversion_window_days: i64,
     ) -> Result<Vec<FunnelStep>> {
         let viewer = ctx.data::<Viewer>()?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = &ctx.data::<AnalyticsDb>()?.0;
         let window = self::window(&window)?;
         let found = funnel::funnel(db, viewer, window, &steps, conversion_window_days)
             .await
@@ -166,7 +166,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many points, 1..=100.")] first: i64,
     ) -> Result<Vec<FrictionPoint>> {
         let viewer = ctx.data::<Viewer>()?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = &ctx.data::<AnalyticsDb>()?.0;
         let first = validate_first(first).gql()?;
         let window = self::window(&window)?;
         let kinds: Vec<crate::domain::FrictionKind> = kinds
