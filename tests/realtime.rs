@@ -276,6 +276,65 @@ async fn kinds_filter_channel_switch_and_low_satisfaction(app: TestApp) {
     app.ingest(&admin, FEEDBACK, json!([furious])).await;
     assert_eq!(client.next_data(QUIET).await, None);
     assert_eq!(signals_of(&app, "LOW_SATISFACTION").await, 1);
+
+    // Catching up: everything raised, newest first, paged by id.
+    let recent = "query($first: Int!, $before: ID, $kinds: [FrictionKind!]) { frictionAlerts(first: $first, before: $before, kinds: $kinds) { id kind } }";
+    let (_, body) = app
+        .gql(Some(&app.jwt("acme", "AGENT")), recent, json!({"first": 2}))
+        .await;
+    let page = body["data"]["frictionAlerts"]
+        .as_array()
+        .expect("alerts")
+        .clone();
+    let kinds: Vec<&Value> = page.iter().map(|a| &a["kind"]).collect();
+    assert_eq!(
+        kinds,
+        [&json!("LOW_SATISFACTION"), &json!("CHANNEL_SWITCH")],
+        "{body}"
+    );
+    let (_, body) = app
+        .gql(
+            Some(&admin),
+            recent,
+            json!({"first": 2, "before": page[1]["id"]}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["frictionAlerts"][0]["kind"], "REPEAT_CONTACT",
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["frictionAlerts"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let (_, body) = app
+        .gql(
+            Some(&admin),
+            recent,
+            json!({"first": 10, "kinds": ["LOW_SATISFACTION"]}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["frictionAlerts"].as_array().map(Vec::len),
+        Some(1),
+        "{body}"
+    );
+    let (_, body) = app
+        .gql(
+            Some(&app.jwt("other", "ADMIN")),
+            recent,
+            json!({"first": 10}),
+        )
+        .await;
+    assert_eq!(body["data"]["frictionAlerts"], json!([]), "{body}");
+    let ingest_only = app.api_token(&["INGEST_WRITE"], None).await;
+    let (_, body) = app
+        .gql(Some(&ingest_only), recent, json!({"first": 10}))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
 }
 
 async fn the_sweep_raises_time_based_signals_once(app: TestApp) {

@@ -1,11 +1,16 @@
-//! `webhooks`.
+//! `webhooks` and `frictionAlerts`: what the real-time channels sent.
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::graphql::types::alert::FrictionAlert;
+use crate::graphql::types::connection::parse_id;
+use crate::graphql::types::enums::FrictionKind;
 use crate::graphql::types::webhook::Webhook;
-use crate::service::webhooks;
-use async_graphql::{Context, Object, Result};
+use crate::service::page::validate_first;
+use crate::service::{alerts, webhooks};
+use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 #[derive(Default)]
 pub struct WebhookQuery;
@@ -21,6 +26,37 @@ impl WebhookQuery {
             .gql()?
             .into_iter()
             .map(Webhook)
+            .collect())
+    }
+
+    /// Signals raised so far, newest first: what `frictionDetected` sent,
+    /// for a dashboard catching up after a reconnect. Page with `before`
+    /// (the last id seen).
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
+    async fn friction_alerts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, 1..=100.")] first: i64,
+        #[graphql(desc = "Only these kinds; all when absent.")] kinds: Option<Vec<FrictionKind>>,
+        #[graphql(desc = "Only signals with a smaller id.")] before: Option<ID>,
+    ) -> Result<Vec<FrictionAlert>> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let first = validate_first(first).gql()?;
+        let before = before
+            .map(|id| parse_id("before", &id))
+            .transpose()
+            .map_err(|e| e.extend())?;
+        let kinds: Vec<crate::domain::FrictionKind> = kinds
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        Ok(alerts::recent(db, viewer, &kinds, before, first)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|s| FrictionAlert(Arc::new(s)))
             .collect())
     }
 }

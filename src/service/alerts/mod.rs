@@ -251,3 +251,38 @@ pub struct Alerts {
     /// Whether webhooks may target loopback and private addresses.
     pub webhook_allow_private: bool,
 }
+
+/// The latest raised signals of the viewer's organization, newest first
+/// (a dashboard catching up after a reconnect): at most `first`, of
+/// `kinds` (all when empty), with an id below `before` when given.
+pub async fn recent(
+    db: &DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    kinds: &[FrictionKind],
+    before: Option<i64>,
+    first: u64,
+) -> AppResult<Vec<RaisedSignal>> {
+    viewer.require_alerts()?;
+    let mut sql = SqlBuilder::new(db.get_database_backend());
+    sql.push("SELECT id, org_id, kind, trigger_key, customer_id, subject, since, raised_at, origin FROM friction_signal WHERE org_id = ")
+        .bind(viewer.org_id);
+    if !kinds.is_empty() {
+        sql.push(" AND kind IN ")
+            .bind_list(kinds.iter().map(|k| k.as_str()));
+    }
+    if let Some(before) = before {
+        sql.push(" AND id < ").bind(before);
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").bind(first as i64);
+    db.query_all_raw(sql.build())
+        .await?
+        .iter()
+        .map(|row| {
+            let origin = match row.try_get::<String>("", "origin")?.as_str() {
+                "SWEEP" => Origin::Sweep,
+                _ => Origin::Ingest,
+            };
+            from_row(row, origin)
+        })
+        .collect()
+}
