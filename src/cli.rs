@@ -373,6 +373,9 @@ fn print_demo_access(app: &App, configured_port: u16) {
     };
     println!("\njourneygraph demo is ready");
     println!("  GraphiQL:  http://127.0.0.1:{port}/");
+    println!(
+        "  Subscriptions: ws://127.0.0.1:{port}/graphql/ws (graphql-transport-ws; the token goes in connection_init)"
+    );
     match &app.keys.signer {
         Some(signer) => match signer.mint("demo", "demo-leader", Role::Leader, 7 * 24 * 3600) {
             Ok(jwt) => {
