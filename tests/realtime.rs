@@ -180,6 +180,10 @@ async fn repeat_contact_reaches_the_subscriber_within_a_second(app: TestApp) {
     acme.subscribe("1", ALERTS).await;
     let mut other = Client::authenticated(&app.base, &app.jwt("other", "LEADER")).await;
     other.subscribe("1", ALERTS).await;
+    // The legacy protocol receives the same signals.
+    let mut legacy = Client::connect(&app.base, LEGACY_WS).await;
+    assert_eq!(legacy.init(bearer(&app.leader())).await, Init::Ack);
+    legacy.subscribe("7", ALERTS).await;
     // The first ticket raises nothing.
     send_tickets(&app, &admin, json!([ticket("T1", "C1", "email", 30)])).await;
     assert_eq!(acme.next_data(QUIET).await, None);
@@ -199,6 +203,11 @@ async fn repeat_contact_reaches_the_subscriber_within_a_second(app: TestApp) {
     assert_eq!(alert["origin"], "INGEST");
     assert_eq!(alert["severity"], 3);
     assert!(waited < Duration::from_secs(1), "{waited:?}");
+    let legacy_data = legacy
+        .next_data(Duration::from_secs(1))
+        .await
+        .expect("legacy");
+    assert_eq!(legacy_data, data);
     // Re-sent unchanged, then re-sent resolved: no second signal.
     let (_, body) = app
         .gql(Some(&admin), TICKETS, json!({"input": [second.clone()]}))
