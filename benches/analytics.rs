@@ -9,7 +9,9 @@
 //!
 //! PostgreSQL: `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL`) names the server; the bench creates and
-//! drops its own database. Loopback only; it stops by itself.
+//! drops its own database. With `--keep` it keeps it (`jg_bench_kept`) and a
+//! later `--keep` run reuses it without seeding again (to study plans with
+//! EXPLAIN between runs). Loopback only; it stops by itself.
 
 mod support;
 
@@ -34,6 +36,7 @@ struct Args {
     touchpoints: u64,
     runs: usize,
     backends: Vec<&'static str>,
+    keep: bool,
 }
 
 fn args() -> Args {
@@ -43,9 +46,14 @@ fn args() -> Args {
         touchpoints: 1_000_000,
         runs: 5,
         backends: vec!["sqlite", "postgres"],
+        keep: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
+        if arg == "--keep" {
+            a.keep = true;
+            continue;
+        }
         let value = it.next();
         let number = || value.as_deref().and_then(|v| v.parse::<u64>().ok());
         match arg.as_str() {
@@ -334,11 +342,21 @@ async fn run(url: String, a: &Args) -> Timings {
     };
     let db = journeygraph::db::connect(&settings).await.expect("connect");
     journeygraph::db::migrate(&db).await.expect("migrate");
-    let org = organization::create(&db, "bench", "Bench")
+    // A kept database names its anchor in the organization's name.
+    if let Some(kept) = organization::find_by_slug(&db, "bench").await.expect("org")
+        && let Some(anchor) = kept
+            .name
+            .strip_prefix("Bench anchor=")
+            .and_then(|a| a.parse().ok())
+    {
+        eprintln!("  reusing the kept data set");
+        return measure(&db, kept.id, a.runs, anchor).await;
+    }
+    let anchor = now_millis() - HOUR_MS;
+    let org = organization::create(&db, "bench", &format!("Bench anchor={anchor}"))
         .await
         .expect("org")
         .id;
-    let anchor = now_millis() - HOUR_MS;
     seed(&db, org, a, anchor).await;
     measure(&db, org, a.runs, anchor).await
 }
@@ -358,12 +376,19 @@ async fn main() {
             results.push(("SQLite", run(url, &a).await));
             continue;
         }
-        let Some((admin, url)) = support::fresh_postgres("jg_bench_analytics").await else {
+        let name = if a.keep {
+            "jg_bench_kept"
+        } else {
+            "jg_bench_analytics"
+        };
+        let Some((admin, url)) = support::postgres_database(name, !a.keep).await else {
             continue;
         };
         eprintln!("postgres:");
         results.push(("PostgreSQL", run(url, &a).await));
-        support::drop_postgres(&admin, "jg_bench_analytics").await;
+        if !a.keep {
+            support::drop_postgres(&admin, name).await;
+        }
     }
     println!(
         "\nanalytics over a 90-day window: {} customers, {} tickets, {} touchpoints; median of {} runs, ms",

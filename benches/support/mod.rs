@@ -1,4 +1,5 @@
 //! What the benches share: a fresh PostgreSQL database of their own.
+#![allow(dead_code)]
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
@@ -7,6 +8,12 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 /// returns a connection to the server and the new database's URL. None,
 /// with a line saying so, when no server is configured.
 pub async fn fresh_postgres(name: &str) -> Option<(DatabaseConnection, String)> {
+    postgres_database(name, true).await
+}
+
+/// The database `name`: created afresh when `fresh`, else reused when it
+/// exists (created when it does not).
+pub async fn postgres_database(name: &str, fresh: bool) -> Option<(DatabaseConnection, String)> {
     let Some(server) = std::env::var("JOURNEYGRAPH_BENCH_POSTGRES_URL")
         .ok()
         .or_else(|| std::env::var("JOURNEYGRAPH_TEST_POSTGRES_URL").ok())
@@ -15,11 +22,23 @@ pub async fn fresh_postgres(name: &str) -> Option<(DatabaseConnection, String)> 
         return None;
     };
     let admin = Database::connect(&server).await.expect("connect");
-    drop_postgres(&admin, name).await;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+    if fresh {
+        drop_postgres(&admin, name).await;
+    }
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT 1 AS one FROM pg_database WHERE datname = '{name}'"),
+        ))
         .await
-        .expect("create");
+        .expect("look up")
+        .is_some();
+    if !exists {
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create");
+    }
     let (root, query) = server
         .split_once('?')
         .map(|(r, q)| (r, format!("?{q}")))

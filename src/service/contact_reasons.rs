@@ -3,7 +3,7 @@
 //! touchpoint in the 7 days before each ticket, `[opened - 7 d, opened]`).
 
 use super::sql::SqlBuilder;
-use super::ticket_sql::{Channel, earlier_same_reason};
+use super::ticket_sql::{follows_within, sequenced};
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -52,14 +52,12 @@ async fn counts(
 ) -> AppResult<Vec<(String, i64, i64, i64)>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT t.reason, CAST(COUNT(*) AS BIGINT) AS tickets, CAST(COUNT(DISTINCT t.customer_id) AS BIGINT) AS customers, ")
-        .push("CAST(SUM(CASE WHEN EXISTS (SELECT 1");
-    earlier_same_reason(&mut sql, LOOKBACK_MS, Channel::Any);
-    sql.push(") THEN 1 ELSE 0 END) AS BIGINT) AS repeats FROM ticket t WHERE t.org_id = ")
-        .bind(org)
-        .push(" AND t.opened_at >= ")
+        .push("CAST(SUM(CASE WHEN ");
+    follows_within(&mut sql, LOOKBACK_MS);
+    sql.push(" THEN 1 ELSE 0 END) AS BIGINT) AS repeats FROM ");
+    sequenced(&mut sql, org, w.from, w.to, LOOKBACK_MS);
+    sql.push(" WHERE t.opened_at >= ")
         .bind(w.from)
-        .push(" AND t.opened_at < ")
-        .bind(w.to)
         .push(" GROUP BY t.reason");
     let rows = db.query_all_raw(sql.build()).await?;
     Ok(rows
@@ -86,11 +84,6 @@ pub async fn contact_reasons(
 ) -> AppResult<Vec<ContactReason>> {
     viewer.require_analytics()?;
     let org = viewer.org_id;
-    let current = counts(db, org, window).await?;
-    let previous = counts(db, org, window.previous(now_millis())).await?;
-    let total: i64 = current.iter().map(|c| c.1).sum();
-    let previous_total: i64 = previous.iter().map(|c| c.1).sum();
-
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT t.reason, t.resolved_at - t.opened_at AS resolution, ")
         .push("(SELECT tp.department FROM touchpoint tp WHERE tp.org_id = t.org_id AND tp.customer_id = t.customer_id ")
@@ -105,7 +98,14 @@ pub async fn contact_reasons(
         .bind(window.from)
         .push(" AND t.opened_at < ")
         .bind(window.to);
-    let rows = db.query_all_raw(sql.build()).await?;
+    // The three statements run at once.
+    let (current, previous, rows) = futures::try_join!(
+        counts(db, org, window),
+        counts(db, org, window.previous(now_millis())),
+        async { Ok(db.query_all_raw(sql.build()).await?) },
+    )?;
+    let total: i64 = current.iter().map(|c| c.1).sum();
+    let previous_total: i64 = previous.iter().map(|c| c.1).sum();
 
     #[derive(Default)]
     struct Detail {

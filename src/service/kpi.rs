@@ -5,7 +5,7 @@
 //! durations the database computed.
 
 use super::sql::SqlBuilder;
-use super::ticket_sql::{Channel, earlier_same_reason};
+use super::ticket_sql::{follows_within, sequenced};
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
@@ -49,9 +49,10 @@ pub async fn kpis(
         org: viewer.org_id,
         segment,
     };
-    let current = scope.figures(window).await?;
-    let previous = scope.figures(window.previous(now_millis())).await?;
-    Ok((current, previous))
+    futures::try_join!(
+        scope.figures(window),
+        scope.figures(window.previous(now_millis()))
+    )
 }
 
 struct Scope<'a> {
@@ -101,23 +102,47 @@ impl Scope<'_> {
             .collect())
     }
 
+    /// Every KPI of `w`; the statements run at once (on separate pool
+    /// connections), so the slowest one sets the pace.
     async fn figures(&self, w: Window) -> AppResult<KpiFigures> {
-        let (csat_percent, csat_average) = self.csat(w).await?;
+        let (
+            contact_rate,
+            (csat_percent, csat_average),
+            nps,
+            ces_average,
+            fcr_rate,
+            repeat_contact_rate,
+            first_responses,
+            resolutions,
+            sla_attainment,
+            times_to_value,
+            onboarding_completion_rate,
+        ) = futures::try_join!(
+            self.contact_rate(w),
+            self.csat(w),
+            self.nps(w),
+            self.ces(w),
+            self.fcr(w),
+            self.repeat_contact(w),
+            self.ticket_durations(w, "first_response_at"),
+            self.ticket_durations(w, "resolved_at"),
+            self.sla(w),
+            self.time_to_value(w),
+            self.onboarding_completion(w),
+        )?;
         Ok(KpiFigures {
-            contact_rate: self.contact_rate(w).await?,
+            contact_rate,
             csat_percent,
             csat_average,
-            nps: self.nps(w).await?,
-            ces_average: self.ces(w).await?,
-            fcr_rate: self.fcr(w).await?,
-            repeat_contact_rate: self.repeat_contact(w).await?,
-            median_first_response_hours: median(
-                self.ticket_durations(w, "first_response_at").await?,
-            ),
-            median_resolution_hours: median(self.ticket_durations(w, "resolved_at").await?),
-            sla_attainment: self.sla(w).await?,
-            median_time_to_value_days: median(self.time_to_value(w).await?),
-            onboarding_completion_rate: self.onboarding_completion(w).await?,
+            nps,
+            ces_average,
+            fcr_rate,
+            repeat_contact_rate,
+            median_first_response_hours: median(first_responses),
+            median_resolution_hours: median(resolutions),
+            sla_attainment,
+            median_time_to_value_days: median(times_to_value),
+            onboarding_completion_rate,
         })
     }
 
@@ -231,14 +256,12 @@ impl Scope<'_> {
     async fn repeat_contact(&self, w: Window) -> AppResult<Option<f64>> {
         let mut sql = self.sql();
         sql.push("SELECT CAST(COUNT(DISTINCT t.customer_id) AS BIGINT) AS contacted, ")
-            .push("CAST(COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1");
-        earlier_same_reason(&mut sql, REPEAT_WINDOW_MS, Channel::Any);
-        sql.push(") THEN t.customer_id END) AS BIGINT) AS repeated FROM ticket t");
+            .push("CAST(COUNT(DISTINCT CASE WHEN ");
+        follows_within(&mut sql, REPEAT_WINDOW_MS);
+        sql.push(" THEN t.customer_id END) AS BIGINT) AS repeated FROM ");
+        sequenced(&mut sql, self.org, w.from, w.to, REPEAT_WINDOW_MS);
         self.filter(&mut sql, "t");
-        sql.push(" AND t.opened_at >= ")
-            .bind(w.from)
-            .push(" AND t.opened_at < ")
-            .bind(w.to);
+        sql.push(" AND t.opened_at >= ").bind(w.from);
         let row = self.one(sql.build()).await?;
         Ok(ratio(int(&row, "repeated"), int(&row, "contacted")))
     }

@@ -16,7 +16,7 @@
 use super::Item;
 use crate::error::AppResult;
 use crate::service::sql::SqlBuilder;
-use crate::service::ticket_sql::{Channel, earlier_same_reason};
+use crate::service::ticket_sql::sequenced_with_switch;
 use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use std::collections::BTreeSet;
@@ -40,21 +40,14 @@ pub async fn tickets(
     lookback_ms: i64,
 ) -> AppResult<Vec<TicketRow>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    let earlier = |sql: &mut SqlBuilder, select: &str| {
-        sql.push(&format!("(SELECT {select}"));
-        earlier_same_reason(sql, lookback_ms, Channel::Other);
-        sql.push(" ORDER BY e.opened_at DESC, e.id DESC LIMIT 1)");
-    };
-    sql.push("SELECT t.customer_id, c.annual_value_cents, t.channel, ");
-    earlier(&mut sql, "e.channel");
-    sql.push(" AS switched_from, ");
-    earlier(&mut sql, "t.opened_at - e.opened_at");
-    sql.push(" AS delay FROM ticket t JOIN customer c ON c.id = t.customer_id WHERE t.org_id = ")
-        .bind(org)
-        .push(" AND t.opened_at >= ")
-        .bind(w.from)
-        .push(" AND t.opened_at < ")
-        .bind(w.to);
+    sql.push("SELECT t.customer_id, c.annual_value_cents, t.channel, CASE WHEN t.switch_at >= t.opened_at - ")
+        .bind(lookback_ms)
+        .push(" THEN t.switch_channel END AS switched_from, CASE WHEN t.switch_at >= t.opened_at - ")
+        .bind(lookback_ms)
+        .push(" THEN t.opened_at - t.switch_at END AS delay FROM ");
+    sequenced_with_switch(&mut sql, org, w.from, w.to, lookback_ms);
+    sql.push(" JOIN customer c ON c.id = t.customer_id WHERE t.opened_at >= ")
+        .bind(w.from);
     let rows = db.query_all_raw(sql.build()).await?;
     rows.iter()
         .map(|r| {

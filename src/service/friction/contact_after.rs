@@ -17,32 +17,14 @@
 use super::Item;
 use crate::error::AppResult;
 use crate::service::sql::SqlBuilder;
+use crate::service::ticket_sql::with_first_ticket;
 use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
-/// The customer's first ticket (by (opened_at, id)) in [t0, t0 + W] by T:
-/// `first_ticket` (its opened_at) and `first_reason` for each of `selects`.
-fn first_ticket(
-    sql: &mut SqlBuilder,
-    selects: &[&str],
-    t0: &str,
-    customer: &str,
-    org: i64,
-    w: Window,
-    span: i64,
-) {
-    for (i, select) in selects.iter().enumerate() {
-        let name = if *select == "tk.reason" {
-            "first_reason"
-        } else {
-            "first_ticket"
-        };
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push(&format!(
-            "(SELECT {select} FROM ticket tk WHERE tk.org_id = "
-        ))
+/// `first_id`: the id of the customer's first ticket (by (opened_at, id))
+/// in [t0, t0 + W] by T.
+fn first_ticket(sql: &mut SqlBuilder, t0: &str, customer: &str, org: i64, w: Window, span: i64) {
+    sql.push("(SELECT tk.id FROM ticket tk WHERE tk.org_id = ")
         .bind(org)
         .push(&format!(
             " AND tk.customer_id = {customer} AND tk.opened_at >= {t0} AND tk.opened_at <= {t0} + "
@@ -50,11 +32,8 @@ fn first_ticket(
         .bind(span)
         .push(" AND tk.opened_at <= ")
         .bind(w.as_of)
-        .push(&format!(" ORDER BY tk.opened_at, tk.id LIMIT 1) AS {name}"));
-    }
+        .push(" ORDER BY tk.opened_at, tk.id LIMIT 1) AS first_id");
 }
-
-const WITH_REASON: &[&str] = &["tk.opened_at", "tk.reason"];
 
 fn item(
     r: &QueryResult,
@@ -87,22 +66,16 @@ pub async fn post_sale(
     span: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, c.annual_value_cents, ");
-    first_ticket(
-        &mut sql,
-        WITH_REASON,
-        "d.closed_at",
-        "d.customer_id",
-        org,
-        w,
-        span,
-    );
-    sql.push(" FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ")
-        .bind(org)
-        .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
-        .bind(w.from)
-        .push(" AND d.closed_at < ")
-        .bind(w.to);
+    with_first_ticket(&mut sql, |sql| {
+        sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, c.annual_value_cents, ");
+        first_ticket(sql, "d.closed_at", "d.customer_id", org, w, span);
+        sql.push(" FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ")
+            .bind(org)
+            .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
+            .bind(w.from)
+            .push(" AND d.closed_at < ")
+            .bind(w.to);
+    });
     let rows = db.query_all_raw(sql.build()).await?;
     let mut items = Vec::new();
     for r in &rows {
@@ -119,23 +92,17 @@ pub async fn campaign(
     span: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, c.annual_value_cents, ");
-    first_ticket(
-        &mut sql,
-        WITH_REASON,
-        "dl.delivered_at",
-        "dl.customer_id",
-        org,
-        w,
-        span,
-    );
-    sql.push(" FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ")
-        .push("JOIN customer c ON c.id = dl.customer_id WHERE dl.org_id = ")
-        .bind(org)
-        .push(" AND dl.delivered_at >= ")
-        .bind(w.from)
-        .push(" AND dl.delivered_at < ")
-        .bind(w.to);
+    with_first_ticket(&mut sql, |sql| {
+        sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, c.annual_value_cents, ");
+        first_ticket(sql, "dl.delivered_at", "dl.customer_id", org, w, span);
+        sql.push(" FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ")
+            .push("JOIN customer c ON c.id = dl.customer_id WHERE dl.org_id = ")
+            .bind(org)
+            .push(" AND dl.delivered_at >= ")
+            .bind(w.from)
+            .push(" AND dl.delivered_at < ")
+            .bind(w.to);
+    });
     let rows = db.query_all_raw(sql.build()).await?;
     let mut items = Vec::new();
     for r in &rows {
@@ -159,23 +126,17 @@ pub async fn population(
     span: i64,
 ) -> AppResult<Vec<(i64, bool)>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT a.customer_id, a.t0, ");
-    first_ticket(
-        &mut sql,
-        &["tk.opened_at"],
-        "a.t0",
-        "a.customer_id",
-        org,
-        w,
-        span,
-    );
-    sql.push(" FROM (SELECT tp.customer_id, MIN(tp.occurred_at) AS t0 FROM touchpoint tp WHERE tp.org_id = ")
-        .bind(org)
-        .push(" AND tp.department <> 'SUPPORT' AND tp.occurred_at >= ")
-        .bind(w.from)
-        .push(" AND tp.occurred_at < ")
-        .bind(w.to)
-        .push(" GROUP BY tp.customer_id) a");
+    with_first_ticket(&mut sql, |sql| {
+        sql.push("SELECT a.customer_id, a.t0, ");
+        first_ticket(sql, "a.t0", "a.customer_id", org, w, span);
+        sql.push(" FROM (SELECT tp.customer_id, MIN(tp.occurred_at) AS t0 FROM touchpoint tp WHERE tp.org_id = ")
+            .bind(org)
+            .push(" AND tp.department <> 'SUPPORT' AND tp.occurred_at >= ")
+            .bind(w.from)
+            .push(" AND tp.occurred_at < ")
+            .bind(w.to)
+            .push(" GROUP BY tp.customer_id) a");
+    });
     let rows = db.query_all_raw(sql.build()).await?;
     let mut out = Vec::new();
     for r in &rows {

@@ -6,32 +6,29 @@
 use super::Item;
 use crate::error::AppResult;
 use crate::service::sql::SqlBuilder;
+use crate::service::ticket_sql::with_first_ticket;
 use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT s.key, s.name, p.started_at, p.customer_id, c.annual_value_cents");
     // The first ticket (by (opened_at, id)) while the step was in progress.
-    for (select, name) in [
-        ("tk.opened_at", "first_ticket"),
-        ("tk.reason", "first_reason"),
-    ] {
-        sql.push(&format!(", (SELECT {select} FROM ticket tk "))
+    with_first_ticket(&mut sql, |sql| {
+        sql.push("SELECT s.key, s.name, p.started_at, p.customer_id, c.annual_value_cents, (SELECT tk.id FROM ticket tk ")
             .push("WHERE tk.org_id = p.org_id AND tk.customer_id = p.customer_id AND tk.opened_at >= p.started_at AND tk.opened_at < ")
             .push("(CASE WHEN p.completed_at IS NOT NULL AND p.completed_at < ")
             .bind(w.as_of)
             .push(" THEN p.completed_at ELSE ")
             .bind(w.as_of)
-            .push(&format!(" END) ORDER BY tk.opened_at, tk.id LIMIT 1) AS {name}"));
-    }
-    sql.push(" FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id ")
-        .push("JOIN customer c ON c.id = p.customer_id WHERE p.org_id = ")
-        .bind(org)
-        .push(" AND p.started_at >= ")
-        .bind(w.from)
-        .push(" AND p.started_at < ")
-        .bind(w.to);
+            .push(" END) ORDER BY tk.opened_at, tk.id LIMIT 1) AS first_id")
+            .push(" FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id ")
+            .push("JOIN customer c ON c.id = p.customer_id WHERE p.org_id = ")
+            .bind(org)
+            .push(" AND p.started_at >= ")
+            .bind(w.from)
+            .push(" AND p.started_at < ")
+            .bind(w.to);
+    });
     let rows = db.query_all_raw(sql.build()).await?;
     rows.iter()
         .map(|r| {

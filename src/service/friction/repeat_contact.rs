@@ -6,7 +6,7 @@
 use super::Item;
 use crate::error::AppResult;
 use crate::service::sql::SqlBuilder;
-use crate::service::ticket_sql::{Channel, earlier_same_reason};
+use crate::service::ticket_sql::{follows_within, sequenced};
 use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
@@ -17,14 +17,12 @@ pub async fn items(
     lookback_ms: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT t.reason, t.customer_id, c.annual_value_cents, (SELECT MIN(t.opened_at - e.opened_at)");
-    earlier_same_reason(&mut sql, lookback_ms, Channel::Any);
-    sql.push(") AS delay FROM ticket t JOIN customer c ON c.id = t.customer_id WHERE t.org_id = ")
-        .bind(org)
-        .push(" AND t.opened_at >= ")
-        .bind(w.from)
-        .push(" AND t.opened_at < ")
-        .bind(w.to);
+    sql.push("SELECT t.reason, t.customer_id, c.annual_value_cents, CASE WHEN ");
+    follows_within(&mut sql, lookback_ms);
+    sql.push(" THEN t.opened_at - t.prev_at END AS delay FROM ");
+    sequenced(&mut sql, org, w.from, w.to, lookback_ms);
+    sql.push(" JOIN customer c ON c.id = t.customer_id WHERE t.opened_at >= ")
+        .bind(w.from);
     let rows = db.query_all_raw(sql.build()).await?;
     rows.iter()
         .map(|r| {
