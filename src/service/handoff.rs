@@ -8,12 +8,11 @@
 //! of the share).
 
 use super::sql::SqlBuilder;
-use super::window::{Window, median, ratio};
+use super::window::{Window, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
 use crate::time::{DAY_MS, HOUR_MS};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use std::collections::BTreeMap;
 
 const FOLLOW_MS: i64 = 7 * DAY_MS;
 
@@ -28,13 +27,6 @@ pub struct Handoff {
     pub followed_by_ticket_share: Option<f64>,
 }
 
-#[derive(Default)]
-struct Cell {
-    gaps: Vec<f64>,
-    decided: i64,
-    followed: i64,
-}
-
 /// The matrix of `window`, ordered by (from, to); pairs with no transition are absent.
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
 pub async fn handoff_matrix(
@@ -45,7 +37,9 @@ pub async fn handoff_matrix(
     viewer.require_analytics()?;
     let org = viewer.org_id;
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT x.prev_department AS from_department, x.department AS to_department, x.occurred_at - x.prev_at AS gap, ")
+    // One statement: the transitions (materialized once), their counts and
+    // their median gap per pair, so only a row per pair leaves the database.
+    sql.push("WITH tr AS MATERIALIZED (SELECT x.prev_department AS from_department, x.department AS to_department, x.occurred_at - x.prev_at AS gap, ")
         .push("x.occurred_at AS at, CASE WHEN EXISTS (SELECT 1 FROM ticket tk WHERE tk.org_id = ")
         .bind(org)
         .push(" AND tk.customer_id = x.customer_id AND tk.opened_at >= x.occurred_at AND tk.opened_at <= x.occurred_at + ")
@@ -78,33 +72,40 @@ pub async fn handoff_matrix(
         .bind(window.from)
         .push(" AND tp.occurred_at < ")
         .bind(window.to)
-        .push(") y) x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department");
+        .push(") y) x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department) ")
+        .push("SELECT g.from_department, g.to_department, g.transitions, g.decided, g.followed, m.median_gap FROM (")
+        .push("SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ")
+        .push("CAST(SUM(CASE WHEN followed = 1 OR at + ")
+        .bind(FOLLOW_MS)
+        .push(" <= ")
+        .bind(window.as_of)
+        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS decided, CAST(SUM(followed) AS BIGINT) AS followed ")
+        .push("FROM tr GROUP BY from_department, to_department) g JOIN (")
+        // The median: the middle row, or the mean of the two middle rows.
+        .push("SELECT from_department, to_department, CAST(AVG(gap) AS DOUBLE PRECISION) AS median_gap FROM (")
+        .push("SELECT from_department, to_department, gap, ROW_NUMBER() OVER (PARTITION BY from_department, to_department ORDER BY gap) AS rn, ")
+        .push("COUNT(*) OVER (PARTITION BY from_department, to_department) AS n FROM tr) r ")
+        .push("WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY from_department, to_department) m ")
+        .push("ON m.from_department = g.from_department AND m.to_department = g.to_department ")
+        .push("ORDER BY g.from_department, g.to_department");
     let rows = db.query_all_raw(sql.build()).await?;
-    let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
-    for row in &rows {
-        let from: String = row.try_get("", "from_department")?;
-        let to: String = row.try_get("", "to_department")?;
-        let gap: i64 = row.try_get("", "gap")?;
-        let at: i64 = row.try_get("", "at")?;
-        let followed = row
-            .try_get::<i32>("", "followed")
-            .map(i64::from)
-            .or_else(|_| row.try_get::<i64>("", "followed"))?;
-        let cell = cells.entry((from, to)).or_default();
-        cell.gaps.push(gap as f64 / HOUR_MS as f64);
-        if followed == 1 || at + FOLLOW_MS <= window.as_of {
-            cell.decided += 1;
-            cell.followed += followed;
-        }
-    }
-    Ok(cells
-        .into_iter()
-        .map(|((from, to), cell)| Handoff {
-            from,
-            to,
-            transitions: cell.gaps.len() as i64,
-            median_gap_hours: median(cell.gaps),
-            followed_by_ticket_share: ratio(cell.followed, cell.decided),
+    let mut handoffs = rows
+        .iter()
+        .map(|row| {
+            let median_gap: Option<f64> = row.try_get("", "median_gap")?;
+            Ok(Handoff {
+                from: row.try_get("", "from_department")?,
+                to: row.try_get("", "to_department")?,
+                transitions: row.try_get("", "transitions")?,
+                median_gap_hours: median_gap.map(|ms| ms / HOUR_MS as f64),
+                followed_by_ticket_share: ratio(
+                    row.try_get::<Option<i64>>("", "followed")?.unwrap_or(0),
+                    row.try_get::<Option<i64>>("", "decided")?.unwrap_or(0),
+                ),
+            })
         })
-        .collect())
+        .collect::<AppResult<Vec<Handoff>>>()?;
+    // Byte order, whatever the database's collation.
+    handoffs.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    Ok(handoffs)
 }

@@ -22,15 +22,25 @@ use crate::service::window::Window;
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
 /// `first_id`: the id of the customer's first ticket (by (opened_at, id))
-/// in [t0, t0 + W] by T.
-fn first_ticket(sql: &mut SqlBuilder, t0: &str, customer: &str, org: i64, w: Window, span: i64) {
+/// in [t0, t0 + W] by T (W = `span`; no upper bound but T when None).
+fn first_ticket(
+    sql: &mut SqlBuilder,
+    t0: &str,
+    customer: &str,
+    org: i64,
+    w: Window,
+    span: Option<i64>,
+) {
     sql.push("(SELECT tk.id FROM ticket tk WHERE tk.org_id = ")
         .bind(org)
         .push(&format!(
-            " AND tk.customer_id = {customer} AND tk.opened_at >= {t0} AND tk.opened_at <= {t0} + "
-        ))
-        .bind(span)
-        .push(" AND tk.opened_at <= ")
+            " AND tk.customer_id = {customer} AND tk.opened_at >= {t0}"
+        ));
+    if let Some(span) = span {
+        sql.push(&format!(" AND tk.opened_at <= {t0} + "))
+            .bind(span);
+    }
+    sql.push(" AND tk.opened_at <= ")
         .bind(w.as_of)
         .push(" ORDER BY tk.opened_at, tk.id LIMIT 1) AS first_id");
 }
@@ -68,7 +78,7 @@ pub async fn post_sale(
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
         sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, c.annual_value_cents, ");
-        first_ticket(sql, "d.closed_at", "d.customer_id", org, w, span);
+        first_ticket(sql, "d.closed_at", "d.customer_id", org, w, Some(span));
         sql.push(" FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ")
             .bind(org)
             .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
@@ -94,7 +104,7 @@ pub async fn campaign(
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
         sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, c.annual_value_cents, ");
-        first_ticket(sql, "dl.delivered_at", "dl.customer_id", org, w, span);
+        first_ticket(sql, "dl.delivered_at", "dl.customer_id", org, w, Some(span));
         sql.push(" FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ")
             .push("JOIN customer c ON c.id = dl.customer_id WHERE dl.org_id = ")
             .bind(org)
@@ -117,34 +127,54 @@ pub async fn campaign(
     Ok(items)
 }
 
-/// Decided active customers of the window with whether a ticket followed
-/// their first non-SUPPORT touchpoint within W.
-pub async fn population(
-    db: &DatabaseConnection,
-    org: i64,
-    w: Window,
-    span: i64,
-) -> AppResult<Vec<(i64, bool)>> {
+/// An active customer of the window: the time of their first
+/// non-SUPPORT touchpoint in it (t0), and of their first ticket at or after
+/// t0 by T. The same for every W, so POST_SALE_CONTACT and
+/// CAMPAIGN_TRIGGERED_CONTACT share one query.
+#[derive(Clone, Copy, Debug)]
+pub struct Reach {
+    customer_id: i64,
+    t0: i64,
+    first_ticket: Option<i64>,
+}
+
+/// Every active customer of the window with their [`Reach`]: one index
+/// probe per customer for t0, one for the ticket.
+pub async fn population(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Reach>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
         sql.push("SELECT a.customer_id, a.t0, ");
-        first_ticket(sql, "a.t0", "a.customer_id", org, w, span);
-        sql.push(" FROM (SELECT tp.customer_id, MIN(tp.occurred_at) AS t0 FROM touchpoint tp WHERE tp.org_id = ")
-            .bind(org)
-            .push(" AND tp.department <> 'SUPPORT' AND tp.occurred_at >= ")
+        first_ticket(sql, "a.t0", "a.customer_id", org, w, None);
+        sql.push(" FROM (SELECT c.id AS customer_id, (SELECT MIN(tp.occurred_at) FROM touchpoint tp WHERE tp.org_id = c.org_id ")
+            .push("AND tp.customer_id = c.id AND tp.department <> 'SUPPORT' AND tp.occurred_at >= ")
             .bind(w.from)
             .push(" AND tp.occurred_at < ")
             .bind(w.to)
-            .push(" GROUP BY tp.customer_id) a");
+            .push(") AS t0 FROM customer c WHERE c.org_id = ")
+            .bind(org)
+            .push(") a WHERE a.t0 IS NOT NULL");
     });
     let rows = db.query_all_raw(sql.build()).await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let t0: i64 = r.try_get("", "t0")?;
-        let ticket: Option<i64> = r.try_get("", "first_ticket")?;
-        if ticket.is_some() || t0 + span <= w.as_of {
-            out.push((r.try_get("", "customer_id")?, ticket.is_some()));
-        }
-    }
-    Ok(out)
+    rows.iter()
+        .map(|r| {
+            Ok(Reach {
+                customer_id: r.try_get("", "customer_id")?,
+                t0: r.try_get("", "t0")?,
+                first_ticket: r.try_get("", "first_ticket")?,
+            })
+        })
+        .collect()
+}
+
+/// The decided customers of `reach` for W = `span`, with whether a ticket
+/// followed t0 within W (a customer whose t0 + W is after T and who has no
+/// such ticket yet is left out).
+pub fn decided(reach: &[Reach], span: i64, as_of: i64) -> Vec<(i64, bool)> {
+    reach
+        .iter()
+        .filter_map(|r| {
+            let affected = r.first_ticket.is_some_and(|at| at <= r.t0 + span);
+            (affected || r.t0 + span <= as_of).then_some((r.customer_id, affected))
+        })
+        .collect()
 }

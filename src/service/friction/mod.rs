@@ -28,6 +28,7 @@ use crate::time::{DAY_MS, HOUR_MS, now_millis};
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, BTreeSet};
+use tokio::sync::OnceCell;
 
 /// One exposed item of a kind.
 #[derive(Clone, Debug)]
@@ -291,32 +292,46 @@ async fn kind_points(
     window: Window,
     previous_window: Window,
     params: &Params,
+    reach: &OnceCell<Vec<contact_after::Reach>>,
 ) -> AppResult<Vec<FrictionPoint>> {
-    let (current, previous) = if kind == FrictionKind::ChannelSwitch {
-        let lookback = params.channel_switch_hours * HOUR_MS;
-        let (now, before) = futures::try_join!(
-            channel_switch::tickets(db, org, window, lookback),
-            channel_switch::tickets(db, org, previous_window, lookback),
-        )?;
-        let subjects = channel_switch::subjects(&now);
-        (
-            channel_switch::items(&now, &subjects),
-            channel_switch::items(&before, &subjects),
-        )
-    } else {
-        futures::try_join!(
-            items(db, org, kind, window, params),
-            items(db, org, kind, previous_window, params),
-        )?
-    };
     let span = match kind {
         FrictionKind::PostSaleContact => Some(params.post_sale_contact_hours * HOUR_MS),
         FrictionKind::CampaignTriggeredContact => Some(params.campaign_contact_hours * HOUR_MS),
         _ => None,
     };
-    let population = match span {
-        Some(span) => Some(contact_after::population(db, org, window, span).await?),
-        None => None,
+    let population = async {
+        match span {
+            Some(span) => {
+                let reach = reach
+                    .get_or_try_init(|| contact_after::population(db, org, window))
+                    .await?;
+                Ok(Some(contact_after::decided(reach, span, window.as_of)))
+            }
+            None => Ok(None),
+        }
+    };
+    let ((current, previous), population) = if kind == FrictionKind::ChannelSwitch {
+        let lookback = params.channel_switch_hours * HOUR_MS;
+        let (now, before, population) = futures::try_join!(
+            channel_switch::tickets(db, org, window, lookback),
+            channel_switch::tickets(db, org, previous_window, lookback),
+            population,
+        )?;
+        let subjects = channel_switch::subjects(&now);
+        (
+            (
+                channel_switch::items(&now, &subjects),
+                channel_switch::items(&before, &subjects),
+            ),
+            population,
+        )
+    } else {
+        let (current, previous, population) = futures::try_join!(
+            items(db, org, kind, window, params),
+            items(db, org, kind, previous_window, params),
+            population,
+        )?;
+        ((current, previous), population)
     };
     Ok(aggregate(kind, &current, &previous, population.as_deref()))
 }
@@ -340,10 +355,22 @@ pub async fn friction_points(
         kinds.to_vec()
     };
     let previous_window = window.previous(now_millis());
+    // The baseline population, shared by the two "contact after" kinds.
+    let reach = OnceCell::new();
     // Kinds are independent: run a few at once (each runs its windows at
     // once too), bounded so one request leaves connections to the others.
     let per_kind: Vec<Vec<FrictionPoint>> = futures::stream::iter(kinds)
-        .map(|kind| kind_points(db, viewer.org_id, kind, window, previous_window, params))
+        .map(|kind| {
+            kind_points(
+                db,
+                viewer.org_id,
+                kind,
+                window,
+                previous_window,
+                params,
+                &reach,
+            )
+        })
         .buffer_unordered(KINDS_AT_ONCE)
         .try_collect()
         .await?;
