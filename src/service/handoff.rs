@@ -12,7 +12,7 @@ use super::window::{Window, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
 use crate::time::{DAY_MS, HOUR_MS};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 
 const FOLLOW_MS: i64 = 7 * DAY_MS;
 
@@ -37,9 +37,67 @@ pub async fn handoff_matrix(
     viewer.require_analytics()?;
     let org = viewer.org_id;
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    // One statement: the transitions (materialized once), their counts and
-    // their median gap per pair, so only a row per pair leaves the database.
-    sql.push("WITH tr AS MATERIALIZED (SELECT x.prev_department AS from_department, x.department AS to_department, x.occurred_at - x.prev_at AS gap, ")
+    // One statement, so only a row per pair leaves the database: the
+    // transitions, their counts and their median gap per pair.
+    let decided = |sql: &mut SqlBuilder| {
+        sql.push(
+            "SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ",
+        )
+        .push("CAST(SUM(CASE WHEN followed = 1 OR at + ")
+        .bind(FOLLOW_MS)
+        .push(" <= ")
+        .bind(window.as_of)
+        .push(
+            " THEN 1 ELSE 0 END) AS BIGINT) AS decided, CAST(SUM(followed) AS BIGINT) AS followed",
+        );
+    };
+    if db.get_database_backend() == DbBackend::Postgres {
+        // The median of an even count is the mean of the middle two:
+        // percentile_cont(0.5) interpolates exactly that.
+        decided(&mut sql);
+        sql.push(", CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS DOUBLE PRECISION) AS median_gap FROM (");
+        transitions(&mut sql, org, window);
+        sql.push(") tr GROUP BY from_department, to_department");
+    } else {
+        // SQLite has no percentile: the middle row(s) by rank.
+        sql.push("WITH tr AS MATERIALIZED (");
+        transitions(&mut sql, org, window);
+        sql.push(") SELECT g.*, m.median_gap FROM (");
+        decided(&mut sql);
+        sql.push(" FROM tr GROUP BY from_department, to_department) g JOIN (")
+            .push("SELECT from_department, to_department, CAST(AVG(gap) AS DOUBLE PRECISION) AS median_gap FROM (")
+            .push("SELECT from_department, to_department, gap, ROW_NUMBER() OVER (PARTITION BY from_department, to_department ORDER BY gap) AS rn, ")
+            .push("COUNT(*) OVER (PARTITION BY from_department, to_department) AS n FROM tr) r ")
+            .push("WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY from_department, to_department) m ")
+            .push("ON m.from_department = g.from_department AND m.to_department = g.to_department");
+    }
+    let rows = db.query_all_raw(sql.build()).await?;
+    let mut handoffs = rows
+        .iter()
+        .map(|row| {
+            let median_gap: Option<f64> = row.try_get("", "median_gap")?;
+            Ok(Handoff {
+                from: row.try_get("", "from_department")?,
+                to: row.try_get("", "to_department")?,
+                transitions: row.try_get("", "transitions")?,
+                median_gap_hours: median_gap.map(|ms| ms / HOUR_MS as f64),
+                followed_by_ticket_share: ratio(
+                    row.try_get::<Option<i64>>("", "followed")?.unwrap_or(0),
+                    row.try_get::<Option<i64>>("", "decided")?.unwrap_or(0),
+                ),
+            })
+        })
+        .collect::<AppResult<Vec<Handoff>>>()?;
+    // Byte order, whatever the database's collation.
+    handoffs.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
+    Ok(handoffs)
+}
+
+/// The transitions: per touchpoint in the window whose customer's previous
+/// touchpoint (by (occurred_at, id)) was in another department, the pair,
+/// the gap, its time and whether a ticket followed within 7 days.
+fn transitions(sql: &mut SqlBuilder, org: i64, window: Window) {
+    sql.push("SELECT x.prev_department AS from_department, x.department AS to_department, x.occurred_at - x.prev_at AS gap, ")
         .push("x.occurred_at AS at, CASE WHEN EXISTS (SELECT 1 FROM ticket tk WHERE tk.org_id = ")
         .bind(org)
         .push(" AND tk.customer_id = x.customer_id AND tk.opened_at >= x.occurred_at AND tk.opened_at <= x.occurred_at + ")
@@ -72,40 +130,5 @@ pub async fn handoff_matrix(
         .bind(window.from)
         .push(" AND tp.occurred_at < ")
         .bind(window.to)
-        .push(") y) x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department) ")
-        .push("SELECT g.from_department, g.to_department, g.transitions, g.decided, g.followed, m.median_gap FROM (")
-        .push("SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ")
-        .push("CAST(SUM(CASE WHEN followed = 1 OR at + ")
-        .bind(FOLLOW_MS)
-        .push(" <= ")
-        .bind(window.as_of)
-        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS decided, CAST(SUM(followed) AS BIGINT) AS followed ")
-        .push("FROM tr GROUP BY from_department, to_department) g JOIN (")
-        // The median: the middle row, or the mean of the two middle rows.
-        .push("SELECT from_department, to_department, CAST(AVG(gap) AS DOUBLE PRECISION) AS median_gap FROM (")
-        .push("SELECT from_department, to_department, gap, ROW_NUMBER() OVER (PARTITION BY from_department, to_department ORDER BY gap) AS rn, ")
-        .push("COUNT(*) OVER (PARTITION BY from_department, to_department) AS n FROM tr) r ")
-        .push("WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY from_department, to_department) m ")
-        .push("ON m.from_department = g.from_department AND m.to_department = g.to_department ")
-        .push("ORDER BY g.from_department, g.to_department");
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut handoffs = rows
-        .iter()
-        .map(|row| {
-            let median_gap: Option<f64> = row.try_get("", "median_gap")?;
-            Ok(Handoff {
-                from: row.try_get("", "from_department")?,
-                to: row.try_get("", "to_department")?,
-                transitions: row.try_get("", "transitions")?,
-                median_gap_hours: median_gap.map(|ms| ms / HOUR_MS as f64),
-                followed_by_ticket_share: ratio(
-                    row.try_get::<Option<i64>>("", "followed")?.unwrap_or(0),
-                    row.try_get::<Option<i64>>("", "decided")?.unwrap_or(0),
-                ),
-            })
-        })
-        .collect::<AppResult<Vec<Handoff>>>()?;
-    // Byte order, whatever the database's collation.
-    handoffs.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
-    Ok(handoffs)
+        .push(") y) x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department");
 }
