@@ -156,13 +156,19 @@ impl Scope<'_> {
             .push(" AND t.opened_at < ")
             .bind(w.to);
         let tickets = int(&self.one(sql.build()).await?, "n");
+        // Active customers: one index probe per customer (stopping at its
+        // first touchpoint in the window), not a scan of the window's touchpoints.
         let mut sql = self.sql();
-        sql.push("SELECT CAST(COUNT(DISTINCT tp.customer_id) AS BIGINT) AS n FROM touchpoint tp");
-        self.filter(&mut sql, "tp");
-        sql.push(" AND tp.occurred_at >= ")
+        sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM customer c WHERE c.org_id = ")
+            .bind(self.org);
+        if let Some(segment) = self.segment {
+            sql.push(" AND c.segment = ").bind(segment.to_owned());
+        }
+        sql.push(" AND EXISTS (SELECT 1 FROM touchpoint tp WHERE tp.org_id = c.org_id AND tp.customer_id = c.id AND tp.occurred_at >= ")
             .bind(w.from)
             .push(" AND tp.occurred_at < ")
-            .bind(w.to);
+            .bind(w.to)
+            .push(")");
         let active = int(&self.one(sql.build()).await?, "n");
         Ok(ratio(tickets, active))
     }
