@@ -29,6 +29,8 @@ pub struct Policy {
 const BATCH: u64 = 20;
 /// How often the worker looks for due deliveries when nothing wakes it.
 const POLL: Duration = Duration::from_millis(500);
+/// The pause after a round failed (the database is likely unreachable).
+const AFTER_ERROR: Duration = Duration::from_secs(5);
 /// The longest wait between two attempts.
 const MAX_DELAY_MS: i64 = 3_600_000;
 
@@ -50,7 +52,10 @@ pub fn spawn(db: DatabaseConnection, bus: SignalBus, policy: Policy) -> anyhow::
         let mut wake = bus.subscribe();
         loop {
             if let Err(e) = deliver_due(&db, &client, &policy).await {
-                tracing::warn!(error = %e, "webhook delivery round failed");
+                // The database is likely down: wait longer than a poll.
+                tracing::warn!(error = %e, "webhook delivery round failed; retrying in 5 s");
+                tokio::time::sleep(AFTER_ERROR).await;
+                continue;
             }
             tokio::select! {
                 _ = wake.recv() => {}
