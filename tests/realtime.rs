@@ -106,24 +106,7 @@ async fn credentials_are_checked_at_connection_init(app: TestApp) {
         init_with(&app, TRANSPORT_WS, bearer(&revoked)).await,
         Init::Ack
     );
-    let (_, tokens) = app
-        .gql(Some(&app.admin()), "{ apiTokens { id prefix } }", json!({}))
-        .await;
-    let id = tokens["data"]["apiTokens"]
-        .as_array()
-        .expect("tokens")
-        .iter()
-        .find(|t| revoked.starts_with(t["prefix"].as_str().expect("prefix")))
-        .expect("the token is listed")["id"]
-        .clone();
-    let (_, body) = app
-        .gql(
-            Some(&app.admin()),
-            "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
-            json!({"id": id}),
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
+    app.revoke_token(&revoked).await;
     assert_eq!(
         init_with(&app, TRANSPORT_WS, bearer(&revoked)).await,
         Init::Closed(4401)
@@ -393,18 +376,7 @@ async fn revoking_a_token_closes_its_open_socket(app: TestApp) {
     client.subscribe("1", ALERTS).await;
     // Still open across a recheck (every second in the tests).
     assert_eq!(client.next_message(Duration::from_millis(1500)).await, None);
-    let (_, tokens) = app
-        .gql(Some(&app.admin()), "{ apiTokens { id } }", json!({}))
-        .await;
-    let id = tokens["data"]["apiTokens"][0]["id"].clone();
-    let (_, body) = app
-        .gql(
-            Some(&app.admin()),
-            "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
-            json!({"id": id}),
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
+    app.revoke_token(&token).await;
     assert_eq!(
         client.next_message(Duration::from_secs(3)).await,
         Some(Err(Some(4401)))

@@ -5,21 +5,14 @@
 
 mod common;
 
+use common::process::{acme_admin, journeygraph, serve};
 use common::ws::Client;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::BufRead;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "replicas-test-secret-replicas-test-secret-01";
-
-fn journeygraph(db: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_journeygraph"));
-    cmd.env("DATABASE_URL", db)
-        .env("JOURNEYGRAPH_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "info");
-    cmd
-}
 
 /// A running replica and its base URL; killed when dropped.
 struct Replica {
@@ -35,34 +28,11 @@ impl Drop for Replica {
 }
 
 fn start(db: &str) -> Replica {
-    let mut child = journeygraph(db)
-        .args([
-            "--log-format",
-            "json",
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--sweep-interval-secs",
-            "1",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut logs = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    let port = loop {
-        line.clear();
-        assert!(
-            logs.read_line(&mut line).expect("read") > 0,
-            "the replica exited"
-        );
-        if let Ok(entry) = serde_json::from_str::<Value>(&line)
-            && entry["fields"]["message"] == "serving"
-        {
-            break entry["fields"]["port"].as_u64().expect("port");
-        }
-    };
+    let served = serve(
+        journeygraph(db, SECRET, "info"),
+        &["--sweep-interval-secs", "1"],
+    );
+    let mut logs = served.logs;
     // Keep draining the logs so the replica never blocks on a full pipe.
     std::thread::spawn(move || {
         let mut sink = String::new();
@@ -71,8 +41,8 @@ fn start(db: &str) -> Replica {
         }
     });
     Replica {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
+        child: served.child,
+        base: format!("http://127.0.0.1:{}", served.port),
     }
 }
 
@@ -113,21 +83,7 @@ async fn two_replicas_share_signals_and_one_sweeps() {
         return;
     };
     let db = common::fresh_postgres_database(&server).await;
-    let created = journeygraph(&db)
-        .args(["org", "create", "acme", "--name", "Acme"])
-        .output()
-        .expect("org");
-    assert!(created.status.success(), "{created:?}");
-    let minted = journeygraph(&db)
-        .args([
-            "token", "mint", "--org", "acme", "--role", "admin", "--sub", "ops",
-        ])
-        .output()
-        .expect("mint");
-    let admin = String::from_utf8(minted.stdout)
-        .expect("utf8")
-        .trim()
-        .to_owned();
+    let admin = acme_admin(&db, SECRET);
 
     let a = start(&db);
     let b = start(&db);

@@ -1,61 +1,21 @@
 //! The real binary, logging at debug level in JSON, never writes an API
 //! token's secret (nor a JWT) to its logs.
 
+mod common;
+
+use common::process::{acme_admin, journeygraph, serve};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 const SECRET: &str = "logs-test-secret-logs-test-secret-0123456789";
-
-fn journeygraph(db: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_journeygraph"));
-    cmd.env("DATABASE_URL", db)
-        .env("JOURNEYGRAPH_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "debug");
-    cmd
-}
 
 #[tokio::test]
 async fn secrets_never_reach_the_logs() {
     let dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}?mode=rwc", dir.path().join("logs.db").display());
-    let created = journeygraph(&db)
-        .args(["org", "create", "acme", "--name", "Acme"])
-        .output()
-        .expect("org create");
-    assert!(created.status.success(), "{created:?}");
-    let minted = journeygraph(&db)
-        .args([
-            "token", "mint", "--org", "acme", "--role", "admin", "--sub", "ops",
-        ])
-        .output()
-        .expect("mint");
-    let jwt = String::from_utf8(minted.stdout)
-        .expect("utf8")
-        .trim()
-        .to_owned();
-
-    let mut server = journeygraph(&db)
-        .args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut logs = BufReader::new(server.stderr.take().expect("stderr"));
-    let mut port = None;
-    let mut line = String::new();
-    while port.is_none() && logs.read_line(&mut line).expect("read") > 0 {
-        if let Ok(entry) = serde_json::from_str::<Value>(&line)
-            && entry["fields"]["message"] == "serving"
-        {
-            port = entry["fields"]["port"].as_u64();
-        }
-        line.clear();
-    }
-    let base = format!(
-        "http://127.0.0.1:{}/graphql",
-        port.expect("the server logs its port")
-    );
+    let jwt = acme_admin(&db, SECRET);
+    let served = serve(journeygraph(&db, SECRET, "debug"), &[]);
+    let (mut server, mut logs) = (served.child, served.logs);
+    let base = format!("http://127.0.0.1:{}/graphql", served.port);
     let client = reqwest::Client::new();
     let created: Value = client.post(&base).bearer_auth(&jwt)
         .json(&json!({"query": r#"mutation { createApiToken(name: "crm", scopes: [INGEST_WRITE, JOURNEYS_READ]) { secret } }"#}))

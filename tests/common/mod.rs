@@ -3,6 +3,7 @@
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL` is set — and an HTTP client.
 #![allow(dead_code)]
 
+pub mod process;
 pub mod ws;
 
 use journeygraph::app::{App, Settings};
@@ -181,6 +182,35 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("token created: {body}"))
             .to_owned()
+    }
+
+    /// Revokes the partner token `secret` (found by its prefix) as an admin.
+    pub async fn revoke_token(&self, secret: &str) {
+        let (_, tokens) = self
+            .gql(
+                Some(&self.admin()),
+                "{ apiTokens { id prefix } }",
+                json!({}),
+            )
+            .await;
+        let id = tokens["data"]["apiTokens"]
+            .as_array()
+            .expect("tokens")
+            .iter()
+            .find(|t| secret.starts_with(t["prefix"].as_str().expect("prefix")))
+            .expect("the token is listed")["id"]
+            .clone();
+        let (_, body) = self
+            .gql(
+                Some(&self.admin()),
+                "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert!(
+            body["data"]["revokeApiToken"]["revokedAt"].is_string(),
+            "{body}"
+        );
     }
 
     /// Runs an ingest `mutation` with `input` as `token`; the test fails on any error.
