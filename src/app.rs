@@ -81,6 +81,9 @@ impl App {
             .map(Arc::new),
             alerts: alerts.clone(),
             ws_recheck: Duration::from_secs(settings.serve.alerts.ws_recheck_secs.max(1)),
+            sockets: crate::http::subscriptions::SocketCount::new(
+                settings.serve.alerts.max_sockets_per_principal,
+            ),
         };
         let listener = TcpListener::bind(settings.serve.bind)
             .await

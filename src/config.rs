@@ -257,6 +257,15 @@ pub struct AlertSettings {
     #[arg(long, env = "JOURNEYGRAPH_WS_RECHECK_SECS", default_value_t = 60)]
     pub ws_recheck_secs: u64,
 
+    /// Open subscription sockets per credential (organization and
+    /// principal); one more is closed with 4429.
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_MAX_SOCKETS_PER_PRINCIPAL",
+        default_value_t = 20
+    )]
+    pub max_sockets_per_principal: usize,
+
     /// Deadline of one webhook request.
     #[arg(long, env = "JOURNEYGRAPH_WEBHOOK_TIMEOUT_MS", default_value_t = 5_000)]
     pub webhook_timeout_ms: u64,
@@ -271,6 +280,7 @@ impl Default for AlertSettings {
             webhook_max_attempts: 8,
             webhook_timeout_ms: 5_000,
             ws_recheck_secs: 60,
+            max_sockets_per_principal: 20,
         }
     }
 }

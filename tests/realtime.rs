@@ -383,6 +383,31 @@ async fn revoking_a_token_closes_its_open_socket(app: TestApp) {
     );
 }
 
+#[tokio::test]
+async fn a_credential_holds_a_bounded_number_of_sockets() {
+    let app = TestApp::sqlite_with(|s| s.serve.alerts.max_sockets_per_principal = 2).await;
+    let leader = app.leader();
+    let first = Client::authenticated(&app.base, &leader).await;
+    let _second = Client::authenticated(&app.base, &leader).await;
+    assert_eq!(
+        init_with(&app, TRANSPORT_WS, bearer(&leader)).await,
+        Init::Closed(4429)
+    );
+    // Another principal (another person) has its own count.
+    let admin = app.person("acme", "ADMIN", "someone-else");
+    assert_eq!(
+        init_with(&app, TRANSPORT_WS, bearer(&admin)).await,
+        Init::Ack
+    );
+    // A closed socket frees its slot.
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while init_with(&app, TRANSPORT_WS, bearer(&leader)).await != Init::Ack {
+        assert!(Instant::now() < deadline, "the slot was not freed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 on_both_databases!(
     revoking_a_token_closes_its_open_socket,
     credentials_are_checked_at_connection_init,

@@ -5,7 +5,7 @@ mod graphql;
 mod health;
 pub mod metrics;
 pub mod rate_limit;
-mod subscriptions;
+pub mod subscriptions;
 
 use crate::auth::jwt::JwtVerifier;
 use crate::config::ServeSettings;
@@ -46,6 +46,8 @@ pub struct AppState {
     pub alerts: crate::service::alerts::Alerts,
     /// How often an open subscription socket's credential is checked again.
     pub ws_recheck: std::time::Duration,
+    /// Open subscription sockets per credential.
+    pub sockets: subscriptions::SocketCount,
 }
 
 /// CORS for the allowed origins; None (no CORS headers, browsers refuse

@@ -10,7 +10,9 @@
 //! subscribe (on the legacy protocol a `connection_error` message comes
 //! first). Subscribing before the handshake is 4401 too. An open socket's
 //! credential is checked again every `ws_recheck` (default 60 s): once it
-//! has expired or been revoked, the socket closes with 4401.
+//! has expired or been revoked, the socket closes with 4401. A credential
+//! holds at most `--max-sockets-per-principal` sockets; one more is closed
+//! with 4429.
 
 use super::AppState;
 use crate::auth;
@@ -22,12 +24,62 @@ use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Close codes of graphql-transport-ws.
 const UNAUTHORIZED: u16 = 4401;
 const FORBIDDEN: u16 = 4403;
+const TOO_MANY: u16 = 4429;
+
+/// Open sockets per credential (`org:principal`), shared by the server.
+#[derive(Clone)]
+pub struct SocketCount {
+    open: Arc<Mutex<HashMap<String, usize>>>,
+    max: usize,
+}
+
+impl SocketCount {
+    pub fn new(max: usize) -> SocketCount {
+        SocketCount {
+            open: Arc::default(),
+            max,
+        }
+    }
+
+    /// A slot for one more socket of `key`, or None at the limit.
+    fn take(&self, key: String) -> Option<SocketSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(key.clone()).or_default();
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(SocketSlot {
+            count: self.clone(),
+            key,
+        })
+    }
+}
+
+/// One open socket; its count goes down when the socket ends.
+struct SocketSlot {
+    count: SocketCount,
+    key: String,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut open = self.count.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
 
 pub async fn ws(
     State(state): State<AppState>,
@@ -91,15 +143,24 @@ async fn serve(
     let (mut sink, stream) = socket.split();
     let refusal: Arc<OnceLock<(u16, String)>> = Arc::default();
     let accepted: Arc<OnceLock<Option<String>>> = Arc::default();
+    let slot: Arc<OnceLock<SocketSlot>> = Arc::default();
     let init = {
         let refusal = refusal.clone();
         let accepted = accepted.clone();
+        let slot = slot.clone();
         let state = state.clone();
         move |payload: serde_json::Value| async move {
             let authorization = credential(&payload);
             let checked = check(&state, authorization.as_deref()).await;
             match checked {
                 Ok(viewer) => {
+                    let key = format!("{}:{}", viewer.org_id, viewer.principal_name());
+                    let Some(taken) = state.sockets.take(key) else {
+                        let message = "too many open subscription sockets for this credential";
+                        let _ = refusal.set((TOO_MANY, message.to_owned()));
+                        return Err(async_graphql::Error::new(message));
+                    };
+                    let _ = slot.set(taken);
                     let _ = accepted.set(authorization);
                     let mut data = Data::default();
                     data.insert(viewer);

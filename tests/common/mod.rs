@@ -73,6 +73,7 @@ pub fn settings(database_url: String) -> Settings {
                 webhook_max_attempts: 3,
                 webhook_timeout_ms: 2_000,
                 ws_recheck_secs: 1,
+                max_sockets_per_principal: 20,
             },
         },
     }
