@@ -1,6 +1,8 @@
 //! The whole domain model of DESIGN.md §3.
 
-use crate::schema_helpers::{org_index, org_unique, references, tenant_table, with_partner_key};
+use crate::schema_helpers::{
+    create_all, drop_all, org_index, org_unique, references, tenant_table, with_partner_key,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, big_integer_null, big_pk_auto, integer, string, string_null, string_uniq, text,
@@ -274,22 +276,10 @@ fn indexes() -> Vec<IndexCreateStatement> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in tables() {
-            manager.create_table(table).await?;
-        }
-        for index in indexes() {
-            manager.create_index(index).await?;
-        }
-        Ok(())
+        create_all(manager, tables(), indexes()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // Dropping a table drops its indexes; reverse order respects foreign keys.
-        for table in TABLES.iter().rev() {
-            manager
-                .drop_table(Table::drop().table(*table).if_exists().to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_all(manager, TABLES).await
     }
 }

@@ -6,7 +6,9 @@
 //! - `webhook_delivery`: one signal to one webhook, retried until delivered
 //!   or out of attempts; `webhook_attempt`: the log of every attempt.
 
-use crate::schema_helpers::{org_index, org_unique, references, tenant_table};
+use crate::schema_helpers::{
+    create_all, drop_all, org_index, org_unique, references, tenant_table,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, big_integer_null, integer, integer_null, string, string_null, text, text_null,
@@ -97,21 +99,10 @@ fn indexes() -> Vec<IndexCreateStatement> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in tables() {
-            manager.create_table(table).await?;
-        }
-        for index in indexes() {
-            manager.create_index(index).await?;
-        }
-        Ok(())
+        create_all(manager, tables(), indexes()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in TABLES.iter().rev() {
-            manager
-                .drop_table(Table::drop().table(*table).if_exists().to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_all(manager, TABLES).await
     }
 }

@@ -63,3 +63,29 @@ pub fn org_unique(
     index.name(format!("ux_{table}_{name}")).unique();
     index
 }
+
+/// Creates `tables` in order, then `indexes`.
+pub async fn create_all(
+    manager: &SchemaManager<'_>,
+    tables: Vec<TableCreateStatement>,
+    indexes: Vec<IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    for table in tables {
+        manager.create_table(table).await?;
+    }
+    for index in indexes {
+        manager.create_index(index).await?;
+    }
+    Ok(())
+}
+
+/// Drops `tables` in reverse order (dropping a table drops its indexes;
+/// reverse order respects foreign keys).
+pub async fn drop_all(manager: &SchemaManager<'_>, tables: &[&'static str]) -> Result<(), DbErr> {
+    for table in tables.iter().rev() {
+        manager
+            .drop_table(Table::drop().table(*table).if_exists().to_owned())
+            .await?;
+    }
+    Ok(())
+}

@@ -19,6 +19,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
+use std::collections::HashMap;
 pub use url_check::check_url;
 
 /// Delivery states.
@@ -151,23 +152,24 @@ pub async fn deliveries(
         .all(db)
         .await?;
     let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
-    let mut attempts = webhook_attempt::Entity::find()
+    let mut attempts: HashMap<i64, Vec<webhook_attempt::Model>> = HashMap::new();
+    for attempt in webhook_attempt::Entity::find()
         .filter(webhook_attempt::Column::OrgId.eq(viewer.org_id))
         .filter(webhook_attempt::Column::DeliveryId.is_in(ids))
         .order_by_asc(webhook_attempt::Column::Attempt)
         .all(db)
-        .await?;
+        .await?
+    {
+        attempts
+            .entry(attempt.delivery_id)
+            .or_default()
+            .push(attempt);
+    }
     Ok(list
         .into_iter()
-        .map(|delivery| {
-            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut attempts)
-                .into_iter()
-                .partition(|a| a.delivery_id == delivery.id);
-            attempts = rest;
-            DeliveryLog {
-                delivery,
-                attempts: mine,
-            }
+        .map(|delivery| DeliveryLog {
+            attempts: attempts.remove(&delivery.id).unwrap_or_default(),
+            delivery,
         })
         .collect())
 }
