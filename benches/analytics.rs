@@ -16,14 +16,10 @@
 mod support;
 
 use journeygraph::auth::Viewer;
-use journeygraph::config::DatabaseSettings;
-use journeygraph::domain::{Department, FrictionKind, Role, TicketPriority};
-use journeygraph::service::demo::catalog::{REASONS, SOURCE_CRM};
-use journeygraph::service::demo::{self, DemoPlan};
-use journeygraph::service::ingest::records::{CustomerRef, TicketRecord, TouchpointRecord};
+use journeygraph::domain::{FrictionKind, Role};
 use journeygraph::service::window::{Window, median};
 use journeygraph::service::{
-    contact_reasons, friction, funnel, handoff, ingest, kpi, organization, outreach, paths, summary,
+    contact_reasons, friction, funnel, handoff, kpi, outreach, paths, summary,
 };
 use journeygraph::time::{DAY_MS, HOUR_MS, now_millis};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -31,9 +27,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 struct Args {
-    customers: u32,
-    tickets: u64,
-    touchpoints: u64,
+    size: support::dataset::Size,
     runs: usize,
     backends: Vec<&'static str>,
     keep: bool,
@@ -41,9 +35,7 @@ struct Args {
 
 fn args() -> Args {
     let mut a = Args {
-        customers: 20_000,
-        tickets: 100_000,
-        touchpoints: 1_000_000,
+        size: support::dataset::Size::default(),
         runs: 5,
         backends: vec!["sqlite", "postgres"],
         keep: false,
@@ -57,9 +49,9 @@ fn args() -> Args {
         let value = it.next();
         let number = || value.as_deref().and_then(|v| v.parse::<u64>().ok());
         match arg.as_str() {
-            "--customers" => a.customers = number().map_or(a.customers, |n| n as u32),
-            "--tickets" => a.tickets = number().unwrap_or(a.tickets),
-            "--touchpoints" => a.touchpoints = number().unwrap_or(a.touchpoints),
+            "--customers" => a.size.customers = number().map_or(a.size.customers, |n| n as u32),
+            "--tickets" => a.size.tickets = number().unwrap_or(a.size.tickets),
+            "--touchpoints" => a.size.touchpoints = number().unwrap_or(a.size.touchpoints),
             "--runs" => a.runs = number().map_or(a.runs, |n| n.max(1) as usize),
             "--backend" => {
                 a.backends = match value.as_deref() {
@@ -72,128 +64,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-/// A small deterministic generator for the top-up records.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound
-    }
-}
-
-fn customer(index: u64) -> CustomerRef {
-    CustomerRef {
-        source: SOURCE_CRM.into(),
-        external_id: format!("C-{index:06}"),
-        email: None,
-        display_name: None,
-        segment: None,
-        plan: None,
-        annual_value_cents: None,
-    }
-}
-
-async fn count(db: &DatabaseConnection, table: &str) -> u64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .expect("count")
-        .expect("row");
-    row.try_get::<i64>("", "n").expect("n") as u64
-}
-
-/// The demo organization, topped up to the target counts.
-async fn seed(db: &DatabaseConnection, org: i64, a: &Args, anchor: i64) {
-    let started = Instant::now();
-    let plan = DemoPlan {
-        customers: a.customers,
-        seed: 7,
-        anchor,
-    };
-    demo::seed(db, org, &plan, |done| {
-        if done % 2_000 == 0 {
-            eprint!("\r  demo customers {done}/{}", a.customers);
-        }
-    })
-    .await
-    .expect("demo");
-    eprintln!();
-    let mut rng = Lcg(42);
-    let customers = u64::from(a.customers);
-    let mut made = 0u64;
-    while count(db, "ticket").await < a.tickets {
-        let batch: Vec<TicketRecord> = (0..1_000)
-            .map(|_| {
-                made += 1;
-                let (reason, _, team) = REASONS[rng.next(REASONS.len() as u64) as usize];
-                let opened = anchor - 1 - rng.next(180 * DAY_MS as u64) as i64;
-                let resolved = opened + (1 + rng.next(120) as i64) * HOUR_MS;
-                TicketRecord {
-                    source: "bench".into(),
-                    external_id: format!("T-{made}"),
-                    customer: customer(rng.next(customers)),
-                    reason: reason.into(),
-                    channel: ["chat", "email", "phone"][rng.next(3) as usize].into(),
-                    priority: TicketPriority::Normal,
-                    team: team.into(),
-                    opened_at: opened,
-                    first_response_at: Some(opened + HOUR_MS),
-                    resolved_at: (resolved < anchor).then_some(resolved),
-                    reopened_count: 0,
-                }
-            })
-            .collect();
-        ingest::tickets(db, org, &batch).await.expect("tickets");
-        eprint!("\r  tickets {made} more");
-    }
-    eprintln!();
-    let mut made = 0u64;
-    let mut have = count(db, "touchpoint").await;
-    while have < a.touchpoints {
-        let n = (a.touchpoints - have).min(1_000);
-        let batch: Vec<TouchpointRecord> = (0..n)
-            .map(|_| {
-                made += 1;
-                TouchpointRecord {
-                    source: "bench".into(),
-                    external_id: format!("P-{made}"),
-                    customer: customer(rng.next(customers)),
-                    department: Department::Product,
-                    kind: ["login", "doc_view", "report_run"][rng.next(3) as usize].into(),
-                    channel: Some("web".into()),
-                    occurred_at: anchor - 1 - rng.next(180 * DAY_MS as u64) as i64,
-                    attributes: None,
-                }
-            })
-            .collect();
-        ingest::touchpoints(db, org, &batch)
-            .await
-            .expect("touchpoints");
-        have += n;
-        if made % 50_000 < 1_000 {
-            eprint!("\r  touchpoints {have}/{}", a.touchpoints);
-        }
-    }
-    eprintln!();
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await.expect("analyze");
-    }
-    eprintln!(
-        "  seeded {} customers, {} tickets, {} touchpoints in {:.0} s",
-        count(db, "customer").await,
-        count(db, "ticket").await,
-        count(db, "touchpoint").await,
-        started.elapsed().as_secs_f64()
-    );
 }
 
 /// REPEAT_CONTACT per reason as one SQL statement: the reference for the
@@ -360,32 +230,8 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
 }
 
 async fn run(url: String, a: &Args) -> Timings {
-    let settings = DatabaseSettings {
-        database_url: url,
-        database_read_url: None,
-        db_max_connections: 8,
-        sqlite_busy_timeout_ms: 30_000,
-        statement_timeout_ms: 0,
-    };
-    let db = journeygraph::db::connect(&settings).await.expect("connect");
-    journeygraph::db::migrate(&db).await.expect("migrate");
-    // A kept database names its anchor in the organization's name.
-    if let Some(kept) = organization::find_by_slug(&db, "bench").await.expect("org")
-        && let Some(anchor) = kept
-            .name
-            .strip_prefix("Bench anchor=")
-            .and_then(|a| a.parse().ok())
-    {
-        eprintln!("  reusing the kept data set");
-        return measure(&db, kept.id, a.runs, anchor).await;
-    }
-    let anchor = now_millis() - HOUR_MS;
-    let org = organization::create(&db, "bench", &format!("Bench anchor={anchor}"))
-        .await
-        .expect("org")
-        .id;
-    seed(&db, org, a, anchor).await;
-    measure(&db, org, a.runs, anchor).await
+    let set = support::dataset::open(url, a.size).await;
+    measure(&set.db, set.org, a.runs, set.anchor).await
 }
 
 #[tokio::main]
@@ -419,7 +265,7 @@ async fn main() {
     }
     println!(
         "\nanalytics over a 90-day window: {} customers, {} tickets, {} touchpoints; median of {} runs, ms",
-        a.customers, a.tickets, a.touchpoints, a.runs
+        a.size.customers, a.size.tickets, a.size.touchpoints, a.runs
     );
     print!("{:<44}", "analytic");
     for (name, _) in &results {

@@ -10,20 +10,20 @@
 
 mod support;
 
+use support::plain_insert::{self, BASE_MS, BATCH};
+
 use journeygraph::app::{App, Settings};
 use journeygraph::config::{
     AuthSettings, DatabaseSettings, JwtAlgorithm, LimitSettings, ServeSettings,
 };
 use journeygraph::domain::Scope;
 use journeygraph::service::{api_token, organization};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait, Value as DbValue};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Instant;
 
-const BATCH: usize = 1_000;
 const CUSTOMERS: usize = 10_000;
-const BASE_MS: i64 = 1_767_225_600_000; // 2026-01-01
 
 struct Args {
     records: usize,
@@ -148,8 +148,8 @@ async fn through_api(app_base: &str, token: &str, records: usize, concurrency: u
     records as f64 / started.elapsed().as_secs_f64()
 }
 
-/// The same rows as plain multi-row INSERTs (1,000 per statement, one
-/// transaction each) into another organization with pre-made customers.
+/// The same rows as plain multi-row INSERTs into another organization
+/// with pre-made customers.
 async fn plain_inserts(
     db: &DatabaseConnection,
     org_id: i64,
@@ -174,45 +174,13 @@ async fn plain_inserts(
         .expect("row")
         .try_get("", "id")
         .expect("id");
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (db, next) = (db.clone(), next.clone());
-        workers.push(tokio::spawn(async move {
-            loop {
-                let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::SeqCst);
-                if start >= records {
-                    break;
-                }
-                let mut sql = String::from("INSERT INTO touchpoint (org_id, customer_id, department, kind, channel, occurred_at, source, external_id, attributes) VALUES ");
-                let mut values: Vec<DbValue> = Vec::with_capacity(BATCH * 9);
-                for (i, n) in (start..start + BATCH).enumerate() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    let base = i * 9;
-                    let ph: Vec<String> = (1..=9).map(|k| match backend {
-                        sea_orm::DbBackend::Postgres => format!("${}", base + k),
-                        _ => "?".to_owned(),
-                    }).collect();
-                    sql.push_str(&format!("({})", ph.join(", ")));
-                    values.extend([
-                        org_id.into(), (first_customer + (n % CUSTOMERS) as i64).into(), "PRODUCT".into(), "login".into(),
-                        "web".into(), (BASE_MS + n as i64 * 1000).into(), "product".into(), format!("E-{n}").into(),
-                        r#"{"page":"/home"}"#.into(),
-                    ]);
-                }
-                let txn = db.begin().await.expect("begin");
-                txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.expect("insert");
-                txn.commit().await.expect("commit");
-            }
-        }));
-    }
-    for w in workers {
-        w.await.expect("worker");
-    }
-    records as f64 / started.elapsed().as_secs_f64()
+    let target = plain_insert::Target {
+        org_id,
+        first_customer,
+        customers: CUSTOMERS,
+        source: "product",
+    };
+    plain_insert::touchpoints(db, &target, records, concurrency).await
 }
 
 /// A PostgreSQL with autovacuum off (as on this project's test machines)

@@ -1,5 +1,9 @@
-//! What the benches share: a fresh PostgreSQL database of their own.
+//! What the benches share: a PostgreSQL database of their own, and the
+//! large data set.
 #![allow(dead_code)]
+
+pub mod dataset;
+pub mod plain_insert;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 

@@ -1,0 +1,748 @@
+//! The load harness: the release server as its own process on the large
+//! PostgreSQL data set (20,000 customers, 100,000 tickets, 1,000,000
+//! touchpoints; seeded once and kept as `jg_bench_kept`), driven over
+//! loopback HTTP for a bounded time per workload, beside the database's own
+//! ceiling measured in the same run:
+//!
+//!     cargo bench --bench load -- [--seconds 15] [--concurrency 32]
+//!         [--pool 8] [--ingest-records 100000] [--only journey,summary,...]
+//!
+//! Workloads (random customers of the data set; leader JWT for reads, a
+//! partner token with `ingest:write` for ingest):
+//! - `journey`: a customer and its latest 50 journey events, with the typed
+//!   fields of each event; raw: pgbench `-M prepared`, same concurrency, the
+//!   customer row and one statement for the page joined to its records.
+//! - `summary`: `Customer.summary` of a random customer; raw: pgbench running
+//!   the very statements the summary service sends (captured through the
+//!   driver's metric hook, the customer id made a pgbench variable).
+//! - `frictionPoints` (all kinds, 90 days) and `kpis`, by 2 dashboards at
+//!   once; raw: none (the analytics bench has the per-statement reference).
+//! - `ingest`: batches of 1,000 touchpoints, 4 writers; raw: the same rows
+//!   as plain multi-row INSERTs through the same driver (then deleted).
+//!
+//! Prints, per workload: requests/s, p50 and p99 latency, the server's
+//! peak RSS during it, and ours / raw. Needs `pgbench` and
+//! `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or `JOURNEYGRAPH_TEST_POSTGRES_URL`).
+//! Loopback only; every phase stops by itself.
+
+mod support;
+
+use journeygraph::service::summary;
+use journeygraph::time::{DAY_MS, now_millis};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::dataset::{self, DataSet};
+use support::plain_insert::{self, BATCH};
+
+const SECRET: &str = "load-bench-secret-load-bench-secret-0123456789";
+const ALL: [&str; 5] = ["journey", "summary", "frictionPoints", "kpis", "ingest"];
+
+struct Args {
+    seconds: u64,
+    concurrency: usize,
+    pool: u32,
+    ingest_records: usize,
+    only: Vec<String>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        seconds: 15,
+        concurrency: 32,
+        pool: 8,
+        ingest_records: 100_000,
+        only: ALL.map(String::from).to_vec(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let value = it.next().unwrap_or_default();
+        let number = value.parse::<u64>().ok();
+        match (arg.as_str(), number) {
+            ("--seconds", Some(n)) => a.seconds = n.clamp(1, 600),
+            ("--concurrency", Some(n)) => a.concurrency = n.clamp(1, 256) as usize,
+            ("--pool", Some(n)) => a.pool = n.clamp(1, 256) as u32,
+            ("--ingest-records", Some(n)) => {
+                a.ingest_records = (n as usize).max(BATCH) / BATCH * BATCH
+            }
+            ("--only", _) => a.only = value.split(',').map(str::to_owned).collect(),
+            _ => {}
+        }
+    }
+    a
+}
+
+/// What one side of a workload measured.
+#[derive(Clone, Copy, Default)]
+struct Figures {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    peak_rss_mb: Option<f64>,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len() as f64 - 1.0) * p).round() as usize)
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+fn figures(mut ms: Vec<f64>, elapsed: Duration, errors: u64) -> Figures {
+    ms.sort_by(f64::total_cmp);
+    Figures {
+        per_second: ms.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: percentile(&ms, 0.5),
+        p99_ms: percentile(&ms, 0.99),
+        errors,
+        peak_rss_mb: None,
+    }
+}
+
+/// Largest resident set of a process seen since the last `take`, sampled
+/// every 20 ms.
+struct RssWatch {
+    peak_kb: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl RssWatch {
+    fn start(pid: u32) -> RssWatch {
+        let peak_kb = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (peak, done) = (peak_kb.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                if let Some(kb) = rss_kb(pid) {
+                    peak.fetch_max(kb, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        RssWatch { peak_kb, stop }
+    }
+
+    fn take(&self) -> f64 {
+        self.peak_kb.swap(0, Ordering::Relaxed) as f64 / 1024.0
+    }
+}
+
+impl Drop for RssWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// A small deterministic generator (each worker its own).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound
+    }
+}
+
+/// Posts bodies made by `body(worker, rng)` with `concurrency` workers for
+/// `seconds`; a reply counts when it is 200 with no `errors` and `accept`
+/// holds for its `data`.
+async fn drive<B, A>(
+    url: &str,
+    credential: &str,
+    concurrency: usize,
+    seconds: u64,
+    body: B,
+    accept: A,
+) -> Figures
+where
+    B: Fn(&mut Lcg) -> Value + Send + Sync + 'static,
+    A: Fn(&Value) -> bool + Send + Sync + 'static,
+{
+    let (body, accept) = (Arc::new(body), Arc::new(accept));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
+    let errors = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let (client, body, accept, errors) =
+            (client.clone(), body.clone(), accept.clone(), errors.clone());
+        let (url, credential) = (url.to_owned(), credential.to_owned());
+        workers.push(tokio::spawn(async move {
+            let mut rng = Lcg(0x9E37_79B9_7F4A_7C15 ^ w as u64);
+            let mut ms = Vec::new();
+            while Instant::now() < until {
+                let payload = body(&mut rng);
+                let sent = Instant::now();
+                let reply = client
+                    .post(&url)
+                    .bearer_auth(&credential)
+                    .json(&payload)
+                    .send()
+                    .await;
+                let ok = match reply {
+                    Ok(r) if r.status().is_success() => match r.json::<Value>().await {
+                        Ok(v) => v.get("errors").is_none() && accept(&v["data"]),
+                        Err(_) => false,
+                    },
+                    _ => false,
+                };
+                if ok {
+                    ms.push(sent.elapsed().as_secs_f64() * 1000.0);
+                } else if errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                    eprintln!("  first failed request: {payload}");
+                }
+            }
+            ms
+        }));
+    }
+    let mut ms = Vec::new();
+    for w in workers {
+        ms.extend(w.await.expect("worker"));
+    }
+    figures(ms, started.elapsed(), errors.load(Ordering::Relaxed))
+}
+
+/// pgbench with `script` at `concurrency` for `seconds`, prepared
+/// statements; latencies from its per-transaction log.
+fn pgbench(
+    url: &str,
+    script: &str,
+    vars: &[(&str, i64)],
+    concurrency: usize,
+    seconds: u64,
+) -> Figures {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("script.sql");
+    std::fs::write(&file, script).expect("script");
+    let mut cmd = std::process::Command::new("pgbench");
+    cmd.args(["-n", "-M", "prepared", "-j", "2", "--log"])
+        .arg(format!("--log-prefix={}", dir.path().join("tx").display()))
+        .arg(format!("-c{concurrency}"))
+        .arg(format!("-T{seconds}"))
+        .arg("-f")
+        .arg(&file);
+    for (name, value) in vars {
+        cmd.arg("-D").arg(format!("{name}={value}"));
+    }
+    let out = cmd
+        .arg(url)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("pgbench runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "pgbench failed:\n{stdout}");
+    let failed = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("number of failed transactions: "))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let mut ms = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).expect("logs").flatten() {
+        if !entry.file_name().to_string_lossy().starts_with("tx") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).expect("log");
+        ms.extend(text.lines().filter_map(|l| {
+            let micros: f64 = l.split_whitespace().nth(2)?.parse().ok()?;
+            Some(micros / 1000.0)
+        }));
+    }
+    figures(ms, Duration::from_secs(seconds), failed)
+}
+
+const JOURNEY_QUERY: &str = "query($id: ID!) { customer(id: $id) { id displayName annualValue \
+    journey(first: 50) { pageInfo { hasNextPage endCursor } edges { node { __typename id kind \
+    occurredAt department channel source externalId \
+    ... on SupportEvent { reason team priority openedAt resolvedAt } \
+    ... on DealEvent { stage amount owner outcome } \
+    ... on CampaignEvent { campaignName campaignChannel openedAt clickedAt } \
+    ... on OnboardingEvent { stepName stepPosition completedAt } \
+    ... on FeedbackEvent { metric score comment } } } } } }";
+
+const SUMMARY_QUERY: &str = "query($id: ID!) { customer(id: $id) { id displayName summary { \
+    stage departmentsTouched firstTouchAt lastTouchAt openTickets healthScore \
+    activeFrictionKinds healthFactors { factor points detail } } } }";
+
+/// The journey read as hand-written SQL: the customer row, then the page
+/// of 51 touchpoints (one more, to know there is a next page) joined to the
+/// record behind each.
+const JOURNEY_SQL: &str = r"\set cid random(:lo, :hi)
+SELECT * FROM customer WHERE org_id = :org AND id = :cid;
+SELECT p.*, d.stage, d.amount_cents, d.owner, d.outcome, tk.reason, tk.team, tk.priority,
+  tk.opened_at AS ticket_opened_at, tk.resolved_at, cd.opened_at AS delivery_opened_at,
+  cd.clicked_at, c.name AS campaign_name, c.channel AS campaign_channel, s.name AS step_name,
+  s.position, op.completed_at, f.metric, f.score, f.comment
+FROM (SELECT * FROM touchpoint WHERE org_id = :org AND customer_id = :cid
+      ORDER BY occurred_at DESC, id DESC LIMIT 51) p
+LEFT JOIN deal d ON p.record_kind = 'DEAL' AND d.id = p.record_id
+LEFT JOIN ticket tk ON p.record_kind = 'TICKET' AND tk.id = p.record_id
+LEFT JOIN campaign_delivery cd ON p.record_kind = 'CAMPAIGN' AND cd.id = p.record_id
+LEFT JOIN campaign c ON c.id = cd.campaign_id
+LEFT JOIN onboarding_progress op ON p.record_kind = 'ONBOARDING' AND op.id = p.record_id
+LEFT JOIN onboarding_step s ON s.id = op.step_id
+LEFT JOIN feedback f ON p.record_kind = 'FEEDBACK' AND f.id = p.record_id
+ORDER BY p.occurred_at DESC, p.id DESC;
+";
+
+/// The statements the summary service sends for one customer, as a
+/// pgbench script with the customer id as `:cid`.
+async fn summary_script(url: &str, org: i64, sample: i64) -> String {
+    let settings = journeygraph::config::DatabaseSettings {
+        database_url: url.to_owned(),
+        database_read_url: None,
+        db_max_connections: 1,
+        sqlite_busy_timeout_ms: 30_000,
+        statement_timeout_ms: 0,
+    };
+    let mut db = journeygraph::db::connect(&settings).await.expect("connect");
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = seen.clone();
+    db.set_metric_callback(move |info| {
+        if let Ok(mut s) = sink.lock() {
+            s.push(info.statement.to_string());
+        }
+    });
+    summary::summaries(&db, org, &[sample], now_millis())
+        .await
+        .expect("summary");
+    let mut script = String::from(
+        "\\set cid random(:lo, :hi)\nSELECT * FROM customer WHERE org_id = :org AND id = :cid;\n",
+    );
+    let statements = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    for sql in statements
+        .iter()
+        .filter(|s| s.trim_start().starts_with("SELECT"))
+    {
+        let with_variable = replace_number(sql, sample, ":cid");
+        assert!(
+            with_variable != *sql,
+            "a summary statement without the customer: {sql}"
+        );
+        script.push_str(&with_variable);
+        script.push_str(";\n");
+    }
+    script
+}
+
+/// `sql` with every literal `number` (not part of a longer number or name)
+/// replaced by `by`.
+fn replace_number(sql: &str, number: i64, by: &str) -> String {
+    let needle = number.to_string();
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = 0;
+    for (at, _) in sql.match_indices(&needle) {
+        let end = at + needle.len();
+        let joined = |i: Option<&u8>| i.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        if at < rest
+            || joined(at.checked_sub(1).and_then(|i| bytes.get(i)))
+            || joined(bytes.get(end))
+        {
+            continue;
+        }
+        out.push_str(&sql[rest..at]);
+        out.push_str(by);
+        rest = end;
+    }
+    out.push_str(&sql[rest..]);
+    out
+}
+
+/// The server as a child process; killed when dropped.
+struct Server {
+    child: tokio::process::Child,
+    base: String,
+}
+
+async fn start_server(url: &str, pool: u32) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_journeygraph"))
+        .env("DATABASE_URL", url)
+        .env("JOURNEYGRAPH_JWT_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--no-graphiql", "--rate-limit-per-second", "0"])
+        .args([
+            "--sweep-interval-secs",
+            "0",
+            "--request-timeout-ms",
+            "60000",
+        ])
+        .args(["--db-max-connections", &pool.to_string()])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("server starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return Server { child, base };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not become ready");
+}
+
+/// Runs the CLI against the data set and returns its first stdout line.
+fn cli(url: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_journeygraph"))
+        .env("DATABASE_URL", url)
+        .env("JOURNEYGRAPH_JWT_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .output()
+        .expect("cli");
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+async fn scalar(db: &DatabaseConnection, sql: String) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query")
+        .expect("row")
+        .try_get("", "v")
+        .expect("v")
+}
+
+/// Removes what the ingest workload wrote (so the kept data set stays the
+/// size the analytics bench expects).
+async fn remove_ingested(db: &DatabaseConnection, org: i64) {
+    db.execute_unprepared(&format!(
+        "DELETE FROM touchpoint WHERE org_id = {org} AND source IN ('load', 'load-raw')"
+    ))
+    .await
+    .expect("delete");
+    db.execute_unprepared("VACUUM ANALYZE touchpoint")
+        .await
+        .expect("vacuum");
+}
+
+struct Row {
+    workload: String,
+    ours: Figures,
+    raw: Option<Figures>,
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let Some((_admin, url)) = support::postgres_database("jg_bench_kept", false).await else {
+        return;
+    };
+    eprintln!("data set:");
+    let DataSet { db, org, anchor } = dataset::open(url.clone(), dataset::Size::default()).await;
+    remove_ingested(&db, org).await;
+    let lo = scalar(
+        &db,
+        format!("SELECT MIN(id) AS v FROM customer WHERE org_id = {org}"),
+    )
+    .await;
+    let hi = scalar(
+        &db,
+        format!("SELECT MAX(id) AS v FROM customer WHERE org_id = {org}"),
+    )
+    .await;
+    let jwt = cli(
+        &url,
+        &[
+            "token", "mint", "--org", "bench", "--role", "leader", "--sub", "load", "--ttl", "12h",
+        ],
+    );
+    let token = cli(
+        &url,
+        &[
+            "api-token",
+            "create",
+            "--org",
+            "bench",
+            "--name",
+            "load",
+            "--scopes",
+            "ingest:write",
+        ],
+    );
+    let server = start_server(&url, a.pool).await;
+    let pid = server.child.id().expect("pid");
+    let graphql = format!("{}/graphql", server.base);
+    let rss = RssWatch::start(pid);
+    let vars = [("org", org), ("lo", lo), ("hi", hi)];
+    let span = (hi - lo + 1) as u64;
+    let c = a.concurrency;
+    eprintln!(
+        "server pid {pid}, pool {}, customers {lo}..={hi}, {} s per workload",
+        a.pool, a.seconds
+    );
+    let by_id = move |query: &'static str| move |rng: &mut Lcg| json!({"query": query, "variables": {"id": (lo + rng.next(span) as i64).to_string()}});
+    // Warm the server's and the database's caches alike.
+    drive(&graphql, &jwt, 4, 2, by_id(JOURNEY_QUERY), |_| true).await;
+    rss.take();
+
+    let mut rows = Vec::new();
+    let wanted = |w: &str| a.only.iter().any(|o| o == w);
+    if wanted("journey") {
+        eprintln!("journey read, concurrency {c} ...");
+        let mut ours = drive(&graphql, &jwt, c, a.seconds, by_id(JOURNEY_QUERY), |d| {
+            d["customer"]["id"].is_string()
+        })
+        .await;
+        ours.peak_rss_mb = Some(rss.take());
+        let raw = pgbench(&url, JOURNEY_SQL, &vars, c, a.seconds);
+        rows.push(Row {
+            workload: format!("journey read (c={c})"),
+            ours,
+            raw: Some(raw),
+        });
+    }
+    if wanted("summary") {
+        eprintln!("customer summary, concurrency {c} ...");
+        let mut ours = drive(&graphql, &jwt, c, a.seconds, by_id(SUMMARY_QUERY), |d| {
+            d["customer"]["summary"]["healthScore"].is_number()
+        })
+        .await;
+        ours.peak_rss_mb = Some(rss.take());
+        let script = summary_script(&url, org, lo + (hi - lo) / 2).await;
+        let raw = pgbench(&url, &script, &vars, c, a.seconds);
+        rows.push(Row {
+            workload: format!("customer summary (c={c})"),
+            ours,
+            raw: Some(raw),
+        });
+    }
+    let window = json!({"from": chrono::DateTime::from_timestamp_millis(anchor - 90 * DAY_MS).map(|t| t.to_rfc3339()),
+                        "to": chrono::DateTime::from_timestamp_millis(anchor).map(|t| t.to_rfc3339())});
+    if wanted("frictionPoints") {
+        eprintln!("frictionPoints (all kinds, 90 days), concurrency 2 ...");
+        let body = json!({"query": "query($w: WindowInput!) { frictionPoints(window: $w, first: 100) { kind subject occurrences affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore previousRate } }", "variables": {"w": window}});
+        let mut ours = drive(
+            &graphql,
+            &jwt,
+            2,
+            a.seconds.max(10),
+            move |_| body.clone(),
+            |d| d["frictionPoints"].is_array(),
+        )
+        .await;
+        ours.peak_rss_mb = Some(rss.take());
+        rows.push(Row {
+            workload: "frictionPoints, all kinds (c=2)".into(),
+            ours,
+            raw: None,
+        });
+    }
+    if wanted("kpis") {
+        eprintln!("kpis (90 days), concurrency 2 ...");
+        let fields = [
+            "contactRate",
+            "repeatContactRate",
+            "fcrRate",
+            "medianFirstResponseHours",
+            "medianResolutionHours",
+            "slaAttainment",
+            "csatAverage",
+            "csatPercent",
+            "nps",
+            "cesAverage",
+            "onboardingCompletionRate",
+            "medianTimeToValueDays",
+        ]
+        .map(|f| format!("{f} {{ value previous }}"))
+        .join(" ");
+        let body = json!({"query": format!("query($w: WindowInput!) {{ kpis(window: $w) {{ {fields} }} }}"), "variables": {"w": window}});
+        let mut ours = drive(
+            &graphql,
+            &jwt,
+            2,
+            a.seconds.max(10),
+            move |_| body.clone(),
+            |d| d["kpis"].is_object(),
+        )
+        .await;
+        ours.peak_rss_mb = Some(rss.take());
+        rows.push(Row {
+            workload: "kpis (c=2)".into(),
+            ours,
+            raw: None,
+        });
+    }
+    if wanted("ingest") {
+        let records = a.ingest_records;
+        eprintln!("ingest: {records} touchpoints in batches of {BATCH}, 4 writers ...");
+        let next = Arc::new(AtomicU64::new(0));
+        let batches = (records / BATCH) as u64;
+        let body = move |_: &mut Lcg| {
+            let n = next.fetch_add(1, Ordering::SeqCst);
+            let input: Vec<Value> = (0..BATCH as u64)
+                .map(|i| {
+                    let k = n * BATCH as u64 + i;
+                    json!({"source": "load", "externalId": format!("L-{k}"),
+                        "customer": {"source": "crm", "externalId": format!("C-{:06}", k % span)},
+                        "department": "PRODUCT", "kind": "login", "channel": "web",
+                        "occurredAt": chrono::DateTime::from_timestamp_millis(plain_insert::BASE_MS + k as i64 * 1000).map(|t| t.to_rfc3339()),
+                        "attributes": {"page": "/home"}})
+                })
+                .collect();
+            json!({"query": "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", "variables": {"input": input}})
+        };
+        let started = Instant::now();
+        let done = drive_batches(&graphql, &token, 4, batches, body).await;
+        let mut ours = figures(done.0, started.elapsed(), done.1);
+        ours.per_second *= BATCH as f64;
+        ours.peak_rss_mb = Some(rss.take());
+        let target = plain_insert::Target {
+            org_id: org,
+            first_customer: lo,
+            customers: span as usize,
+            source: "load-raw",
+        };
+        let raw_rate = plain_insert::touchpoints(&db, &target, records, 4).await;
+        let raw = Figures {
+            per_second: raw_rate,
+            p50_ms: f64::NAN,
+            p99_ms: f64::NAN,
+            ..Default::default()
+        };
+        rows.push(Row {
+            workload: "ingest touchpoints/s (4 writers)".into(),
+            ours,
+            raw: Some(raw),
+        });
+        remove_ingested(&db, org).await;
+    }
+    drop(server);
+
+    println!(
+        "\nload on {} customers / {} tickets / {} touchpoints (PostgreSQL), server pool {}, {} s per workload",
+        hi - lo + 1,
+        dataset::count(&db, "ticket").await,
+        dataset::count(&db, "touchpoint").await,
+        a.pool,
+        a.seconds
+    );
+    println!(
+        "{:<34} {:>10} {:>9} {:>9} {:>7} {:>9} | {:>10} {:>9} {:>9} {:>7}",
+        "workload",
+        "ours /s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "RSS MB",
+        "raw /s",
+        "p50 ms",
+        "p99 ms",
+        "ratio"
+    );
+    for r in rows {
+        let o = r.ours;
+        print!(
+            "{:<34} {:>10.1} {:>9.1} {:>9.1} {:>7} {:>9.0} |",
+            r.workload,
+            o.per_second,
+            o.p50_ms,
+            o.p99_ms,
+            o.errors,
+            o.peak_rss_mb.unwrap_or(f64::NAN)
+        );
+        match r.raw {
+            Some(raw) => println!(
+                " {:>10.1} {:>9.1} {:>9.1} {:>7.2}",
+                raw.per_second,
+                raw.p50_ms,
+                raw.p99_ms,
+                o.per_second / raw.per_second
+            ),
+            None => println!(" {:>10} {:>9} {:>9} {:>7}", "-", "-", "-", "-"),
+        }
+    }
+}
+
+/// Sends exactly `batches` requests made by `body` with `concurrency`
+/// workers; returns the latencies of the accepted ones and the failures.
+async fn drive_batches<B>(
+    url: &str,
+    credential: &str,
+    concurrency: usize,
+    batches: u64,
+    body: B,
+) -> (Vec<f64>, u64)
+where
+    B: Fn(&mut Lcg) -> Value + Send + Sync + 'static,
+{
+    let body = Arc::new(body);
+    let sent = Arc::new(AtomicU64::new(0));
+    let client = reqwest::Client::new();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (client, body, sent) = (client.clone(), body.clone(), sent.clone());
+        let (url, credential) = (url.to_owned(), credential.to_owned());
+        workers.push(tokio::spawn(async move {
+            let (mut ms, mut failed, mut rng) = (Vec::new(), 0, Lcg(1));
+            while sent.fetch_add(1, Ordering::SeqCst) < batches {
+                let payload = body(&mut rng);
+                let at = Instant::now();
+                let reply: Option<Value> = match client
+                    .post(&url)
+                    .bearer_auth(&credential)
+                    .json(&payload)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.json().await.ok(),
+                    Err(_) => None,
+                };
+                match reply {
+                    Some(v) if v["data"]["ingestTouchpoints"]["created"] == BATCH as u64 => {
+                        ms.push(at.elapsed().as_secs_f64() * 1000.0)
+                    }
+                    other => {
+                        failed += 1;
+                        if failed == 1 {
+                            eprintln!("  failed batch: {}", other.unwrap_or(Value::Null));
+                        }
+                    }
+                }
+            }
+            (ms, failed)
+        }));
+    }
+    let (mut ms, mut failed) = (Vec::new(), 0);
+    for w in workers {
+        let (m, f) = w.await.expect("worker");
+        ms.extend(m);
+        failed += f;
+    }
+    (ms, failed)
+}
