@@ -21,7 +21,8 @@
 //!   as plain multi-row INSERTs through the same driver (then deleted).
 //!
 //! Prints, per workload: requests/s, p50 and p99 latency, the server's
-//! peak RSS during it, and ours / raw. Needs `pgbench` and
+//! peak RSS during it, the server's CPU per request (ms; per batch for
+//! ingest: steadier than rates on a noisy machine), and ours / raw. Needs `pgbench` and
 //! `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or `JOURNEYGRAPH_TEST_POSTGRES_URL`).
 //! Loopback only; every phase stops by itself.
 
@@ -78,11 +79,14 @@ fn args() -> Args {
 /// What one side of a workload measured.
 #[derive(Clone, Copy, Default)]
 struct Figures {
+    requests: usize,
     per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
     errors: u64,
     peak_rss_mb: Option<f64>,
+    /// Server CPU (user + system) per request, in ms.
+    cpu_ms: Option<f64>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -95,11 +99,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn figures(mut ms: Vec<f64>, elapsed: Duration, errors: u64) -> Figures {
     ms.sort_by(f64::total_cmp);
     Figures {
+        requests: ms.len(),
         per_second: ms.len() as f64 / elapsed.as_secs_f64(),
         p50_ms: percentile(&ms, 0.5),
         p99_ms: percentile(&ms, 0.99),
         errors,
         peak_rss_mb: None,
+        cpu_ms: None,
     }
 }
 
@@ -135,6 +141,21 @@ impl Drop for RssWatch {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// CPU time `pid` has used so far (user + system), in ms.
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesized command name; utime and stime are the
+    // 14th and 15th of the whole line, in clock ticks of 10 ms.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    ticks as f64 * 10.0
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
@@ -512,6 +533,14 @@ async fn main() {
     rss.take();
 
     let mut rows = Vec::new();
+    // The server's CPU and peak memory during the workload that just ran.
+    let mut cpu_mark = cpu_ms(pid);
+    let mut server_side = |f: &mut Figures| {
+        let now = cpu_ms(pid);
+        f.cpu_ms = Some((now - cpu_mark) / f.requests.max(1) as f64);
+        f.peak_rss_mb = Some(rss.take());
+        cpu_mark = now;
+    };
     let wanted = |w: &str| a.only.iter().any(|o| o == w);
     if wanted("journey") {
         eprintln!("journey read, concurrency {c} ...");
@@ -519,7 +548,7 @@ async fn main() {
             d["customer"]["id"].is_string()
         })
         .await;
-        ours.peak_rss_mb = Some(rss.take());
+        server_side(&mut ours);
         let raw = pgbench(&url, JOURNEY_SQL, &vars, c, a.seconds);
         rows.push(Row {
             workload: format!("journey read (c={c})"),
@@ -533,7 +562,7 @@ async fn main() {
             d["customer"]["summary"]["healthScore"].is_number()
         })
         .await;
-        ours.peak_rss_mb = Some(rss.take());
+        server_side(&mut ours);
         let script = summary_script(&url, org, lo + (hi - lo) / 2).await;
         let raw = pgbench(&url, &script, &vars, c, a.seconds);
         rows.push(Row {
@@ -620,8 +649,8 @@ async fn main() {
         let started = Instant::now();
         let done = drive_batches(&graphql, &token, 4, batches, body).await;
         let mut ours = figures(done.0, started.elapsed(), done.1);
+        server_side(&mut ours);
         ours.per_second *= BATCH as f64;
-        ours.peak_rss_mb = Some(rss.take());
         let target = plain_insert::Target {
             org_id: org,
             first_customer: lo,
@@ -653,13 +682,14 @@ async fn main() {
         a.seconds
     );
     println!(
-        "{:<34} {:>10} {:>9} {:>9} {:>7} {:>9} | {:>10} {:>9} {:>9} {:>7}",
+        "{:<34} {:>10} {:>9} {:>9} {:>7} {:>9} {:>8} | {:>10} {:>9} {:>9} {:>7}",
         "workload",
         "ours /s",
         "p50 ms",
         "p99 ms",
         "errors",
         "RSS MB",
+        "CPU ms",
         "raw /s",
         "p50 ms",
         "p99 ms",
@@ -668,13 +698,14 @@ async fn main() {
     for r in rows {
         let o = r.ours;
         print!(
-            "{:<34} {:>10.1} {:>9.1} {:>9.1} {:>7} {:>9.0} |",
+            "{:<34} {:>10.1} {:>9.1} {:>9.1} {:>7} {:>9.0} {:>8.2} |",
             r.workload,
             o.per_second,
             o.p50_ms,
             o.p99_ms,
             o.errors,
-            o.peak_rss_mb.unwrap_or(f64::NAN)
+            o.peak_rss_mb.unwrap_or(f64::NAN),
+            o.cpu_ms.unwrap_or(f64::NAN)
         );
         match r.raw {
             Some(raw) => println!(

@@ -6,7 +6,7 @@
 use crate::auth::keys::{self, KeyMaterial};
 use crate::config::{AlertSettings, AuthSettings, DatabaseSettings, ServeSettings};
 use crate::db;
-use crate::graphql::build_schema;
+use crate::graphql::{build_schema, build_socket_schema};
 use crate::http::{AppState, router};
 use crate::service::alerts::bus::SignalBus;
 use crate::service::alerts::{Alerts, sweep};
@@ -70,6 +70,11 @@ impl App {
             db: db.clone(),
             analytics_db: crate::graphql::AnalyticsDb(analytics_db),
             schema: build_schema(&settings.serve.limits, !settings.serve.no_introspection),
+            document_limits: (&settings.serve.limits).into(),
+            socket_schema: build_socket_schema(
+                &settings.serve.limits,
+                !settings.serve.no_introspection,
+            ),
             verifier: Arc::new(keys.verifier.clone()),
             graphiql: !settings.serve.no_graphiql,
             max_batch: settings.serve.limits.max_batch,

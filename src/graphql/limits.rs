@@ -1,12 +1,15 @@
 //! Limits on the shape of a GraphQL document, checked after parsing and
-//! before validation or execution: query text length, aliases, root fields
+//! before validation or execution (by the HTTP handler, or by the extension
+//! on the subscription schema): query text length, aliases, root fields
 //! and directives. (Depth and complexity are async-graphql's own limits.)
 //! Each refusal is BAD_USER_INPUT with `extensions.limit` naming the limit.
 
 use crate::config::LimitSettings;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, Positioned, ServerError, ServerResult, Variables};
+use async_graphql::{
+    ErrorExtensionValues, Positioned, Request, ServerError, ServerResult, Variables,
+};
 use std::sync::Arc;
 
 /// The limits of `LimitSettings` that concern the document.
@@ -123,15 +126,19 @@ fn root_fields(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> us
         .sum()
 }
 
-#[async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
+impl DocumentLimits {
+    /// Checks `request`, parsing it once: execution reuses the parsed
+    /// document. A document that does not parse passes here, so execution
+    /// explains the syntax error.
+    pub fn check(&self, request: &mut Request) -> ServerResult<()> {
+        self.check_length(&request.query)?;
+        match request.parsed_query() {
+            Ok(doc) => self.check_document(doc),
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn check_length(&self, query: &str) -> ServerResult<()> {
         let chars = query.chars().count();
         if chars > self.max_query_chars {
             return Err(limit_error(
@@ -142,8 +149,11 @@ impl Extension for DocumentLimits {
                 ),
             ));
         }
-        let doc = next.run(ctx, query, variables).await?;
-        let counts = count(&doc);
+        Ok(())
+    }
+
+    fn check_document(&self, doc: &ExecutableDocument) -> ServerResult<()> {
+        let counts = count(doc);
         for (limit, found, max) in [
             ("aliases", counts.aliases, self.max_aliases),
             ("rootFields", counts.root_fields, self.max_root_fields),
@@ -156,6 +166,26 @@ impl Extension for DocumentLimits {
                 ));
             }
         }
+        Ok(())
+    }
+}
+
+/// The same checks as an extension, for requests that do not pass through
+/// the HTTP handler (subscriptions over WebSocket). Not on the HTTP path:
+/// any extension makes async-graphql look up type and field metadata and
+/// box a future for every resolved field.
+#[async_trait::async_trait]
+impl Extension for DocumentLimits {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        self.check_length(query)?;
+        let doc = next.run(ctx, query, variables).await?;
+        self.check_document(&doc)?;
         Ok(doc)
     }
 }

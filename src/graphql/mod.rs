@@ -8,7 +8,7 @@ pub mod schema;
 pub mod subscription;
 pub mod types;
 
-pub use schema::{AppSchema, build_schema, sdl};
+pub use schema::{AppSchema, build_schema, build_socket_schema, sdl};
 
 /// The connection organization-wide analytics read through: a read replica
 /// when `DATABASE_READ_URL` is set, else the primary.

@@ -6,13 +6,29 @@ use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use super::subscription::SubscriptionRoot;
 use crate::config::LimitSettings;
-use async_graphql::{SDLExportOptions, Schema};
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// The schema with its limits. Per-request data (database, viewer, loaders)
-/// is attached by the HTTP layer.
+/// The schema with its depth and complexity limits; the caller checks the
+/// document limits (`DocumentLimits::check`) before executing. Per-request
+/// data (database, viewer, loaders) is attached by the HTTP layer.
 pub fn build_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
+    builder(limits, introspection).finish()
+}
+
+/// The schema for subscription sockets, whose requests async-graphql
+/// executes itself: the document limits run as an extension.
+pub fn build_socket_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
+    builder(limits, introspection)
+        .extension(DocumentLimits::from(limits))
+        .finish()
+}
+
+fn builder(
+    limits: &LimitSettings,
+    introspection: bool,
+) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -20,12 +36,11 @@ pub fn build_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
-    .extension(DocumentLimits::from(limits))
     .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();
     }
-    builder.finish()
+    builder
 }
 
 /// The SDL, sorted and stable, as committed in `schema.graphql`.

@@ -179,8 +179,30 @@ async fn run(
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
         BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
     };
-    let mut response = match guarded(state.schema.execute_batch(batch), state.request_timeout).await
-    {
+    let execute = |mut request: async_graphql::Request| {
+        let state = &state;
+        async move {
+            match state.document_limits.check(&mut request) {
+                Ok(()) => state.schema.execute(request).await,
+                Err(refused) => Response::from_errors(vec![refused]),
+            }
+        }
+    };
+    // What `Schema::execute_batch` does (one after the other), with the
+    // document limits checked on each operation's single parse.
+    let work = async {
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(execute(request).await),
+            BatchRequest::Batch(list) => {
+                let mut answers = Vec::with_capacity(list.len());
+                for request in list {
+                    answers.push(execute(request).await);
+                }
+                BatchResponse::Batch(answers)
+            }
+        }
+    };
+    let mut response = match guarded(work, state.request_timeout).await {
         Ok(response) => response,
         Err(err @ AppError::Timeout) => return refuse(err, request_id, headers),
         Err(err) => {

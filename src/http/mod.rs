@@ -33,7 +33,11 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Where organization-wide analytics read (`DATABASE_READ_URL`, else `db`).
     pub analytics_db: crate::graphql::AnalyticsDb,
+    /// The HTTP schema; `document_limits` are checked before it executes.
     pub schema: AppSchema,
+    pub document_limits: crate::graphql::limits::DocumentLimits,
+    /// The subscription sockets' schema (document limits as an extension).
+    pub socket_schema: AppSchema,
     pub verifier: Arc<JwtVerifier>,
     pub graphiql: bool,
     /// Operations per batched request.

@@ -189,7 +189,8 @@ async fn serve(
                 _ => None,
             })
         });
-    let output = WebSocket::new(state.schema.clone(), input, protocol).on_connection_init(init);
+    let output =
+        WebSocket::new(state.socket_schema.clone(), input, protocol).on_connection_init(init);
     futures::pin_mut!(output);
     metrics::gauge!("journeygraph_ws_connections").increment(1.0);
     let mut closed = false;
