@@ -585,7 +585,7 @@ async fn main() {
             |d| d["frictionPoints"].is_array(),
         )
         .await;
-        ours.peak_rss_mb = Some(rss.take());
+        server_side(&mut ours);
         rows.push(Row {
             workload: "frictionPoints, all kinds (c=2)".into(),
             ours,
@@ -620,7 +620,7 @@ async fn main() {
             |d| d["kpis"].is_object(),
         )
         .await;
-        ours.peak_rss_mb = Some(rss.take());
+        server_side(&mut ours);
         rows.push(Row {
             workload: "kpis (c=2)".into(),
             ours,

@@ -60,9 +60,13 @@ impl App {
                     database_url: url.clone(),
                     ..settings.database.clone()
                 };
-                db::connect(&replica)
+                db::connect_analytics(&replica)
                     .await
                     .context("connecting to DATABASE_READ_URL")?
+            }
+            // Their own pool on PostgreSQL, for its planning mode.
+            None if db.get_database_backend() == sea_orm::DbBackend::Postgres => {
+                db::connect_analytics(&settings.database).await?
             }
             None => db.clone(),
         };

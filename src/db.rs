@@ -4,16 +4,46 @@
 use crate::config::DatabaseSettings;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use std::time::Duration;
 
-/// Connects to the configured database.
+/// Connects to the configured database, for requests: PostgreSQL plans
+/// prepared statements its own way (custom for the first runs, then a
+/// generic plan when that is no worse), which spares re-planning the small
+/// statements of journey reads and summaries at every execution.
 ///
 /// SQLite: WAL journal so readers run beside the single writer, a busy
 /// timeout so concurrent writers queue instead of failing with "database is
 /// locked", `synchronous=NORMAL` (durable under WAL at commit boundaries) and
 /// foreign keys enforced.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    open(settings, "auto").await
+}
+
+/// Connects for organization-wide analytics: PostgreSQL plans every
+/// execution for its own window bounds (a generic plan chosen for one
+/// window can be far off for another).
+pub async fn connect_analytics(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    open(settings, "force_custom_plan").await
+}
+
+/// Inside a write transaction on PostgreSQL: custom plans until it ends.
+/// Batches look rows up with `IN (...)` lists of hundreds of keys, and the
+/// generic plan of such a statement (chosen after five runs) can fall back
+/// to scanning the table.
+pub async fn custom_plans_in(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
+    Ok(())
+}
+
+async fn open(
+    settings: &DatabaseSettings,
+    plan_cache_mode: &str,
+) -> Result<DatabaseConnection, DbErr> {
+    let plan_cache_mode = plan_cache_mode.to_owned();
     let mut options = ConnectOptions::new(settings.database_url.clone());
     let busy_timeout = Duration::from_millis(settings.sqlite_busy_timeout_ms);
     let statement_timeout_ms = settings.statement_timeout_ms;
@@ -23,10 +53,6 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
-        // Batches look rows up with `IN (...)` lists of hundreds of keys;
-        // PostgreSQL's generic plan for such prepared statements (chosen
-        // after five runs) can fall back to scanning the table. Custom plans
-        // keep them index lookups.
         // `statement_timeout` cancels, on the server, work a request whose
         // deadline passed no longer waits for.
         // JIT is off: the analytics' plans cost enough to trigger it, and on
@@ -34,7 +60,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         // 0.5 s of execution (auto_explain, see the README).
         .map_sqlx_postgres_opts(move |opts| {
             opts.options([
-                ("plan_cache_mode", "force_custom_plan".to_owned()),
+                ("plan_cache_mode", plan_cache_mode.clone()),
                 ("statement_timeout", statement_timeout_ms.to_string()),
                 ("jit", "off".to_owned()),
             ])

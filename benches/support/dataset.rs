@@ -49,7 +49,10 @@ pub async fn open(url: String, size: Size) -> DataSet {
         sqlite_busy_timeout_ms: 30_000,
         statement_timeout_ms: 0,
     };
-    let db = journeygraph::db::connect(&settings).await.expect("connect");
+    // Planned as the server plans organization-wide analytics.
+    let db = journeygraph::db::connect_analytics(&settings)
+        .await
+        .expect("connect");
     journeygraph::db::migrate(&db).await.expect("migrate");
     if let Some(kept) = organization::find_by_slug(&db, "bench").await.expect("org")
         && let Some(anchor) = kept
