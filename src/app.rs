@@ -80,6 +80,9 @@ impl App {
                 !settings.serve.no_introspection,
             ),
             verifier: Arc::new(keys.verifier.clone()),
+            organizations: Arc::new(crate::auth::OrgCache::new(std::time::Duration::from_secs(
+                60,
+            ))),
             graphiql: !settings.serve.no_graphiql,
             max_batch: settings.serve.limits.max_batch,
             request_timeout: std::time::Duration::from_millis(settings.serve.request_timeout_ms),

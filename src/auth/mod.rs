@@ -7,12 +7,14 @@
 
 pub mod jwt;
 pub mod keys;
+pub mod org_cache;
 pub mod viewer;
 
+pub use org_cache::OrgCache;
 pub use viewer::{Principal, Viewer};
 
 use crate::error::AppError;
-use crate::service::{api_token, organization};
+use crate::service::api_token;
 use jwt::JwtVerifier;
 use sea_orm::DatabaseConnection;
 
@@ -20,6 +22,7 @@ use sea_orm::DatabaseConnection;
 pub async fn authenticate(
     db: &DatabaseConnection,
     verifier: &JwtVerifier,
+    organizations: &OrgCache,
     authorization: Option<&str>,
 ) -> Result<Viewer, AppError> {
     let header = authorization
@@ -35,10 +38,8 @@ pub async fn authenticate(
         return api_token::authenticate(db, token).await;
     }
     let claims = verifier.verify(token)?;
-    let org = organization::find_by_slug(db, &claims.org)
-        .await?
-        .ok_or_else(|| {
-            AppError::Unauthenticated("the token names an unknown organization".into())
-        })?;
-    Ok(Viewer::person(org.id, org.slug, claims.sub, claims.role))
+    let org_id = organizations.id_of(db, &claims.org).await?.ok_or_else(|| {
+        AppError::Unauthenticated("the token names an unknown organization".into())
+    })?;
+    Ok(Viewer::person(org_id, claims.org, claims.sub, claims.role))
 }

@@ -142,7 +142,14 @@ async fn run(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match auth::authenticate(&state.db, &state.verifier, authorization).await {
+    let viewer = match auth::authenticate(
+        &state.db,
+        &state.verifier,
+        &state.organizations,
+        authorization,
+    )
+    .await
+    {
         Ok(viewer) => viewer,
         Err(err) => return refuse(err, request_id, headers),
     };

@@ -39,6 +39,8 @@ pub struct AppState {
     /// The subscription sockets' schema (document limits as an extension).
     pub socket_schema: AppSchema,
     pub verifier: Arc<JwtVerifier>,
+    /// Organization ids by slug, for people's JWTs.
+    pub organizations: Arc<crate::auth::OrgCache>,
     pub graphiql: bool,
     /// Operations per batched request.
     pub max_batch: usize,

@@ -130,7 +130,13 @@ async fn check(
     state: &AppState,
     authorization: Option<&str>,
 ) -> Result<crate::auth::Viewer, AppError> {
-    let viewer = auth::authenticate(&state.db, &state.verifier, authorization).await?;
+    let viewer = auth::authenticate(
+        &state.db,
+        &state.verifier,
+        &state.organizations,
+        authorization,
+    )
+    .await?;
     viewer.require_alerts()?;
     Ok(viewer)
 }
