@@ -36,7 +36,7 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::dataset::{self, DataSet};
+use support::dataset::{self, DataSet, Lcg};
 use support::plain_insert::{self, BATCH};
 
 const SECRET: &str = "load-bench-secret-load-bench-secret-0123456789";
@@ -169,19 +169,6 @@ fn rss_kb(pid: u32) -> Option<u64> {
         .ok()
 }
 
-/// A small deterministic generator (each worker its own).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound
-    }
-}
-
 /// Posts bodies made by `body(worker, rng)` with `concurrency` workers for
 /// `seconds`; a reply counts when it is 200 with no `errors` and `accept`
 /// holds for its `data`.
@@ -243,6 +230,26 @@ where
         ms.extend(w.await.expect("worker"));
     }
     figures(ms, started.elapsed(), errors.load(Ordering::Relaxed))
+}
+
+/// An organization-wide analytic as dashboards ask it: two clients at once,
+/// for at least 10 s; a reply counts when `data[field]` is there.
+async fn dashboard(
+    url: &str,
+    jwt: &str,
+    seconds: u64,
+    body: Value,
+    field: &'static str,
+) -> Figures {
+    drive(
+        url,
+        jwt,
+        2,
+        seconds.max(10),
+        move |_| body.clone(),
+        move |d| !d[field].is_null(),
+    )
+    .await
 }
 
 /// pgbench with `script` at `concurrency` for `seconds`, prepared
@@ -576,15 +583,7 @@ async fn main() {
     if wanted("frictionPoints") {
         eprintln!("frictionPoints (all kinds, 90 days), concurrency 2 ...");
         let body = json!({"query": "query($w: WindowInput!) { frictionPoints(window: $w, first: 100) { kind subject occurrences affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore previousRate } }", "variables": {"w": window}});
-        let mut ours = drive(
-            &graphql,
-            &jwt,
-            2,
-            a.seconds.max(10),
-            move |_| body.clone(),
-            |d| d["frictionPoints"].is_array(),
-        )
-        .await;
+        let mut ours = dashboard(&graphql, &jwt, a.seconds, body, "frictionPoints").await;
         server_side(&mut ours);
         rows.push(Row {
             workload: "frictionPoints, all kinds (c=2)".into(),
@@ -611,15 +610,7 @@ async fn main() {
         .map(|f| format!("{f} {{ value previous }}"))
         .join(" ");
         let body = json!({"query": format!("query($w: WindowInput!) {{ kpis(window: $w) {{ {fields} }} }}"), "variables": {"w": window}});
-        let mut ours = drive(
-            &graphql,
-            &jwt,
-            2,
-            a.seconds.max(10),
-            move |_| body.clone(),
-            |d| d["kpis"].is_object(),
-        )
-        .await;
+        let mut ours = dashboard(&graphql, &jwt, a.seconds, body, "kpis").await;
         server_side(&mut ours);
         rows.push(Row {
             workload: "kpis (c=2)".into(),

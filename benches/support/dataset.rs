@@ -76,11 +76,12 @@ pub async fn open(url: String, size: Size) -> DataSet {
     DataSet { db, org, anchor }
 }
 
-/// A small deterministic generator for the top-up records.
-struct Lcg(u64);
+/// A small deterministic generator (the top-up records; each load worker
+/// has its own).
+pub struct Lcg(pub u64);
 
 impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
+    pub fn next(&mut self, bound: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
