@@ -15,8 +15,9 @@
 //! - `summary`: `Customer.summary` of a random customer; raw: pgbench running
 //!   the very statements the summary service sends (captured through the
 //!   driver's metric hook, the customer id made a pgbench variable).
-//! - `frictionPoints` (all kinds, 90 days) and `kpis`, by 2 dashboards at
-//!   once; raw: none (the analytics bench has the per-statement reference).
+//! - `outreachQueue` (first 50), `frictionPoints` (all kinds, 90 days) and
+//!   `kpis`, by 2 dashboards at once; raw: none (the analytics bench has the
+//!   per-statement reference).
 //! - `ingest`: batches of 1,000 touchpoints, 4 writers; raw: the same rows
 //!   as plain multi-row INSERTs through the same driver (then deleted).
 //!
@@ -40,7 +41,14 @@ use support::dataset::{self, DataSet, Lcg};
 use support::plain_insert::{self, BATCH};
 
 const SECRET: &str = "load-bench-secret-load-bench-secret-0123456789";
-const ALL: [&str; 5] = ["journey", "summary", "frictionPoints", "kpis", "ingest"];
+const ALL: [&str; 6] = [
+    "journey",
+    "summary",
+    "outreachQueue",
+    "frictionPoints",
+    "kpis",
+    "ingest",
+];
 
 struct Args {
     seconds: u64,
@@ -232,7 +240,7 @@ where
     figures(ms, started.elapsed(), errors.load(Ordering::Relaxed))
 }
 
-/// An organization-wide analytic as dashboards ask it: two clients at once,
+/// An organization-wide question as dashboards ask it: two clients at once,
 /// for at least 10 s; a reply counts when `data[field]` is there.
 async fn dashboard(
     url: &str,
@@ -587,6 +595,17 @@ async fn main() {
         server_side(&mut ours);
         rows.push(Row {
             workload: "frictionPoints, all kinds (c=2)".into(),
+            ours,
+            raw: None,
+        });
+    }
+    if wanted("outreachQueue") {
+        eprintln!("outreachQueue (first 50), concurrency 2 ...");
+        let body = json!({"query": "{ outreachQueue(first: 50) { edges { node { priority severity customer { id displayName } } } } }"});
+        let mut ours = dashboard(&graphql, &jwt, a.seconds, body, "outreachQueue").await;
+        server_side(&mut ours);
+        rows.push(Row {
+            workload: "outreachQueue, first 50 (c=2)".into(),
             ours,
             raw: None,
         });
