@@ -100,6 +100,9 @@ fn raw_repeat_contact_lag(db: &DatabaseConnection, org: i64, w: Window) -> State
     Statement::from_string(db.get_database_backend(), sql)
 }
 
+/// A reference statement written as raw SQL.
+type RawStatement = fn(&DatabaseConnection, i64, Window) -> Statement;
+
 type Timings = BTreeMap<&'static str, f64>;
 
 /// Median milliseconds of `runs` runs of `work`.
@@ -184,24 +187,22 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
         })
         .await,
     );
-    t.insert(
-        "raw SQL: REPEAT_CONTACT per reason",
-        time(runs, || async {
-            db.query_all_raw(raw_repeat_contact(db, org, w))
-                .await
-                .expect("raw");
-        })
-        .await,
-    );
-    t.insert(
-        "raw SQL: REPEAT_CONTACT per reason, LAG",
-        time(runs, || async {
-            db.query_all_raw(raw_repeat_contact_lag(db, org, w))
-                .await
-                .expect("raw");
-        })
-        .await,
-    );
+    let references: [(&'static str, RawStatement); 2] = [
+        ("raw SQL: REPEAT_CONTACT per reason", raw_repeat_contact),
+        (
+            "raw SQL: REPEAT_CONTACT per reason, LAG",
+            raw_repeat_contact_lag,
+        ),
+    ];
+    for (name, statement) in references {
+        t.insert(
+            name,
+            time(runs, || async {
+                db.query_all_raw(statement(db, org, w)).await.expect("raw");
+            })
+            .await,
+        );
+    }
     t.insert(
         "outreachQueue (first 50)",
         time(runs, || async {
