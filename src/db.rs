@@ -17,14 +17,23 @@ use std::time::Duration;
 /// locked", `synchronous=NORMAL` (durable under WAL at commit boundaries) and
 /// foreign keys enforced.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
-    open(settings, "auto").await
+    open(settings, &[("plan_cache_mode", "auto")]).await
 }
 
 /// Connects for organization-wide analytics: PostgreSQL plans every
 /// execution for its own window bounds (a generic plan chosen for one
-/// window can be far off for another).
+/// window can be far off for another). Sorts and hashes get 64 MB before
+/// they spill to disk: handoffMatrix sorts ~360,000 transitions (40 MB) on
+/// the benchmark data set, which the default 4 MB wrote to temporary files.
 pub async fn connect_analytics(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
-    open(settings, "force_custom_plan").await
+    open(
+        settings,
+        &[
+            ("plan_cache_mode", "force_custom_plan"),
+            ("work_mem", "64MB"),
+        ],
+    )
+    .await
 }
 
 /// Inside a write transaction on PostgreSQL: custom plans until it ends.
@@ -39,14 +48,22 @@ pub async fn custom_plans_in(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// `session`: PostgreSQL settings of every connection of the pool.
 async fn open(
     settings: &DatabaseSettings,
-    plan_cache_mode: &str,
+    session: &[(&str, &str)],
 ) -> Result<DatabaseConnection, DbErr> {
-    let plan_cache_mode = plan_cache_mode.to_owned();
+    let mut session: Vec<(String, String)> = session
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
     let mut options = ConnectOptions::new(settings.database_url.clone());
     let busy_timeout = Duration::from_millis(settings.sqlite_busy_timeout_ms);
-    let statement_timeout_ms = settings.statement_timeout_ms;
+    session.push((
+        "statement_timeout".to_owned(),
+        settings.statement_timeout_ms.to_string(),
+    ));
+    session.push(("jit".to_owned(), "off".to_owned()));
     options
         .max_connections(settings.db_max_connections)
         .min_connections(1)
@@ -58,13 +75,7 @@ async fn open(
         // JIT is off: the analytics' plans cost enough to trigger it, and on
         // the benchmark data set compiling took 0.6-1.5 s per statement for
         // 0.5 s of execution (auto_explain, see the README).
-        .map_sqlx_postgres_opts(move |opts| {
-            opts.options([
-                ("plan_cache_mode", plan_cache_mode.clone()),
-                ("statement_timeout", statement_timeout_ms.to_string()),
-                ("jit", "off".to_owned()),
-            ])
-        })
+        .map_sqlx_postgres_opts(move |opts| opts.options(session.clone()))
         .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

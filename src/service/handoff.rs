@@ -57,7 +57,9 @@ pub async fn handoff_matrix(
         decided(&mut sql);
         sql.push(", CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS DOUBLE PRECISION) AS median_gap FROM (");
         transitions(&mut sql, org, window);
-        sql.push(") tr GROUP BY from_department, to_department");
+        // OFFSET 0 keeps the subquery whole: pulled up, each use of
+        // `followed` in the aggregates ran its ticket lookup again.
+        sql.push(" OFFSET 0) tr GROUP BY from_department, to_department");
     } else {
         // SQLite has no percentile: the middle row(s) by rank.
         sql.push("WITH tr AS MATERIALIZED (");
