@@ -1,5 +1,5 @@
 //! The per-customer timeline index of touchpoints, `(org_id, customer_id,
-//! occurred_at, id)`, also carries the columns the analytics read from
+//! occurred_at, id)`, becomes `ix_touchpoint_timeline` and also carries the columns the analytics read from
 //! each touchpoint: department, kind and the record behind it. Handoffs,
 //! journey paths, funnels, contact reasons and the baselines of the friction
 //! kinds then read a customer's touchpoints from the index alone (an
@@ -32,23 +32,25 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => format!("({KEY}) INCLUDE ({CARRIED})"),
             _ => format!("({KEY}, {CARRIED})"),
         };
-        db.execute_unprepared("DROP INDEX ix_touchpoint_journey")
-            .await?;
+        // Created under a new name before the old index goes: never a
+        // moment without one, and no name for two connections to disagree on.
         db.execute_unprepared(&format!(
-            "CREATE INDEX ix_touchpoint_journey ON touchpoint {columns}"
+            "CREATE INDEX ix_touchpoint_timeline ON touchpoint {columns}"
         ))
         .await?;
+        db.execute_unprepared("DROP INDEX ix_touchpoint_journey")
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX ix_touchpoint_journey")
-            .await?;
         db.execute_unprepared(&format!(
             "CREATE INDEX ix_touchpoint_journey ON touchpoint ({KEY})"
         ))
         .await?;
+        db.execute_unprepared("DROP INDEX ix_touchpoint_timeline")
+            .await?;
         Ok(())
     }
 }

@@ -57,9 +57,9 @@ pub async fn handoff_matrix(
         decided(&mut sql);
         sql.push(", CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS DOUBLE PRECISION) AS median_gap FROM (");
         transitions(&mut sql, org, window);
-        // OFFSET 0 keeps the subquery whole: pulled up, each use of
-        // `followed` in the aggregates ran its ticket lookup again.
-        sql.push(" OFFSET 0) tr GROUP BY from_department, to_department");
+        // Kept whole: each use of `followed` in the aggregates ran its ticket lookup.
+        sql.fence()
+            .push(") tr GROUP BY from_department, to_department");
     } else {
         // SQLite has no percentile: the middle row(s) by rank.
         sql.push("WITH tr AS MATERIALIZED (");
@@ -132,5 +132,8 @@ fn transitions(sql: &mut SqlBuilder, org: i64, window: Window) {
         .bind(window.from)
         .push(" AND tp.occurred_at < ")
         .bind(window.to)
-        .push(") y) x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department");
+        .push(") y")
+        // Kept whole: the predecessor lookups are used three times.
+        .fence()
+        .push(") x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department");
 }

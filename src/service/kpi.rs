@@ -250,7 +250,8 @@ impl Scope<'_> {
             .bind(w.from)
             .push(" AND t.resolved_at < ")
             .bind(w.to);
-        sql.push(") x");
+        // Kept whole: `repeated` is used twice, and each use ran its lookup.
+        sql.fence().push(") x");
         let row = self.one(sql.build()).await?;
         Ok(ratio(int(&row, "resolved_first"), int(&row, "decided")))
     }

@@ -220,7 +220,10 @@ fn going_dark(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, p: &Pa
         .bind(now - quiet)
         .push(" AND pr.step_id = (SELECT s.id FROM onboarding_step s WHERE s.org_id = ")
         .bind(org)
-        .push(" ORDER BY s.position DESC, s.id DESC LIMIT 1))) x WHERE x.since <= ")
+        .push(" ORDER BY s.position DESC, s.id DESC LIMIT 1))")
+        // Kept whole: `since` is used twice, and each use ran its lookup.
+        .fence()
+        .push(") x WHERE x.since <= ")
         .bind(now);
 }
 

@@ -58,6 +58,18 @@ impl SqlBuilder {
         self
     }
 
+    /// Ends a subquery that PostgreSQL must keep whole (`OFFSET 0`). Pulled
+    /// up into the query around it, each use of a column that a correlated
+    /// subquery computes runs that subquery again: the baseline population
+    /// ran its per-customer lookups four times, in 1.0 s instead of 0.4 s.
+    /// SQLite: nothing.
+    pub fn fence(&mut self) -> &mut Self {
+        if self.backend == DbBackend::Postgres {
+            self.sql.push_str(" OFFSET 0");
+        }
+        self
+    }
+
     pub fn build(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.sql, self.values)
     }

@@ -81,5 +81,6 @@ pub fn sequenced_with_switch(sql: &mut SqlBuilder, org: i64, from: i64, to: i64,
 pub fn with_first_ticket(sql: &mut SqlBuilder, inner: impl FnOnce(&mut SqlBuilder)) {
     sql.push("SELECT x.*, ft.opened_at AS first_ticket, ft.reason AS first_reason FROM (");
     inner(sql);
-    sql.push(") x LEFT JOIN ticket ft ON ft.id = x.first_id");
+    sql.fence()
+        .push(") x LEFT JOIN ticket ft ON ft.id = x.first_id");
 }

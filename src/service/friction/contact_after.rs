@@ -152,6 +152,7 @@ pub async fn population(db: &DatabaseConnection, org: i64, w: Window) -> AppResu
             .bind(w.to)
             .push(") AS t0 FROM customer c WHERE c.org_id = ")
             .bind(org)
+            .fence()
             .push(") a WHERE a.t0 IS NOT NULL");
     });
     let rows = db.query_all_raw(sql.build()).await?;
