@@ -3,7 +3,9 @@
 //! `$n` for PostgreSQL). Used where sea-query has no construct (window
 //! functions) — never with caller text spliced into the SQL.
 
-use sea_orm::{DbBackend, Statement, Value};
+use crate::error::AppResult;
+use futures::TryStreamExt;
+use sea_orm::{DatabaseConnection, DbBackend, QueryResult, Statement, StreamTrait, Value};
 
 pub struct SqlBuilder {
     backend: DbBackend,
@@ -73,4 +75,22 @@ impl SqlBuilder {
     pub fn build(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.sql, self.values)
     }
+}
+
+/// Runs `stmt` and maps each row as it arrives; `f` returns None to skip
+/// one. Only what `f` keeps is held: the rows themselves are not all
+/// collected first, which for the friction kinds' item rows (tens of
+/// thousands per kind and window, several kinds at once) was most of a
+/// request's memory.
+pub async fn map_rows<T>(
+    db: &DatabaseConnection,
+    stmt: Statement,
+    mut f: impl FnMut(&QueryResult) -> AppResult<Option<T>>,
+) -> AppResult<Vec<T>> {
+    let mut rows = std::pin::pin!(db.stream_raw(stmt).await?);
+    let mut kept = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        kept.extend(f(&row)?);
+    }
+    Ok(kept)
 }

@@ -13,13 +13,14 @@
 //! expanded with the current window's subjects, so a subject without
 //! switches then has rate 0 there (null only when nobody wrote on B).
 
-use super::Item;
+use super::{Item, Name};
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::ticket_sql::sequenced_with_switch;
 use crate::service::window::Window;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// One ticket of the window, with the switch it made if any.
 #[derive(Clone, Debug)]
@@ -48,18 +49,16 @@ pub async fn tickets(
     sequenced_with_switch(&mut sql, org, w.from, w.to, lookback_ms);
     sql.push(" JOIN customer c ON c.id = t.customer_id WHERE t.opened_at >= ")
         .bind(w.from);
-    let rows = db.query_all_raw(sql.build()).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TicketRow {
-                customer_id: r.try_get("", "customer_id")?,
-                annual_value_cents: r.try_get("", "annual_value_cents")?,
-                channel: r.try_get("", "channel")?,
-                switched_from: r.try_get("", "switched_from")?,
-                delay_ms: r.try_get("", "delay")?,
-            })
-        })
-        .collect()
+    map_rows(db, sql.build(), |r| {
+        Ok(Some(TicketRow {
+            customer_id: r.try_get("", "customer_id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            channel: r.try_get("", "channel")?,
+            switched_from: r.try_get("", "switched_from")?,
+            delay_ms: r.try_get("", "delay")?,
+        }))
+    })
+    .await
 }
 
 /// The (earlier, later) channel pairs some ticket switched along.
@@ -73,7 +72,7 @@ pub fn subjects(rows: &[TicketRow]) -> BTreeSet<(String, String)> {
 pub fn items(rows: &[TicketRow], subjects: &BTreeSet<(String, String)>) -> Vec<Item> {
     let mut items = Vec::new();
     for (from, to) in subjects {
-        let key = format!("{from}->{to}");
+        let key: Name = Arc::from(format!("{from}->{to}"));
         for row in rows.iter().filter(|r| &r.channel == to) {
             let affected = row.switched_from.as_ref() == Some(from);
             items.push(Item {

@@ -14,12 +14,12 @@
 //! when a ticket opens within the same W after t0; customers whose
 //! t0 + W is after T (and who have no such ticket) are left out.
 
-use super::Item;
+use super::{Item, Name, Names};
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::ticket_sql::with_first_ticket;
 use crate::service::window::Window;
-use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
+use sea_orm::{DatabaseConnection, QueryResult};
 
 /// `first_id`: the id of the customer's first ticket (by (opened_at, id))
 /// in [t0, t0 + W] by T (W = `span`; no upper bound but T when None).
@@ -49,8 +49,9 @@ fn item(
     r: &QueryResult,
     w: Window,
     span: i64,
-    key: String,
-    subject: String,
+    key: Name,
+    subject: Name,
+    names: &mut Names,
 ) -> AppResult<Option<Item>> {
     let t0: i64 = r.try_get("", "t0")?;
     let ticket: Option<i64> = r.try_get("", "first_ticket")?;
@@ -65,7 +66,9 @@ fn item(
         affected: ticket.is_some(),
         delay_ms: ticket.map(|at| at - t0),
         department: None,
-        reason: r.try_get("", "first_reason")?,
+        reason: r
+            .try_get::<Option<String>>("", "first_reason")?
+            .map(|reason| names.get(&reason)),
     }))
 }
 
@@ -86,13 +89,12 @@ pub async fn post_sale(
             .push(" AND d.closed_at < ")
             .bind(w.to);
     });
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut items = Vec::new();
-    for r in &rows {
-        let owner: String = r.try_get("", "owner")?;
-        items.extend(item(r, w, span, owner.clone(), owner)?);
-    }
-    Ok(items)
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
+        let owner = names.get(&r.try_get::<String>("", "owner")?);
+        item(r, w, span, owner.clone(), owner, &mut names)
+    })
+    .await
 }
 
 pub async fn campaign(
@@ -113,18 +115,13 @@ pub async fn campaign(
             .push(" AND dl.delivered_at < ")
             .bind(w.to);
     });
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut items = Vec::new();
-    for r in &rows {
-        items.extend(item(
-            r,
-            w,
-            span,
-            r.try_get("", "external_id")?,
-            r.try_get("", "name")?,
-        )?);
-    }
-    Ok(items)
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
+        let key = names.get(&r.try_get::<String>("", "external_id")?);
+        let subject = names.get(&r.try_get::<String>("", "name")?);
+        item(r, w, span, key, subject, &mut names)
+    })
+    .await
 }
 
 /// An active customer of the window: the time of their first
@@ -155,16 +152,14 @@ pub async fn population(db: &DatabaseConnection, org: i64, w: Window) -> AppResu
             .fence()
             .push(") a WHERE a.t0 IS NOT NULL");
     });
-    let rows = db.query_all_raw(sql.build()).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Reach {
-                customer_id: r.try_get("", "customer_id")?,
-                t0: r.try_get("", "t0")?,
-                first_ticket: r.try_get("", "first_ticket")?,
-            })
-        })
-        .collect()
+    map_rows(db, sql.build(), |r| {
+        Ok(Some(Reach {
+            customer_id: r.try_get("", "customer_id")?,
+            t0: r.try_get("", "t0")?,
+            first_ticket: r.try_get("", "first_ticket")?,
+        }))
+    })
+    .await
 }
 
 /// The decided customers of `reach` for W = `span`, with whether a ticket

@@ -3,11 +3,11 @@
 //! exposed; one is affected when it has no touchpoint in (T - quiet, T].
 //! Delay: T - its last touchpoint. Subject: the customer's segment.
 
-use super::Item;
+use super::{Item, Names};
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::window::Window;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 pub async fn items(
     db: &DatabaseConnection,
@@ -28,15 +28,16 @@ pub async fn items(
         .push(" AND p.step_id = (SELECT s.id FROM onboarding_step s WHERE s.org_id = ")
         .bind(org)
         .push(" ORDER BY s.position DESC, s.id DESC LIMIT 1))");
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let segment = r
-            .try_get::<Option<String>>("", "segment")?
-            .unwrap_or_else(|| "unknown".to_owned());
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
+        let segment = names.get(
+            r.try_get::<Option<String>>("", "segment")?
+                .as_deref()
+                .unwrap_or("unknown"),
+        );
         let last: Option<i64> = r.try_get("", "last_touch")?;
         let affected = last.is_none_or(|at| at <= since);
-        items.push(Item {
+        Ok(Some(Item {
             subject: segment.clone(),
             subject_key: segment,
             customer_id: r.try_get("", "id")?,
@@ -49,7 +50,7 @@ pub async fn items(
             },
             department: None,
             reason: None,
-        });
-    }
-    Ok(items)
+        }))
+    })
+    .await
 }

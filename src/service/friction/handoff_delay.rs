@@ -5,11 +5,11 @@
 //! ONBOARDING touchpoint after closed_at (or T) - closed_at. Subject: the
 //! deal owner.
 
-use super::Item;
+use super::{Item, Names};
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::window::Window;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 pub async fn items(
     db: &DatabaseConnection,
@@ -28,18 +28,17 @@ pub async fn items(
         .bind(w.from)
         .push(" AND d.closed_at < ")
         .bind(w.to);
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
         let closed: i64 = r.try_get("", "closed_at")?;
         let first: Option<i64> = r.try_get("", "first_onboarding")?;
         let deadline = closed + allowance_ms;
         let in_time = first.is_some_and(|at| at <= deadline);
         if !in_time && deadline > w.as_of {
-            continue; // not decided yet
+            return Ok(None); // not decided yet
         }
-        let owner: String = r.try_get("", "owner")?;
-        items.push(Item {
+        let owner = names.get(&r.try_get::<String>("", "owner")?);
+        Ok(Some(Item {
             subject: owner.clone(),
             subject_key: owner,
             customer_id: r.try_get("", "customer_id")?,
@@ -48,7 +47,7 @@ pub async fn items(
             delay_ms: (!in_time).then(|| first.unwrap_or(w.as_of) - closed),
             department: None,
             reason: None,
-        });
-    }
-    Ok(items)
+        }))
+    })
+    .await
 }

@@ -5,12 +5,12 @@
 //! and the department follows the subject. Keys are prefixed with the
 //! subject kind (`ticket:login`) so subjects of different kinds never merge.
 
-use super::Item;
+use super::{Item, Names};
 use crate::domain::Department;
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::window::Window;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
@@ -25,9 +25,8 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
         .bind(w.from)
         .push(" AND f.occurred_at < ")
         .bind(w.to);
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
         let metric: String = r.try_get("", "metric")?;
         let score: i32 = r.try_get("", "score")?;
         let text = |column: &str| {
@@ -69,16 +68,16 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             "NPS" => score <= 6,
             _ => score <= 3,
         };
-        items.push(Item {
-            subject_key: key,
-            subject,
+        Ok(Some(Item {
+            subject_key: names.get(&key),
+            subject: names.get(&subject),
             customer_id: r.try_get("", "customer_id")?,
             annual_value_cents: r.try_get("", "annual_value_cents")?,
             affected,
             delay_ms: None,
             department: Some(department),
             reason: None,
-        });
-    }
-    Ok(items)
+        }))
+    })
+    .await
 }

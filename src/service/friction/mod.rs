@@ -27,16 +27,37 @@ use crate::error::AppResult;
 use crate::time::{DAY_MS, HOUR_MS, now_millis};
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::DatabaseConnection;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 use tokio::sync::OnceCell;
+
+/// A subject or reason name, shared by every item that names it.
+pub type Name = Arc<str>;
+
+/// The names one query's items use: one allocation per distinct name
+/// instead of one per item (a kind ships tens of thousands of items that
+/// name a few dozen subjects).
+#[derive(Default)]
+pub struct Names(HashSet<Name>);
+
+impl Names {
+    pub fn get(&mut self, name: &str) -> Name {
+        if let Some(shared) = self.0.get(name) {
+            return shared.clone();
+        }
+        let shared: Name = Arc::from(name);
+        self.0.insert(shared.clone());
+        shared
+    }
+}
 
 /// One exposed item of a kind.
 #[derive(Clone, Debug)]
 pub struct Item {
     /// Stable key of the subject (reason, team, campaign external id ...).
-    pub subject_key: String,
+    pub subject_key: Name,
     /// Name to show.
-    pub subject: String,
+    pub subject: Name,
     pub customer_id: i64,
     /// The customer's annual value, minor units.
     pub annual_value_cents: i64,
@@ -47,7 +68,7 @@ pub struct Item {
     /// (LOW_SATISFACTION); None: the kind's own departments.
     pub department: Option<Department>,
     /// The *_CONTACT kinds: reason of the qualifying (first) ticket.
-    pub reason: Option<String>,
+    pub reason: Option<Name>,
 }
 
 /// One friction point: a (kind, subject) and its figures.
@@ -175,17 +196,17 @@ async fn items(
 
 #[derive(Default)]
 struct Tally {
-    subject: String,
+    subject: Name,
     department: Option<Department>,
     exposed: BTreeSet<i64>,
     affected: BTreeMap<i64, i64>,
     occurrences: i64,
     delays: Vec<f64>,
-    reasons: BTreeMap<String, i64>,
+    reasons: BTreeMap<Name, i64>,
 }
 
-fn tally(items: &[Item]) -> BTreeMap<String, Tally> {
-    let mut by_subject: BTreeMap<String, Tally> = BTreeMap::new();
+fn tally(items: &[Item]) -> BTreeMap<Name, Tally> {
+    let mut by_subject: BTreeMap<Name, Tally> = BTreeMap::new();
     for item in items {
         let t = by_subject.entry(item.subject_key.clone()).or_default();
         t.subject.clone_from(&item.subject);
@@ -253,14 +274,18 @@ pub fn aggregate(
             let previous_rate = previous
                 .get(&key)
                 .map(|p| p.affected.len() as f64 / p.exposed.len() as f64);
-            let mut top_reasons: Vec<(String, i64)> = t.reasons.into_iter().collect();
+            let mut top_reasons: Vec<(String, i64)> = t
+                .reasons
+                .into_iter()
+                .map(|(reason, n)| (reason.to_string(), n))
+                .collect();
             top_reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let mut by_value: Vec<(i64, i64)> = t.affected.into_iter().collect();
             by_value.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             FrictionPoint {
                 kind,
-                subject: t.subject,
-                subject_key: key,
+                subject: t.subject.to_string(),
+                subject_key: key.to_string(),
                 from_department: t.department.unwrap_or(from_department),
                 to_department: t.department.unwrap_or(to_department),
                 occurrences: t.occurrences,

@@ -3,12 +3,12 @@
 //! a ticket at t with started_at <= t < (completed_at or T). Delay: the first
 //! such ticket - started_at. Subject: the step name (key: step key).
 
-use super::Item;
+use super::{Item, Names};
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::ticket_sql::with_first_ticket;
 use crate::service::window::Window;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
@@ -29,21 +29,22 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             .push(" AND p.started_at < ")
             .bind(w.to);
     });
-    let rows = db.query_all_raw(sql.build()).await?;
-    rows.iter()
-        .map(|r| {
-            let started: i64 = r.try_get("", "started_at")?;
-            let ticket: Option<i64> = r.try_get("", "first_ticket")?;
-            Ok(Item {
-                subject_key: r.try_get("", "key")?,
-                subject: r.try_get("", "name")?,
-                customer_id: r.try_get("", "customer_id")?,
-                annual_value_cents: r.try_get("", "annual_value_cents")?,
-                affected: ticket.is_some(),
-                delay_ms: ticket.map(|at| at - started),
-                department: None,
-                reason: r.try_get("", "first_reason")?,
-            })
-        })
-        .collect()
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
+        let started: i64 = r.try_get("", "started_at")?;
+        let ticket: Option<i64> = r.try_get("", "first_ticket")?;
+        Ok(Some(Item {
+            subject_key: names.get(&r.try_get::<String>("", "key")?),
+            subject: names.get(&r.try_get::<String>("", "name")?),
+            customer_id: r.try_get("", "customer_id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            affected: ticket.is_some(),
+            delay_ms: ticket.map(|at| at - started),
+            department: None,
+            reason: r
+                .try_get::<Option<String>>("", "first_reason")?
+                .map(|reason| names.get(&reason)),
+        }))
+    })
+    .await
 }

@@ -4,12 +4,12 @@
 //! completed by the deadline. Delay: (completed_at or T) - started_at.
 //! Subject: the step name (key: step key).
 
-use super::Item;
+use super::{Item, Names};
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::window::Window;
 use crate::time::DAY_MS;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 pub async fn items(
     db: &DatabaseConnection,
@@ -26,9 +26,8 @@ pub async fn items(
         .bind(w.from)
         .push(" AND p.started_at < ")
         .bind(w.to);
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
         let expected_days: i32 = r.try_get("", "expected_days")?;
         let started: i64 = r.try_get("", "started_at")?;
         let completed: Option<i64> = r
@@ -37,18 +36,18 @@ pub async fn items(
         let deadline = started + (f64::from(expected_days) * factor * DAY_MS as f64).round() as i64;
         let in_time = completed.is_some_and(|at| at <= deadline);
         if !in_time && deadline > w.as_of {
-            continue; // not decided yet
+            return Ok(None); // not decided yet
         }
-        items.push(Item {
-            subject_key: r.try_get("", "key")?,
-            subject: r.try_get("", "name")?,
+        Ok(Some(Item {
+            subject_key: names.get(&r.try_get::<String>("", "key")?),
+            subject: names.get(&r.try_get::<String>("", "name")?),
             customer_id: r.try_get("", "customer_id")?,
             annual_value_cents: r.try_get("", "annual_value_cents")?,
             affected: !in_time,
             delay_ms: (!in_time).then(|| completed.unwrap_or(w.as_of) - started),
             department: None,
             reason: None,
-        });
-    }
-    Ok(items)
+        }))
+    })
+    .await
 }

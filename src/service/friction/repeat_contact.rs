@@ -3,12 +3,12 @@
 //! (earlier by (opened_at, id)) opened within the lookback before it. Delay:
 //! later - the latest such earlier opened_at. Subject: the reason.
 
-use super::Item;
+use super::{Item, Names};
 use crate::error::AppResult;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::ticket_sql::{follows_within, sequenced};
 use crate::service::window::Window;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 pub async fn items(
     db: &DatabaseConnection,
@@ -23,21 +23,20 @@ pub async fn items(
     sequenced(&mut sql, org, w.from, w.to, lookback_ms);
     sql.push(" JOIN customer c ON c.id = t.customer_id WHERE t.opened_at >= ")
         .bind(w.from);
-    let rows = db.query_all_raw(sql.build()).await?;
-    rows.iter()
-        .map(|r| {
-            let reason: String = r.try_get("", "reason")?;
-            let delay: Option<i64> = r.try_get("", "delay")?;
-            Ok(Item {
-                subject: reason.clone(),
-                subject_key: reason,
-                customer_id: r.try_get("", "customer_id")?,
-                annual_value_cents: r.try_get("", "annual_value_cents")?,
-                affected: delay.is_some(),
-                delay_ms: delay,
-                department: None,
-                reason: None,
-            })
-        })
-        .collect()
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
+        let reason = names.get(&r.try_get::<String>("", "reason")?);
+        let delay: Option<i64> = r.try_get("", "delay")?;
+        Ok(Some(Item {
+            subject: reason.clone(),
+            subject_key: reason,
+            customer_id: r.try_get("", "customer_id")?,
+            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            affected: delay.is_some(),
+            delay_ms: delay,
+            department: None,
+            reason: None,
+        }))
+    })
+    .await
 }

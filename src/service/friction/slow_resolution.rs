@@ -3,13 +3,13 @@
 //! before T); one is affected when not resolved within its SLA target.
 //! Delay: (resolved_at or T) - opened_at. Subject: the team.
 
-use super::Item;
+use super::{Item, Names};
 use crate::error::AppResult;
 use crate::service::kpi::SLA_HOURS;
-use crate::service::sql::SqlBuilder;
+use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::window::Window;
 use crate::time::HOUR_MS;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
@@ -20,9 +20,8 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
         .bind(w.from)
         .push(" AND t.opened_at < ")
         .bind(w.to);
-    let rows = db.query_all_raw(sql.build()).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
+    let mut names = Names::default();
+    map_rows(db, sql.build(), |r| {
         let priority: String = r.try_get("", "priority")?;
         let target_hours = SLA_HOURS
             .iter()
@@ -35,10 +34,10 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
         let deadline = opened + target_hours * HOUR_MS;
         let met = resolved.is_some_and(|at| at <= deadline);
         if !met && deadline > w.as_of {
-            continue; // not decided yet
+            return Ok(None); // not decided yet
         }
-        let team: String = r.try_get("", "team")?;
-        items.push(Item {
+        let team = names.get(&r.try_get::<String>("", "team")?);
+        Ok(Some(Item {
             subject: team.clone(),
             subject_key: team,
             customer_id: r.try_get("", "customer_id")?,
@@ -47,7 +46,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - opened),
             department: None,
             reason: None,
-        });
-    }
-    Ok(items)
+        }))
+    })
+    .await
 }
