@@ -38,7 +38,7 @@ pub struct ContactReason {
 }
 
 fn int(row: &QueryResult, column: &str) -> i64 {
-    row.try_get::<Option<i64>>("", column)
+    row.try_get_by::<Option<i64>, _>(column)
         .ok()
         .flatten()
         .unwrap_or(0)
@@ -63,7 +63,7 @@ async fn counts(
     Ok(rows
         .iter()
         .map(|r| {
-            let reason = r.try_get::<String>("", "reason").unwrap_or_default();
+            let reason = r.try_get_by::<String, _>("reason").unwrap_or_default();
             (
                 reason,
                 int(r, "tickets"),
@@ -118,15 +118,15 @@ pub async fn contact_reasons(
     }
     let mut details: BTreeMap<String, Detail> = BTreeMap::new();
     for row in &rows {
-        let reason = row.try_get::<String>("", "reason").unwrap_or_default();
+        let reason = row.try_get_by::<String, _>("reason").unwrap_or_default();
         let d = details.entry(reason).or_default();
-        if let Ok(Some(ms)) = row.try_get::<Option<i64>>("", "resolution") {
+        if let Ok(Some(ms)) = row.try_get_by::<Option<i64>, _>("resolution") {
             d.resolutions.push(ms as f64 / HOUR_MS as f64);
         }
         d.csat_sum += int(row, "csat_sum");
         d.csat_n += int(row, "csat_n");
         let department = row
-            .try_get::<Option<String>>("", "preceded_by")
+            .try_get_by::<Option<String>, _>("preceded_by")
             .ok()
             .flatten();
         *d.preceded.entry(department).or_default() += 1;

@@ -85,7 +85,7 @@ pub async fn funnel(
         .await?
         .ok_or_else(|| anyhow::anyhow!("funnel returned no row"))?;
     let counts: Vec<i64> = (0..steps.len())
-        .map(|k| row.try_get::<i64>("", &format!("n{k}")))
+        .map(|k| row.try_get_by::<i64, _>(format!("n{k}").as_str()))
         .collect::<Result<_, _>>()?;
     Ok(steps
         .iter()

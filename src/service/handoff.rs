@@ -77,15 +77,15 @@ pub async fn handoff_matrix(
     let mut handoffs = rows
         .iter()
         .map(|row| {
-            let median_gap: Option<f64> = row.try_get("", "median_gap")?;
+            let median_gap: Option<f64> = row.try_get_by("median_gap")?;
             Ok(Handoff {
-                from: row.try_get("", "from_department")?,
-                to: row.try_get("", "to_department")?,
-                transitions: row.try_get("", "transitions")?,
+                from: row.try_get_by("from_department")?,
+                to: row.try_get_by("to_department")?,
+                transitions: row.try_get_by("transitions")?,
                 median_gap_hours: median_gap.map(|ms| ms / HOUR_MS as f64),
                 followed_by_ticket_share: ratio(
-                    row.try_get::<Option<i64>>("", "followed")?.unwrap_or(0),
-                    row.try_get::<Option<i64>>("", "decided")?.unwrap_or(0),
+                    row.try_get_by::<Option<i64>, _>("followed")?.unwrap_or(0),
+                    row.try_get_by::<Option<i64>, _>("decided")?.unwrap_or(0),
                 ),
             })
         })

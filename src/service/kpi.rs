@@ -62,7 +62,7 @@ struct Scope<'a> {
 }
 
 fn int(row: &QueryResult, column: &str) -> i64 {
-    row.try_get::<Option<i64>>("", column)
+    row.try_get_by::<Option<i64>, _>(column)
         .ok()
         .flatten()
         .unwrap_or(0)

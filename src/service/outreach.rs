@@ -445,13 +445,13 @@ pub async fn effectiveness(
         prevented_contact_rate: None,
     };
     for row in db.query_all_raw(sql.build()).await? {
-        let t0: i64 = row.try_get("", "t0")?;
-        let ticket: Option<i64> = row.try_get("", "ticket")?;
+        let t0: i64 = row.try_get_by("t0")?;
+        let ticket: Option<i64> = row.try_get_by("ticket")?;
         if ticket.is_none() && t0 + span > w.as_of {
             continue; // not decided yet
         }
         let contacted = row
-            .try_get::<Option<i64>>("", "contacted_at")?
+            .try_get_by::<Option<i64>, _>("contacted_at")?
             .is_some_and(|at| at <= w.as_of);
         e.flagged += 1;
         let with_ticket = i64::from(ticket.is_some());

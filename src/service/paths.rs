@@ -67,8 +67,8 @@ pub async fn journey_paths(
         .iter()
         .map(|r| {
             Ok((
-                r.try_get::<String>("", "path")?,
-                r.try_get::<i64>("", "customers")?,
+                r.try_get_by::<String, _>("path")?,
+                r.try_get_by::<i64, _>("customers")?,
             ))
         })
         .collect::<Result<_, sea_orm::DbErr>>()?;

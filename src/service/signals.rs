@@ -152,13 +152,13 @@ pub async fn active(
 
 fn signal(row: &QueryResult, kind: FrictionKind) -> AppResult<Signal> {
     Ok(Signal {
-        customer_id: row.try_get("", "customer_id")?,
+        customer_id: row.try_get_by("customer_id")?,
         kind,
         subject: row
-            .try_get::<Option<String>>("", "subject")?
+            .try_get_by::<Option<String>, _>("subject")?
             .unwrap_or_else(|| "unknown".to_owned()),
-        since: row.try_get("", "since")?,
-        record_id: row.try_get("", "record_id")?,
+        since: row.try_get_by("since")?,
+        record_id: row.try_get_by("record_id")?,
     })
 }
 

@@ -108,21 +108,21 @@ pub async fn summaries(
         ", x.department",
     );
     for row in db.query_all_raw(touches.build()).await? {
-        let f = entry(&mut facts, row.try_get("", "customer_id")?)?;
-        let department: String = row.try_get("", "department")?;
+        let f = entry(&mut facts, row.try_get_by("customer_id")?)?;
+        let department: String = row.try_get_by("department")?;
         f.departments.insert(
             department
                 .parse()
                 .map_err(|e: crate::domain::UnknownValue| AppError::Internal(e.into()))?,
         );
-        let first: i64 = row.try_get("", "first_touch")?;
-        let last: i64 = row.try_get("", "last_touch")?;
+        let first: i64 = row.try_get_by("first_touch")?;
+        let last: i64 = row.try_get_by("last_touch")?;
         f.first_touch = Some(f.first_touch.map_or(first, |t| t.min(first)));
         f.last_touch = Some(f.last_touch.map_or(last, |t| t.max(last)));
     }
     let tickets = select("COUNT(*) AS n", "ticket", "x.resolved_at IS NULL", "");
     for row in db.query_all_raw(tickets.build()).await? {
-        entry(&mut facts, row.try_get("", "customer_id")?)?.open_tickets = row.try_get("", "n")?;
+        entry(&mut facts, row.try_get_by("customer_id")?)?.open_tickets = row.try_get_by("n")?;
     }
     let deals = select(
         "SUM(CASE WHEN x.outcome = 'WON' THEN 1 ELSE 0 END) AS won, SUM(CASE WHEN x.outcome = 'OPEN' THEN 1 ELSE 0 END) AS open, SUM(CASE WHEN x.outcome = 'LOST' THEN 1 ELSE 0 END) AS lost",
@@ -131,10 +131,10 @@ pub async fn summaries(
         "",
     );
     for row in db.query_all_raw(deals.build()).await? {
-        let f = entry(&mut facts, row.try_get("", "customer_id")?)?;
-        f.won = row.try_get("", "won")?;
-        f.open_deals = row.try_get("", "open")?;
-        f.lost = row.try_get("", "lost")?;
+        let f = entry(&mut facts, row.try_get_by("customer_id")?)?;
+        f.won = row.try_get_by("won")?;
+        f.open_deals = row.try_get_by("open")?;
+        f.lost = row.try_get_by("lost")?;
     }
     let steps = select(
         "COUNT(*) AS started, SUM(CASE WHEN x.completed_at IS NOT NULL AND x.step_id = (SELECT s.id FROM onboarding_step s WHERE s.org_id = x.org_id ORDER BY s.position DESC, s.id DESC LIMIT 1) THEN 1 ELSE 0 END) AS adopted",
@@ -143,9 +143,9 @@ pub async fn summaries(
         "",
     );
     for row in db.query_all_raw(steps.build()).await? {
-        let f = entry(&mut facts, row.try_get("", "customer_id")?)?;
-        f.steps_started = row.try_get("", "started")?;
-        f.adopted = row.try_get::<i64>("", "adopted")? > 0;
+        let f = entry(&mut facts, row.try_get_by("customer_id")?)?;
+        f.steps_started = row.try_get_by("started")?;
+        f.adopted = row.try_get_by::<i64, _>("adopted")? > 0;
     }
     let mut by_customer: HashMap<i64, Vec<Signal>> = HashMap::new();
     let active = signals::active(

@@ -147,14 +147,14 @@ pub async fn raise(
 
 fn from_row(row: &QueryResult, origin: Origin) -> AppResult<RaisedSignal> {
     Ok(RaisedSignal {
-        id: row.try_get("", "id")?,
-        org_id: row.try_get("", "org_id")?,
-        kind: row.try_get("", "kind")?,
-        customer_id: row.try_get("", "customer_id")?,
-        subject: row.try_get("", "subject")?,
-        since: row.try_get("", "since")?,
-        raised_at: row.try_get("", "raised_at")?,
-        trigger: row.try_get("", "trigger_key")?,
+        id: row.try_get_by("id")?,
+        org_id: row.try_get_by("org_id")?,
+        kind: row.try_get_by("kind")?,
+        customer_id: row.try_get_by("customer_id")?,
+        subject: row.try_get_by("subject")?,
+        since: row.try_get_by("since")?,
+        raised_at: row.try_get_by("raised_at")?,
+        trigger: row.try_get_by("trigger_key")?,
         origin,
     })
 }
@@ -229,7 +229,7 @@ async fn detect(
         .query_all_raw(sql.build())
         .await?
         .iter()
-        .map(|row| row.try_get::<i64>("", "customer_id"))
+        .map(|row| row.try_get_by::<i64, _>("customer_id"))
         .collect::<Result<Vec<_>, _>>()?;
     let now = now_millis();
     let found = signals::active_records(
@@ -278,7 +278,7 @@ pub async fn recent(
         .await?
         .iter()
         .map(|row| {
-            let origin = match row.try_get::<String>("", "origin")?.as_str() {
+            let origin = match row.try_get_by::<String, _>("origin")?.as_str() {
                 "SWEEP" => Origin::Sweep,
                 _ => Origin::Ingest,
             };

@@ -32,7 +32,7 @@ pub async fn sweep_once(db: &DatabaseConnection, bus: &SignalBus) -> AppResult<u
         .await?;
     let mut total = 0;
     for row in orgs {
-        let org: i64 = row.try_get("", "id")?;
+        let org: i64 = row.try_get_by("id")?;
         let found = signals::active_records(
             db,
             org,

@@ -51,11 +51,11 @@ pub async fn tickets(
         .bind(w.from);
     map_rows(db, sql.build(), |r| {
         Ok(Some(TicketRow {
-            customer_id: r.try_get("", "customer_id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
-            channel: r.try_get("", "channel")?,
-            switched_from: r.try_get("", "switched_from")?,
-            delay_ms: r.try_get("", "delay")?,
+            customer_id: r.try_get_by("customer_id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
+            channel: r.try_get_by("channel")?,
+            switched_from: r.try_get_by("switched_from")?,
+            delay_ms: r.try_get_by("delay")?,
         }))
     })
     .await

@@ -53,21 +53,21 @@ fn item(
     subject: Name,
     names: &mut Names,
 ) -> AppResult<Option<Item>> {
-    let t0: i64 = r.try_get("", "t0")?;
-    let ticket: Option<i64> = r.try_get("", "first_ticket")?;
+    let t0: i64 = r.try_get_by("t0")?;
+    let ticket: Option<i64> = r.try_get_by("first_ticket")?;
     if ticket.is_none() && t0 + span > w.as_of {
         return Ok(None); // not decided yet
     }
     Ok(Some(Item {
         subject_key: key,
         subject,
-        customer_id: r.try_get("", "customer_id")?,
-        annual_value_cents: r.try_get("", "annual_value_cents")?,
+        customer_id: r.try_get_by("customer_id")?,
+        annual_value_cents: r.try_get_by("annual_value_cents")?,
         affected: ticket.is_some(),
         delay_ms: ticket.map(|at| at - t0),
         department: None,
         reason: r
-            .try_get::<Option<String>>("", "first_reason")?
+            .try_get_by::<Option<String>, _>("first_reason")?
             .map(|reason| names.get(&reason)),
     }))
 }
@@ -91,7 +91,7 @@ pub async fn post_sale(
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let owner = names.get(&r.try_get::<String>("", "owner")?);
+        let owner = names.get(&r.try_get_by::<String, _>("owner")?);
         item(r, w, span, owner.clone(), owner, &mut names)
     })
     .await
@@ -117,8 +117,8 @@ pub async fn campaign(
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let key = names.get(&r.try_get::<String>("", "external_id")?);
-        let subject = names.get(&r.try_get::<String>("", "name")?);
+        let key = names.get(&r.try_get_by::<String, _>("external_id")?);
+        let subject = names.get(&r.try_get_by::<String, _>("name")?);
         item(r, w, span, key, subject, &mut names)
     })
     .await
@@ -154,9 +154,9 @@ pub async fn population(db: &DatabaseConnection, org: i64, w: Window) -> AppResu
     });
     map_rows(db, sql.build(), |r| {
         Ok(Some(Reach {
-            customer_id: r.try_get("", "customer_id")?,
-            t0: r.try_get("", "t0")?,
-            first_ticket: r.try_get("", "first_ticket")?,
+            customer_id: r.try_get_by("customer_id")?,
+            t0: r.try_get_by("t0")?,
+            first_ticket: r.try_get_by("first_ticket")?,
         }))
     })
     .await

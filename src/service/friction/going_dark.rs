@@ -31,17 +31,17 @@ pub async fn items(
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
         let segment = names.get(
-            r.try_get::<Option<String>>("", "segment")?
+            r.try_get_by::<Option<String>, _>("segment")?
                 .as_deref()
                 .unwrap_or("unknown"),
         );
-        let last: Option<i64> = r.try_get("", "last_touch")?;
+        let last: Option<i64> = r.try_get_by("last_touch")?;
         let affected = last.is_none_or(|at| at <= since);
         Ok(Some(Item {
             subject: segment.clone(),
             subject_key: segment,
-            customer_id: r.try_get("", "id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            customer_id: r.try_get_by("id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected,
             delay_ms: if affected {
                 last.map(|at| w.as_of - at)

@@ -30,19 +30,19 @@ pub async fn items(
         .bind(w.to);
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let closed: i64 = r.try_get("", "closed_at")?;
-        let first: Option<i64> = r.try_get("", "first_onboarding")?;
+        let closed: i64 = r.try_get_by("closed_at")?;
+        let first: Option<i64> = r.try_get_by("first_onboarding")?;
         let deadline = closed + allowance_ms;
         let in_time = first.is_some_and(|at| at <= deadline);
         if !in_time && deadline > w.as_of {
             return Ok(None); // not decided yet
         }
-        let owner = names.get(&r.try_get::<String>("", "owner")?);
+        let owner = names.get(&r.try_get_by::<String, _>("owner")?);
         Ok(Some(Item {
             subject: owner.clone(),
             subject_key: owner,
-            customer_id: r.try_get("", "customer_id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            customer_id: r.try_get_by("customer_id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: !in_time,
             delay_ms: (!in_time).then(|| first.unwrap_or(w.as_of) - closed),
             department: None,

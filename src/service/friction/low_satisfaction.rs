@@ -27,15 +27,15 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
         .bind(w.to);
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let metric: String = r.try_get("", "metric")?;
-        let score: i32 = r.try_get("", "score")?;
+        let metric: String = r.try_get_by("metric")?;
+        let score: i32 = r.try_get_by("score")?;
         let text = |column: &str| {
-            r.try_get::<Option<String>>("", column)
+            r.try_get_by::<Option<String>, _>(column)
                 .ok()
                 .flatten()
                 .unwrap_or_default()
         };
-        let subject_kind: String = r.try_get("", "subject_kind")?;
+        let subject_kind: String = r.try_get_by("subject_kind")?;
         let (key, subject, department) = match subject_kind.as_str() {
             "TICKET" => (
                 format!("ticket:{}", text("ticket_reason")),
@@ -71,8 +71,8 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
         Ok(Some(Item {
             subject_key: names.get(&key),
             subject: names.get(&subject),
-            customer_id: r.try_get("", "customer_id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            customer_id: r.try_get_by("customer_id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected,
             delay_ms: None,
             department: Some(department),

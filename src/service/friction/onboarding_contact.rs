@@ -31,18 +31,18 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let started: i64 = r.try_get("", "started_at")?;
-        let ticket: Option<i64> = r.try_get("", "first_ticket")?;
+        let started: i64 = r.try_get_by("started_at")?;
+        let ticket: Option<i64> = r.try_get_by("first_ticket")?;
         Ok(Some(Item {
-            subject_key: names.get(&r.try_get::<String>("", "key")?),
-            subject: names.get(&r.try_get::<String>("", "name")?),
-            customer_id: r.try_get("", "customer_id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            subject_key: names.get(&r.try_get_by::<String, _>("key")?),
+            subject: names.get(&r.try_get_by::<String, _>("name")?),
+            customer_id: r.try_get_by("customer_id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: ticket.is_some(),
             delay_ms: ticket.map(|at| at - started),
             department: None,
             reason: r
-                .try_get::<Option<String>>("", "first_reason")?
+                .try_get_by::<Option<String>, _>("first_reason")?
                 .map(|reason| names.get(&reason)),
         }))
     })

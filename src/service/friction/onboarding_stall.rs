@@ -28,10 +28,10 @@ pub async fn items(
         .bind(w.to);
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let expected_days: i32 = r.try_get("", "expected_days")?;
-        let started: i64 = r.try_get("", "started_at")?;
+        let expected_days: i32 = r.try_get_by("expected_days")?;
+        let started: i64 = r.try_get_by("started_at")?;
         let completed: Option<i64> = r
-            .try_get::<Option<i64>>("", "completed_at")?
+            .try_get_by::<Option<i64>, _>("completed_at")?
             .filter(|at| *at <= w.as_of);
         let deadline = started + (f64::from(expected_days) * factor * DAY_MS as f64).round() as i64;
         let in_time = completed.is_some_and(|at| at <= deadline);
@@ -39,10 +39,10 @@ pub async fn items(
             return Ok(None); // not decided yet
         }
         Ok(Some(Item {
-            subject_key: names.get(&r.try_get::<String>("", "key")?),
-            subject: names.get(&r.try_get::<String>("", "name")?),
-            customer_id: r.try_get("", "customer_id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            subject_key: names.get(&r.try_get_by::<String, _>("key")?),
+            subject: names.get(&r.try_get_by::<String, _>("name")?),
+            customer_id: r.try_get_by("customer_id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: !in_time,
             delay_ms: (!in_time).then(|| completed.unwrap_or(w.as_of) - started),
             department: None,

@@ -25,13 +25,13 @@ pub async fn items(
         .bind(w.from);
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let reason = names.get(&r.try_get::<String>("", "reason")?);
-        let delay: Option<i64> = r.try_get("", "delay")?;
+        let reason = names.get(&r.try_get_by::<String, _>("reason")?);
+        let delay: Option<i64> = r.try_get_by("delay")?;
         Ok(Some(Item {
             subject: reason.clone(),
             subject_key: reason,
-            customer_id: r.try_get("", "customer_id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            customer_id: r.try_get_by("customer_id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: delay.is_some(),
             delay_ms: delay,
             department: None,

@@ -22,26 +22,26 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
         .bind(w.to);
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let priority: String = r.try_get("", "priority")?;
+        let priority: String = r.try_get_by("priority")?;
         let target_hours = SLA_HOURS
             .iter()
             .find(|(p, _)| *p == priority)
             .map_or(72, |(_, h)| *h);
-        let opened: i64 = r.try_get("", "opened_at")?;
+        let opened: i64 = r.try_get_by("opened_at")?;
         let resolved: Option<i64> = r
-            .try_get::<Option<i64>>("", "resolved_at")?
+            .try_get_by::<Option<i64>, _>("resolved_at")?
             .filter(|at| *at <= w.as_of);
         let deadline = opened + target_hours * HOUR_MS;
         let met = resolved.is_some_and(|at| at <= deadline);
         if !met && deadline > w.as_of {
             return Ok(None); // not decided yet
         }
-        let team = names.get(&r.try_get::<String>("", "team")?);
+        let team = names.get(&r.try_get_by::<String, _>("team")?);
         Ok(Some(Item {
             subject: team.clone(),
             subject_key: team,
-            customer_id: r.try_get("", "customer_id")?,
-            annual_value_cents: r.try_get("", "annual_value_cents")?,
+            customer_id: r.try_get_by("customer_id")?,
+            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: !met,
             delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - opened),
             department: None,
