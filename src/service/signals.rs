@@ -221,7 +221,8 @@ fn going_dark(sql: &mut SqlBuilder, org: i64, scope: Scope<'_>, now: i64, p: &Pa
         .push(" AND pr.step_id = (SELECT s.id FROM onboarding_step s WHERE s.org_id = ")
         .bind(org)
         .push(" ORDER BY s.position DESC, s.id DESC LIMIT 1))")
-        // Kept whole: `since` is used twice, and each use ran its lookup.
+        // Kept whole: `since` feeds the filter and the output; pulled up,
+        // each use would run its lookup.
         .fence()
         .push(") x WHERE x.since <= ")
         .bind(now);
