@@ -1,10 +1,11 @@
 //! The per-customer timeline index of touchpoints, `(org_id, customer_id,
-//! occurred_at, id)`, becomes `ix_touchpoint_timeline` and also carries the columns the analytics read from
-//! each touchpoint: department, kind and the record behind it. Handoffs,
-//! journey paths, funnels, contact reasons and the baselines of the friction
-//! kinds then read a customer's touchpoints from the index alone (an
-//! index-only scan on PostgreSQL, a covering index on SQLite) instead of
-//! visiting the table once per touchpoint.
+//! occurred_at, id)`, becomes `ix_touchpoint_timeline` and also carries the
+//! columns the analytics read from each touchpoint: department, kind and
+//! the record behind it. Handoffs, journey paths, funnels, contact reasons
+//! and the baselines of the friction kinds then read a customer's
+//! touchpoints from the index alone (an index-only scan on PostgreSQL, a
+//! covering index on SQLite) instead of visiting the table once per
+//! touchpoint.
 //!
 //! PostgreSQL keeps the extra columns out of the key (`INCLUDE`); SQLite
 //! has no `INCLUDE`, so they go at the end of the key, after `id`, where
