@@ -44,13 +44,19 @@ async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
             tp("r1", "R", "SALES", 100),
             tp("r2", "R", "PRODUCT", 216),
             tp("r3", "R", "MARKETING", 456),
+            tp("s1", "S", "SALES", 400),
+            tp("s2", "S", "ONBOARDING", 420),
         ]),
     )
     .await;
     app.ingest(
         &admin,
         TICKETS,
-        json!([ticket("TP", "P", 260), ticket("TQ", "Q", 221)]),
+        json!([
+            ticket("TP", "P", 260),
+            ticket("TQ", "Q", 221),
+            ticket("TS", "S", 430)
+        ]),
     )
     .await;
 
@@ -73,12 +79,17 @@ async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
     //    decided, not followed. SUPPORT(221) -> PRODUCT(450): 229 h, undecided.
     // R: SALES(100) -> PRODUCT(216, lower edge: in): 116 h, decided, not
     //    followed. PRODUCT -> MARKETING(456, upper edge): out.
+    // S: SALES(400) -> ONBOARDING(420): 20 h; its 7 days are not over at 456
+    //    but TS (430) followed: decided, followed. ONBOARDING -> SUPPORT(430,
+    //    TS opened): 10 h, its own ticket, 430 + 168 > 456: undecided.
+    // SALES -> ONBOARDING: 230 h and 20 h, median 125 h, both followed.
     assert_eq!(
         body["data"]["handoffMatrix"],
         json!([
             {"fromDepartment": "MARKETING", "toDepartment": "SUPPORT", "transitions": 2, "medianGapHours": 5.5, "followedByTicketShare": 0.0},
             {"fromDepartment": "ONBOARDING", "toDepartment": "MARKETING", "transitions": 1, "medianGapHours": 10.0, "followedByTicketShare": 1.0},
-            {"fromDepartment": "SALES", "toDepartment": "ONBOARDING", "transitions": 1, "medianGapHours": 230.0, "followedByTicketShare": 1.0},
+            {"fromDepartment": "ONBOARDING", "toDepartment": "SUPPORT", "transitions": 1, "medianGapHours": 10.0, "followedByTicketShare": null},
+            {"fromDepartment": "SALES", "toDepartment": "ONBOARDING", "transitions": 2, "medianGapHours": 125.0, "followedByTicketShare": 1.0},
             {"fromDepartment": "SALES", "toDepartment": "PRODUCT", "transitions": 1, "medianGapHours": 116.0, "followedByTicketShare": 0.0},
             {"fromDepartment": "SUPPORT", "toDepartment": "PRODUCT", "transitions": 1, "medianGapHours": 229.0, "followedByTicketShare": null},
             {"fromDepartment": "SUPPORT", "toDepartment": "SALES", "transitions": 1, "medianGapHours": 40.0, "followedByTicketShare": null},

@@ -36,42 +36,59 @@ pub async fn handoff_matrix(
 ) -> AppResult<Vec<Handoff>> {
     viewer.require_analytics()?;
     let org = viewer.org_id;
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    // One statement, so only a row per pair leaves the database: the
-    // transitions, their counts and their median gap per pair.
-    let decided = |sql: &mut SqlBuilder| {
-        sql.push(
-            "SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ",
-        )
-        .push("CAST(SUM(CASE WHEN followed = 1 OR at + ")
+    // One statement, so only a row per pair leaves the database. The
+    // transitions are computed once; the counts and the median per pair
+    // (`g`) and the transitions a ticket followed (`f`) are read from them.
+    sql.push("WITH tr AS MATERIALIZED (");
+    transitions(&mut sql, org, window);
+    sql.push("), g AS (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ")
+        .push("CAST(SUM(CASE WHEN at + ")
         .bind(FOLLOW_MS)
         .push(" <= ")
         .bind(window.as_of)
-        .push(
-            " THEN 1 ELSE 0 END) AS BIGINT) AS decided, CAST(SUM(followed) AS BIGINT) AS followed",
-        );
-    };
-    if db.get_database_backend() == DbBackend::Postgres {
+        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS matured");
+    if postgres {
         // The median of an even count is the mean of the middle two:
         // percentile_cont(0.5) interpolates exactly that.
-        decided(&mut sql);
-        sql.push(", CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS DOUBLE PRECISION) AS median_gap FROM (");
-        transitions(&mut sql, org, window);
-        // Kept whole: each use of `followed` in the aggregates ran its ticket lookup.
-        sql.fence()
-            .push(") tr GROUP BY from_department, to_department");
-    } else {
+        sql.push(", CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS DOUBLE PRECISION) AS median_gap");
+    }
+    sql.push(" FROM tr GROUP BY from_department, to_department), ");
+    // A ticket within 7 days after the later touchpoint (not the ticket that
+    // touchpoint belongs to). As a WHERE EXISTS of its own, PostgreSQL hashes
+    // the tickets by customer once instead of probing the index once per
+    // transition (0.34 s against ~1 s in EXPLAIN ANALYZE on the bench data).
+    sql.push("f AS (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS followed, ")
+        .push("CAST(SUM(CASE WHEN at + ")
+        .bind(FOLLOW_MS)
+        .push(" <= ")
+        .bind(window.as_of)
+        .push(" THEN 0 ELSE 1 END) AS BIGINT) AS followed_unmatured FROM tr WHERE EXISTS (SELECT 1 FROM ticket tk WHERE tk.org_id = ")
+        .bind(org)
+        .push(" AND tk.customer_id = tr.customer_id AND tk.opened_at >= tr.at AND tk.opened_at <= tr.at + ")
+        .bind(FOLLOW_MS)
+        .push(" AND tk.opened_at <= ")
+        .bind(window.as_of)
+        // Implied by opened_at >= at; lets the hashed side skip older tickets.
+        .push(" AND tk.opened_at >= ")
+        .bind(window.from)
+        .push(" AND NOT (COALESCE(tr.record_kind, '') = 'TICKET' AND COALESCE(tr.record_id, 0) = tk.id)) ")
+        .push("GROUP BY from_department, to_department)");
+    if !postgres {
         // SQLite has no percentile: the middle row(s) by rank.
-        sql.push("WITH tr AS MATERIALIZED (");
-        transitions(&mut sql, org, window);
-        sql.push(") SELECT g.*, m.median_gap FROM (");
-        decided(&mut sql);
-        sql.push(" FROM tr GROUP BY from_department, to_department) g JOIN (")
-            .push("SELECT from_department, to_department, CAST(AVG(gap) AS DOUBLE PRECISION) AS median_gap FROM (")
+        sql.push(", m AS (SELECT from_department, to_department, CAST(AVG(gap) AS DOUBLE PRECISION) AS median_gap FROM (")
             .push("SELECT from_department, to_department, gap, ROW_NUMBER() OVER (PARTITION BY from_department, to_department ORDER BY gap) AS rn, ")
             .push("COUNT(*) OVER (PARTITION BY from_department, to_department) AS n FROM tr) r ")
-            .push("WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY from_department, to_department) m ")
-            .push("ON m.from_department = g.from_department AND m.to_department = g.to_department");
+            .push("WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY from_department, to_department)");
+    }
+    // A transition is decided once its 7 days are over or a ticket followed.
+    sql.push(" SELECT g.from_department, g.to_department, g.transitions, ")
+        .push("g.matured + COALESCE(f.followed_unmatured, 0) AS decided, COALESCE(f.followed, 0) AS followed, ")
+        .push(if postgres { "g.median_gap" } else { "m.median_gap" })
+        .push(" FROM g LEFT JOIN f ON f.from_department = g.from_department AND f.to_department = g.to_department");
+    if !postgres {
+        sql.push(" JOIN m ON m.from_department = g.from_department AND m.to_department = g.to_department");
     }
     let rows = db.query_all_raw(sql.build()).await?;
     let mut handoffs = rows
@@ -96,17 +113,11 @@ pub async fn handoff_matrix(
 }
 
 /// The transitions: per touchpoint in the window whose customer's previous
-/// touchpoint (by (occurred_at, id)) was in another department, the pair,
-/// the gap, its time and whether a ticket followed within 7 days.
+/// touchpoint (by (occurred_at, id)) was in another department, the
+/// customer, the pair, the gap, its time and the record it belongs to.
 fn transitions(sql: &mut SqlBuilder, org: i64, window: Window) {
-    sql.push("SELECT x.prev_department AS from_department, x.department AS to_department, x.occurred_at - x.prev_at AS gap, ")
-        .push("x.occurred_at AS at, CASE WHEN EXISTS (SELECT 1 FROM ticket tk WHERE tk.org_id = ")
-        .bind(org)
-        .push(" AND tk.customer_id = x.customer_id AND tk.opened_at >= x.occurred_at AND tk.opened_at <= x.occurred_at + ")
-        .bind(FOLLOW_MS)
-        .push(" AND tk.opened_at <= ")
-        .bind(window.as_of)
-        .push(" AND NOT (COALESCE(x.record_kind, '') = 'TICKET' AND COALESCE(x.record_id, 0) = tk.id)) THEN 1 ELSE 0 END AS followed ")
+    sql.push("SELECT x.customer_id, x.prev_department AS from_department, x.department AS to_department, ")
+        .push("x.occurred_at - x.prev_at AS gap, x.occurred_at AS at, x.record_kind, x.record_id ")
         .push("FROM (SELECT y.customer_id, y.department, y.occurred_at, y.record_kind, y.record_id, ");
     // Only the window's touchpoints are sorted; the first one of each
     // customer looks up its predecessor before the window by index.
