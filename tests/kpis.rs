@@ -207,6 +207,28 @@ async fn kpis_match_the_hand_computed_figures(app: TestApp) {
     // completed) -> 0/1.
     expect("onboardingCompletionRate", Some(1.0 / 3.0), Some(0.0));
 
+    // A repeat decides a resolution before its 7 days are over. W = [216,
+    // 300), T = 300: T1 resolved 240 (240 + 168 > 300), but T2 (same reason)
+    // opened at 250 -> decided, not first-contact -> 0 / 1. P = [132, 216):
+    // T5 (210) undecided -> null.
+    let (_, early) = app
+        .gql(
+            Some(&app.leader()),
+            KPIS,
+            json!({"from": h(216), "to": h(300)}),
+        )
+        .await;
+    close(
+        &early["data"]["kpis"]["fcrRate"]["value"],
+        Some(0.0),
+        "fcrRate to 300",
+    );
+    close(
+        &early["data"]["kpis"]["fcrRate"]["previous"],
+        None,
+        "fcrRate to 300 (previous)",
+    );
+
     // Segment: only E is ENTERPRISE: active, no tickets, onboarding not complete.
     let (_, body) = app
         .gql(

@@ -41,14 +41,17 @@ pub async fn handoff_matrix(
     // One statement, so only a row per pair leaves the database. The
     // transitions are computed once; the counts and the median per pair
     // (`g`) and the transitions a ticket followed (`f`) are read from them.
+    // `g` and `f` are materialized, so joining them can never re-run one.
     sql.push("WITH tr AS MATERIALIZED (");
     transitions(&mut sql, org, window);
-    sql.push("), g AS (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ")
-        .push("CAST(SUM(CASE WHEN at + ")
-        .bind(FOLLOW_MS)
-        .push(" <= ")
-        .bind(window.as_of)
-        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS matured");
+    sql.push(
+        "), g AS MATERIALIZED (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ",
+    )
+    .push("CAST(SUM(CASE WHEN at + ")
+    .bind(FOLLOW_MS)
+    .push(" <= ")
+    .bind(window.as_of)
+    .push(" THEN 1 ELSE 0 END) AS BIGINT) AS matured");
     if postgres {
         // The median of an even count is the mean of the middle two:
         // percentile_cont(0.5) interpolates exactly that.
@@ -59,7 +62,7 @@ pub async fn handoff_matrix(
     // touchpoint belongs to). As a WHERE EXISTS of its own, PostgreSQL hashes
     // the tickets by customer once instead of probing the index once per
     // transition (0.34 s against ~1 s in EXPLAIN ANALYZE on the bench data).
-    sql.push("f AS (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS followed, ")
+    sql.push("f AS MATERIALIZED (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS followed, ")
         .push("CAST(SUM(CASE WHEN at + ")
         .bind(FOLLOW_MS)
         .push(" <= ")

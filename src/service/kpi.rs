@@ -230,28 +230,42 @@ impl Scope<'_> {
     /// in the window. Undecided (7 days not over at T, no repeat yet) are left out.
     async fn fcr(&self, w: Window) -> AppResult<Option<f64>> {
         let mut sql = self.sql();
-        sql.push("SELECT CAST(COALESCE(SUM(CASE WHEN x.repeated = 1 OR x.resolved_at + ")
-            .bind(REPEAT_WINDOW_MS)
-            .push(" <= ")
-            .bind(w.as_of)
-            .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS decided, CAST(COALESCE(SUM(CASE WHEN x.repeated = 0 AND x.resolved_at + ")
-            .bind(REPEAT_WINDOW_MS)
-            .push(" <= ")
-            .bind(w.as_of)
-            .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolved_first FROM (SELECT t.resolved_at, CASE WHEN EXISTS (")
-            .push("SELECT 1 FROM ticket r WHERE r.org_id = t.org_id AND r.customer_id = t.customer_id AND r.reason = t.reason ")
-            .push("AND r.id <> t.id AND r.opened_at >= t.resolved_at AND r.opened_at <= t.resolved_at + ")
-            .bind(REPEAT_WINDOW_MS)
-            .push(" AND r.opened_at <= ")
-            .bind(w.as_of)
-            .push(") THEN 1 ELSE 0 END AS repeated FROM ticket t");
+        sql.push("WITH x AS MATERIALIZED (SELECT t.id, t.customer_id, t.reason, t.resolved_at FROM ticket t");
         self.filter(&mut sql, "t");
         sql.push(" AND t.resolved_at >= ")
             .bind(w.from)
             .push(" AND t.resolved_at < ")
             .bind(w.to);
-        // Kept whole: `repeated` is used twice, and each use ran its lookup.
-        sql.fence().push(") x");
+        // The repeated ones are counted by a WHERE EXISTS of their own:
+        // PostgreSQL hashes the tickets by customer once instead of probing
+        // the index once per resolved ticket. The lower bound on r.opened_at
+        // is implied (it is at or after a resolution in the window); it lets
+        // the hashed side skip older tickets. Two one-row aggregates, so no
+        // plan can re-run one per row of the other.
+        let matured = |sql: &mut SqlBuilder, then: &str, otherwise: &str| {
+            sql.push("COALESCE(SUM(CASE WHEN x.resolved_at + ")
+                .bind(REPEAT_WINDOW_MS)
+                .push(" <= ")
+                .bind(w.as_of)
+                .push(&format!(" THEN {then} ELSE {otherwise} END), 0)"));
+        };
+        sql.push(") SELECT CAST(a.matured + r.unmatured AS BIGINT) AS decided, ")
+            .push("CAST(a.matured - r.matured AS BIGINT) AS resolved_first FROM (SELECT ");
+        matured(&mut sql, "1", "0");
+        sql.push(" AS matured FROM x) a CROSS JOIN (SELECT ");
+        matured(&mut sql, "1", "0");
+        sql.push(" AS matured, ");
+        matured(&mut sql, "0", "1");
+        sql.push(" AS unmatured FROM x WHERE EXISTS (SELECT 1 FROM ticket r WHERE r.org_id = ")
+            .bind(self.org)
+            .push(" AND r.customer_id = x.customer_id AND r.reason = x.reason AND r.id <> x.id ")
+            .push("AND r.opened_at >= x.resolved_at AND r.opened_at <= x.resolved_at + ")
+            .bind(REPEAT_WINDOW_MS)
+            .push(" AND r.opened_at <= ")
+            .bind(w.as_of)
+            .push(" AND r.opened_at >= ")
+            .bind(w.from)
+            .push(")) r");
         let row = self.one(sql.build()).await?;
         Ok(ratio(int(&row, "resolved_first"), int(&row, "decided")))
     }
