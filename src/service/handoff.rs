@@ -47,11 +47,8 @@ pub async fn handoff_matrix(
     sql.push(
         "), g AS MATERIALIZED (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ",
     )
-    .push("CAST(SUM(CASE WHEN at + ")
-    .bind(FOLLOW_MS)
-    .push(" <= ")
-    .bind(window.as_of)
-    .push(" THEN 1 ELSE 0 END) AS BIGINT) AS matured");
+    .sum_by_maturity("at", FOLLOW_MS, window.as_of, "1", "0")
+    .push(" AS matured");
     if postgres {
         // The median of an even count is the mean of the middle two:
         // percentile_cont(0.5) interpolates exactly that.
@@ -63,11 +60,8 @@ pub async fn handoff_matrix(
     // the tickets by customer once instead of probing the index once per
     // transition (0.34 s against ~1 s in EXPLAIN ANALYZE on the bench data).
     sql.push("f AS MATERIALIZED (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS followed, ")
-        .push("CAST(SUM(CASE WHEN at + ")
-        .bind(FOLLOW_MS)
-        .push(" <= ")
-        .bind(window.as_of)
-        .push(" THEN 0 ELSE 1 END) AS BIGINT) AS followed_unmatured FROM tr WHERE EXISTS (SELECT 1 FROM ticket tk WHERE tk.org_id = ")
+        .sum_by_maturity("at", FOLLOW_MS, window.as_of, "0", "1")
+        .push(" AS followed_unmatured FROM tr WHERE EXISTS (SELECT 1 FROM ticket tk WHERE tk.org_id = ")
         .bind(org)
         .push(" AND tk.customer_id = tr.customer_id AND tk.opened_at >= tr.at AND tk.opened_at <= tr.at + ")
         .bind(FOLLOW_MS)

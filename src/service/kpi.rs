@@ -242,21 +242,15 @@ impl Scope<'_> {
         // is implied (it is at or after a resolution in the window); it lets
         // the hashed side skip older tickets. Two one-row aggregates, so no
         // plan can re-run one per row of the other.
-        let matured = |sql: &mut SqlBuilder, then: &str, otherwise: &str| {
-            sql.push("COALESCE(SUM(CASE WHEN x.resolved_at + ")
-                .bind(REPEAT_WINDOW_MS)
-                .push(" <= ")
-                .bind(w.as_of)
-                .push(&format!(" THEN {then} ELSE {otherwise} END), 0)"));
-        };
+        let (at, within) = ("x.resolved_at", REPEAT_WINDOW_MS);
         sql.push(") SELECT CAST(a.matured + r.unmatured AS BIGINT) AS decided, ")
-            .push("CAST(a.matured - r.matured AS BIGINT) AS resolved_first FROM (SELECT ");
-        matured(&mut sql, "1", "0");
-        sql.push(" AS matured FROM x) a CROSS JOIN (SELECT ");
-        matured(&mut sql, "1", "0");
-        sql.push(" AS matured, ");
-        matured(&mut sql, "0", "1");
-        sql.push(" AS unmatured FROM x WHERE EXISTS (SELECT 1 FROM ticket r WHERE r.org_id = ")
+            .push("CAST(a.matured - r.matured AS BIGINT) AS resolved_first FROM (SELECT ")
+            .sum_by_maturity(at, within, w.as_of, "1", "0")
+            .push(" AS matured FROM x) a CROSS JOIN (SELECT ")
+            .sum_by_maturity(at, within, w.as_of, "1", "0")
+            .push(" AS matured, ")
+            .sum_by_maturity(at, within, w.as_of, "0", "1")
+            .push(" AS unmatured FROM x WHERE EXISTS (SELECT 1 FROM ticket r WHERE r.org_id = ")
             .bind(self.org)
             .push(" AND r.customer_id = x.customer_id AND r.reason = x.reason AND r.id <> x.id ")
             .push("AND r.opened_at >= x.resolved_at AND r.opened_at <= x.resolved_at + ")

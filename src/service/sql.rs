@@ -72,6 +72,24 @@ impl SqlBuilder {
         self
     }
 
+    /// Appends `COALESCE(SUM(CASE WHEN <at> + within <= as_of THEN <then>
+    /// ELSE <otherwise> END), 0)`: a count split by whether the `within`
+    /// after `at` is over at the as-of time (an item is decided once it is).
+    pub fn sum_by_maturity(
+        &mut self,
+        at: &str,
+        within: i64,
+        as_of: i64,
+        then: &str,
+        otherwise: &str,
+    ) -> &mut Self {
+        self.push(&format!("COALESCE(SUM(CASE WHEN {at} + "))
+            .bind(within)
+            .push(" <= ")
+            .bind(as_of)
+            .push(&format!(" THEN {then} ELSE {otherwise} END), 0)"))
+    }
+
     pub fn build(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.sql, self.values)
     }
