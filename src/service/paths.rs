@@ -49,21 +49,32 @@ pub async fn journey_paths(
         .push("SELECT y.customer_id, y.department, ROW_NUMBER() OVER (PARTITION BY y.customer_id ORDER BY y.occurred_at, y.id) AS position FROM (")
         .push("SELECT tp.customer_id, tp.department, tp.occurred_at, tp.id, ")
         .push("LAG(tp.department) OVER (PARTITION BY tp.customer_id ORDER BY tp.occurred_at, tp.id) AS previous ")
+        .push("FROM touchpoint tp JOIN (");
+    if backend == DbBackend::Postgres {
         // The starters: each customer's first touch is one lookup in the
         // timeline index, not a grouping of the organization's every
         // touchpoint (on the bench data: 533 against 924 ms, median of 5).
-        .push("FROM touchpoint tp JOIN (SELECT s.customer_id FROM (SELECT c.id AS customer_id, ")
-        .push("(SELECT MIN(f.occurred_at) FROM touchpoint f WHERE f.org_id = ")
-        .bind(org)
-        .push(" AND f.customer_id = c.id) AS first_at FROM customer c WHERE c.org_id = ")
-        .bind(org);
-    // Kept whole: `first_at` is compared twice, and each use ran its lookup.
-    sql.fence()
-        .push(") s WHERE s.first_at >= ")
-        .bind(window.from)
-        .push(" AND s.first_at < ")
-        .bind(window.to)
-        .push(") starters ON starters.customer_id = tp.customer_id WHERE tp.org_id = ")
+        // SQLite ran this form ten times slower (7.6 s), so it groups.
+        sql.push("SELECT s.customer_id FROM (SELECT c.id AS customer_id, ")
+            .push("(SELECT MIN(f.occurred_at) FROM touchpoint f WHERE f.org_id = ")
+            .bind(org)
+            .push(" AND f.customer_id = c.id) AS first_at FROM customer c WHERE c.org_id = ")
+            .bind(org)
+            // Kept whole: `first_at` is compared twice, and each use ran its lookup.
+            .fence()
+            .push(") s WHERE s.first_at >= ")
+            .bind(window.from)
+            .push(" AND s.first_at < ")
+            .bind(window.to);
+    } else {
+        sql.push("SELECT f.customer_id FROM touchpoint f WHERE f.org_id = ")
+            .bind(org)
+            .push(" GROUP BY f.customer_id HAVING MIN(f.occurred_at) >= ")
+            .bind(window.from)
+            .push(" AND MIN(f.occurred_at) < ")
+            .bind(window.to);
+    }
+    sql.push(") starters ON starters.customer_id = tp.customer_id WHERE tp.org_id = ")
         .bind(org)
         .push(" AND tp.occurred_at <= ")
         .bind(window.as_of)
