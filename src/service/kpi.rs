@@ -238,10 +238,10 @@ impl Scope<'_> {
             .bind(w.to);
         // The repeated ones are counted by a WHERE EXISTS of their own:
         // PostgreSQL hashes the tickets by (customer, reason) once (EXPLAIN:
-        // Hash Semi Join) instead of probing
-        // the index once per resolved ticket. The lower bound on r.opened_at
-        // is implied (it is at or after a resolution in the window); it lets
-        // the hashed side skip older tickets. Two one-row aggregates, so no
+        // Hash Semi Join) instead of probing the index once per resolved
+        // ticket. The lower bound on r.opened_at is implied (it is at or
+        // after a resolution in the window); it lets the hashed side skip
+        // older tickets. Two one-row aggregates, so no
         // plan can re-run one per row of the other.
         let (at, within) = ("x.resolved_at", REPEAT_WINDOW_MS);
         sql.push(") SELECT CAST(a.matured + r.unmatured AS BIGINT) AS decided, ")
