@@ -127,6 +127,11 @@ const KPIS: &str = r#"query($from: DateTime!, $to: DateTime!, $segment: String) 
     medianFirstResponseHours { value previous } medianResolutionHours { value previous } slaAttainment { value previous }
     medianTimeToValueDays { value previous } onboardingCompletionRate { value previous } } }"#;
 
+/// The KPIS query as a LEADER of acme, with `variables`; the response body.
+async fn leader_kpis(app: &TestApp, variables: Value) -> Value {
+    app.gql(Some(&app.leader()), KPIS, variables).await.1
+}
+
 fn close(actual: &Value, expected: Option<f64>, what: &str) {
     match expected {
         None => assert!(actual.is_null(), "{what}: expected null, got {actual}"),
@@ -152,13 +157,7 @@ async fn kpis_match_the_hand_computed_figures(app: TestApp) {
     )
     .await;
 
-    let (_, body) = app
-        .gql(
-            Some(&app.leader()),
-            KPIS,
-            json!({"from": h(216), "to": h(456)}),
-        )
-        .await;
+    let body = leader_kpis(&app, json!({"from": h(216), "to": h(456)})).await;
     let k = &body["data"]["kpis"];
     assert!(k.is_object(), "{body}");
     let expect = |name: &str, value: Option<f64>, previous: Option<f64>| {
@@ -211,13 +210,7 @@ async fn kpis_match_the_hand_computed_figures(app: TestApp) {
     // 300), T = 300: T1 resolved 240 (240 + 168 > 300), but T2 (same reason)
     // opened at 250 -> decided, not first-contact -> 0 / 1. P = [132, 216):
     // T5 (210) undecided -> null.
-    let (_, early) = app
-        .gql(
-            Some(&app.leader()),
-            KPIS,
-            json!({"from": h(216), "to": h(300)}),
-        )
-        .await;
+    let early = leader_kpis(&app, json!({"from": h(216), "to": h(300)})).await;
     close(
         &early["data"]["kpis"]["fcrRate"]["value"],
         Some(0.0),
@@ -230,13 +223,11 @@ async fn kpis_match_the_hand_computed_figures(app: TestApp) {
     );
 
     // Segment: only E is ENTERPRISE: active, no tickets, onboarding not complete.
-    let (_, body) = app
-        .gql(
-            Some(&app.leader()),
-            KPIS,
-            json!({"from": h(216), "to": h(456), "segment": "ENTERPRISE"}),
-        )
-        .await;
+    let body = leader_kpis(
+        &app,
+        json!({"from": h(216), "to": h(456), "segment": "ENTERPRISE"}),
+    )
+    .await;
     let e = &body["data"]["kpis"];
     close(
         &e["contactRate"]["value"],
@@ -257,24 +248,12 @@ async fn kpis_match_the_hand_computed_figures(app: TestApp) {
 
 async fn an_empty_window_has_no_figures(app: TestApp) {
     seed(&app, &app.admin()).await;
-    let (_, body) = app
-        .gql(
-            Some(&app.leader()),
-            KPIS,
-            json!({"from": h(5000), "to": h(5001)}),
-        )
-        .await;
+    let body = leader_kpis(&app, json!({"from": h(5000), "to": h(5001)})).await;
     let k = body["data"]["kpis"].as_object().expect("kpis").clone();
     for (name, figure) in k {
         assert!(figure["value"].is_null(), "{name}: {figure}");
     }
-    let (_, bad) = app
-        .gql(
-            Some(&app.leader()),
-            KPIS,
-            json!({"from": h(10), "to": h(10)}),
-        )
-        .await;
+    let bad = leader_kpis(&app, json!({"from": h(10), "to": h(10)})).await;
     assert_eq!(
         bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{bad}"
