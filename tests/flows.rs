@@ -83,6 +83,8 @@ async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
     //    but TS (430) followed: decided, followed. ONBOARDING -> SUPPORT(430,
     //    TS opened): 10 h, its own ticket, 430 + 168 > 456: undecided.
     // SALES -> ONBOARDING: 230 h and 20 h, median 125 h, both followed.
+    // The statement runs in two parts by customer id (P, Q | R, S), so
+    // this cell's counts and median are merged across the parts.
     assert_eq!(
         body["data"]["handoffMatrix"],
         json!([

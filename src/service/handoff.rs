@@ -8,11 +8,12 @@
 //! of the share).
 
 use super::sql::SqlBuilder;
-use super::window::{Window, ratio};
+use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
 use crate::time::{DAY_MS, HOUR_MS};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use std::collections::BTreeMap;
 
 const FOLLOW_MS: i64 = 7 * DAY_MS;
 
@@ -27,6 +28,26 @@ pub struct Handoff {
     pub followed_by_ticket_share: Option<f64>,
 }
 
+/// The statement runs as this many parts at once, each over its own range
+/// of customer ids (on separate connections, so on separate cores). A
+/// customer's transitions and tickets fall in one part; the counts add up
+/// and the gaps are merged for the median. On the bench data (821,977
+/// touchpoints in the window), two parts took 0.56-0.67 s against 1.14-1.43
+/// s for one statement (psql, the parts run at once).
+const PARTS: i64 = 2;
+
+/// A range of customer ids: `[low, high)`, unbounded where None.
+type CustomerRange = (Option<i64>, Option<i64>);
+
+/// One pair's figures within a part, or merged over the parts.
+#[derive(Default)]
+struct Cell {
+    transitions: i64,
+    decided: i64,
+    followed: i64,
+    gaps_ms: Vec<f64>,
+}
+
 /// The matrix of `window`, ordered by (from, to); pairs with no transition are absent.
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
 pub async fn handoff_matrix(
@@ -36,25 +57,89 @@ pub async fn handoff_matrix(
 ) -> AppResult<Vec<Handoff>> {
     viewer.require_analytics()?;
     let org = viewer.org_id;
-    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let ranges = customer_ranges(db, org).await?;
+    let parts =
+        futures::future::try_join_all(ranges.into_iter().map(|range| part(db, org, window, range)))
+            .await?;
+    // A BTreeMap of Strings: byte order, whatever the database's collation.
+    let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
+    for (pair, cell) in parts.into_iter().flatten() {
+        let merged = cells.entry(pair).or_default();
+        merged.transitions += cell.transitions;
+        merged.decided += cell.decided;
+        merged.followed += cell.followed;
+        merged.gaps_ms.extend(cell.gaps_ms);
+    }
+    Ok(cells
+        .into_iter()
+        .map(|((from, to), cell)| Handoff {
+            from,
+            to,
+            transitions: cell.transitions,
+            median_gap_hours: median(cell.gaps_ms).map(|ms| ms / HOUR_MS as f64),
+            followed_by_ticket_share: ratio(cell.followed, cell.decided),
+        })
+        .collect())
+}
+
+/// `PARTS` ranges of the organization's customer ids with about as many
+/// customers each (fewer ranges when it has fewer customers).
+async fn customer_ranges(db: &DatabaseConnection, org: i64) -> AppResult<Vec<CustomerRange>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    // One statement, so only a row per pair leaves the database. The
-    // transitions are computed once; the counts and the median per pair
+    // The first id of each part: where (rank * PARTS) / count steps up.
+    sql.push("SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS r, COUNT(*) OVER () AS n ")
+        .push("FROM customer WHERE org_id = ")
+        .bind(org)
+        .push(") c WHERE r > 0 AND (r * ")
+        .bind(PARTS)
+        .push(") / n <> ((r - 1) * ")
+        .bind(PARTS)
+        .push(") / n ORDER BY id");
+    let mut starts = Vec::new();
+    for row in db.query_all_raw(sql.build()).await? {
+        starts.push(Some(row.try_get_by::<i64, _>("id")?));
+    }
+    let lows = std::iter::once(None).chain(starts.iter().copied());
+    let highs = starts.iter().copied().chain(std::iter::once(None));
+    Ok(lows.zip(highs).collect())
+}
+
+/// Appends ` AND <column> >= low AND <column> < high` for the bounds `range` has.
+fn push_range(sql: &mut SqlBuilder, column: &str, range: CustomerRange) {
+    if let Some(low) = range.0 {
+        sql.push(&format!(" AND {column} >= ")).bind(low);
+    }
+    if let Some(high) = range.1 {
+        sql.push(&format!(" AND {column} < ")).bind(high);
+    }
+}
+
+/// The figures per pair of the customers in `range`.
+async fn part(
+    db: &DatabaseConnection,
+    org: i64,
+    window: Window,
+    range: CustomerRange,
+) -> AppResult<Vec<((String, String), Cell)>> {
+    let backend = db.get_database_backend();
+    let mut sql = SqlBuilder::new(backend);
+    // One statement per part, so only a row per pair leaves the database.
+    // The transitions are computed once; the counts and the gaps per pair
     // (`g`) and the transitions a ticket followed (`f`) are read from them.
     // `g` and `f` are materialized, so joining them can never re-run one.
     sql.push("WITH tr AS MATERIALIZED (");
-    transitions(&mut sql, org, window);
+    transitions(&mut sql, org, window, range);
     sql.push(
         "), g AS MATERIALIZED (SELECT from_department, to_department, CAST(COUNT(*) AS BIGINT) AS transitions, ",
     )
     .sum_by_maturity("at", FOLLOW_MS, window.as_of, "1", "0")
-    .push(" AS matured");
-    if postgres {
-        // The median of an even count is the mean of the middle two:
-        // percentile_cont(0.5) interpolates exactly that.
-        sql.push(", CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS DOUBLE PRECISION) AS median_gap");
-    }
-    sql.push(" FROM tr GROUP BY from_department, to_department), ");
+    .push(" AS matured, ")
+    // The gaps, unordered: the median over all parts is taken here.
+    .push(match backend {
+        DbBackend::Postgres => "string_agg(CAST(gap AS TEXT), ',')",
+        _ => "group_concat(gap, ',')",
+    })
+    .push(" AS gaps FROM tr GROUP BY from_department, to_department), ");
     // A ticket within 7 days after the later touchpoint (not the ticket that
     // touchpoint belongs to). As a WHERE EXISTS of its own, PostgreSQL hashes
     // the tickets by customer once instead of probing the index once per
@@ -67,52 +152,48 @@ pub async fn handoff_matrix(
         .bind(FOLLOW_MS)
         .push(" AND tk.opened_at <= ")
         .bind(window.as_of)
-        // Implied by opened_at >= at; lets the hashed side skip older tickets.
+        // Implied by opened_at >= at and by the customer; lets the hashed
+        // side skip older tickets and other parts' customers.
         .push(" AND tk.opened_at >= ")
-        .bind(window.from)
-        .push(" AND NOT (COALESCE(tr.record_kind, '') = 'TICKET' AND COALESCE(tr.record_id, 0) = tk.id)) ")
+        .bind(window.from);
+    push_range(&mut sql, "tk.customer_id", range);
+    sql.push(" AND NOT (COALESCE(tr.record_kind, '') = 'TICKET' AND COALESCE(tr.record_id, 0) = tk.id)) ")
         .push("GROUP BY from_department, to_department)");
-    if !postgres {
-        // SQLite has no percentile: the middle row(s) by rank.
-        sql.push(", m AS (SELECT from_department, to_department, CAST(AVG(gap) AS DOUBLE PRECISION) AS median_gap FROM (")
-            .push("SELECT from_department, to_department, gap, ROW_NUMBER() OVER (PARTITION BY from_department, to_department ORDER BY gap) AS rn, ")
-            .push("COUNT(*) OVER (PARTITION BY from_department, to_department) AS n FROM tr) r ")
-            .push("WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY from_department, to_department)");
-    }
     // A transition is decided once its 7 days are over or a ticket followed.
     sql.push(" SELECT g.from_department, g.to_department, g.transitions, ")
-        .push("g.matured + COALESCE(f.followed_unmatured, 0) AS decided, COALESCE(f.followed, 0) AS followed, ")
-        .push(if postgres { "g.median_gap" } else { "m.median_gap" })
-        .push(" FROM g LEFT JOIN f ON f.from_department = g.from_department AND f.to_department = g.to_department");
-    if !postgres {
-        sql.push(" JOIN m ON m.from_department = g.from_department AND m.to_department = g.to_department");
-    }
+        .push("g.matured + COALESCE(f.followed_unmatured, 0) AS decided, COALESCE(f.followed, 0) AS followed, g.gaps ")
+        .push("FROM g LEFT JOIN f ON f.from_department = g.from_department AND f.to_department = g.to_department");
     let rows = db.query_all_raw(sql.build()).await?;
-    let mut handoffs = rows
-        .iter()
+    rows.iter()
         .map(|row| {
-            let median_gap: Option<f64> = row.try_get_by("median_gap")?;
-            Ok(Handoff {
-                from: row.try_get_by("from_department")?,
-                to: row.try_get_by("to_department")?,
-                transitions: row.try_get_by("transitions")?,
-                median_gap_hours: median_gap.map(|ms| ms / HOUR_MS as f64),
-                followed_by_ticket_share: ratio(
-                    row.try_get_by::<Option<i64>, _>("followed")?.unwrap_or(0),
-                    row.try_get_by::<Option<i64>, _>("decided")?.unwrap_or(0),
-                ),
-            })
+            let gaps: String = row.try_get_by("gaps")?;
+            let gaps_ms = gaps
+                .split(',')
+                .map(|gap| gap.parse::<i64>().map(|ms| ms as f64))
+                .collect::<Result<Vec<f64>, _>>()
+                .map_err(|e| anyhow::anyhow!("handoff gaps {gaps:.40}: {e}"))?;
+            let pair = (
+                row.try_get_by("from_department")?,
+                row.try_get_by("to_department")?,
+            );
+            Ok((
+                pair,
+                Cell {
+                    transitions: row.try_get_by("transitions")?,
+                    decided: row.try_get_by::<Option<i64>, _>("decided")?.unwrap_or(0),
+                    followed: row.try_get_by::<Option<i64>, _>("followed")?.unwrap_or(0),
+                    gaps_ms,
+                },
+            ))
         })
-        .collect::<AppResult<Vec<Handoff>>>()?;
-    // Byte order, whatever the database's collation.
-    handoffs.sort_by(|a, b| (&a.from, &a.to).cmp(&(&b.from, &b.to)));
-    Ok(handoffs)
+        .collect()
 }
 
 /// The transitions: per touchpoint in the window whose customer's previous
 /// touchpoint (by (occurred_at, id)) was in another department, the
-/// customer, the pair, the gap, its time and the record it belongs to.
-fn transitions(sql: &mut SqlBuilder, org: i64, window: Window) {
+/// customer, the pair, the gap, its time and the record it belongs to;
+/// only the customers in `range`.
+fn transitions(sql: &mut SqlBuilder, org: i64, window: Window, range: CustomerRange) {
     sql.push("SELECT x.customer_id, x.prev_department AS from_department, x.department AS to_department, ")
         .push("x.occurred_at - x.prev_at AS gap, x.occurred_at AS at, x.record_kind, x.record_id ")
         .push("FROM (SELECT y.customer_id, y.department, y.occurred_at, y.record_kind, y.record_id, ");
@@ -139,8 +220,9 @@ fn transitions(sql: &mut SqlBuilder, org: i64, window: Window) {
         .push(" AND tp.occurred_at >= ")
         .bind(window.from)
         .push(" AND tp.occurred_at < ")
-        .bind(window.to)
-        .push(") y")
+        .bind(window.to);
+    push_range(sql, "tp.customer_id", range);
+    sql.push(") y")
         // Kept whole: the predecessor lookups are used three times.
         .fence()
         .push(") x WHERE x.prev_department IS NOT NULL AND x.prev_department <> x.department");

@@ -36,18 +36,23 @@ impl Window {
     }
 }
 
-/// The median of `values` (mean of the two middle ones for an even count).
+/// The median of `values` (mean of the two middle ones for an even count),
+/// by selection rather than a full sort: handoffMatrix takes the median of
+/// hundreds of thousands of gaps.
 pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    let mid = values.len() / 2;
+    let even = values.len().is_multiple_of(2);
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
+    let (below, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if !even {
+        return Some(upper);
+    }
+    // The lower middle one is the largest of those below the upper.
+    let lower = below.iter().copied().max_by(f64::total_cmp)?;
+    Some((lower + upper) / 2.0)
 }
 
 /// `part / whole`, or None when `whole` is 0.
@@ -64,6 +69,9 @@ mod tests {
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
         assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![7.0]), Some(7.0));
+        assert_eq!(median(vec![5.0, 5.0, 1.0, 9.0]), Some(5.0));
+        assert_eq!(median(vec![9.0, 8.0, 1.0, 2.0, 7.0, 3.0]), Some(5.0));
     }
 
     #[test]
