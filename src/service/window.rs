@@ -40,11 +40,11 @@ impl Window {
 /// by selection rather than a full sort: handoffMatrix takes the median of
 /// hundreds of thousands of gaps.
 pub fn median(mut values: Vec<f64>) -> Option<f64> {
-    let mid = values.len() / 2;
-    let even = values.len().is_multiple_of(2);
     if values.is_empty() {
         return None;
     }
+    let mid = values.len() / 2;
+    let even = values.len().is_multiple_of(2);
     let (below, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
     let upper = *upper;
     if !even {
