@@ -259,8 +259,68 @@ async fn funnel_counts_decided_customers_in_order(app: TestApp) {
     );
 }
 
+async fn matrix_follows_a_merge(app: TestApp) {
+    let admin = app.admin();
+    app.ingest(
+        &admin,
+        TOUCHPOINTS,
+        json!([
+            tp("a1", "A", "SALES", 220),
+            tp("a2", "A", "ONBOARDING", 300),
+            tp("b1", "B", "MARKETING", 260),
+        ]),
+    )
+    .await;
+    let q = r#"query($from: DateTime!, $to: DateTime!) { handoffMatrix(window: {from: $from, to: $to}) {
+        fromDepartment toDepartment transitions medianGapHours followedByTicketShare } }"#;
+    let w = json!({"from": h(216), "to": h(456)});
+    // A: SALES(220) -> ONBOARDING(300): 80 h; 300 + 168 > 456, no ticket:
+    // undecided. B's one touch is no transition. A and B are in different
+    // parts of the statement (one customer each).
+    let (_, before) = app.gql(Some(&app.leader()), q, w.clone()).await;
+    assert_eq!(
+        before["data"]["handoffMatrix"],
+        json!([{"fromDepartment": "SALES", "toDepartment": "ONBOARDING", "transitions": 1, "medianGapHours": 80.0, "followedByTicketShare": null}]),
+        "{before}"
+    );
+    let id = |external: &'static str| {
+        let app = &app;
+        async move {
+            let (_, body) = app
+                .gql(
+                    Some(&app.admin()),
+                    r#"query($e: String!) { customerByIdentity(source: "crm", externalId: $e) { id } }"#,
+                    json!({"e": external}),
+                )
+                .await;
+            body["data"]["customerByIdentity"]["id"].clone()
+        }
+    };
+    // A merged into B: one timeline SALES(220), MARKETING(260),
+    // ONBOARDING(300). SALES -> MARKETING 40 h, 260 + 168 <= 456: decided,
+    // not followed. MARKETING -> ONBOARDING 40 h: undecided.
+    let (_, merged) = app
+        .gql(
+            Some(&admin),
+            "mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { survivor { id } } }",
+            json!({"s": id("B").await, "m": id("A").await}),
+        )
+        .await;
+    assert!(merged["errors"].is_null(), "{merged}");
+    let (_, after) = app.gql(Some(&app.leader()), q, w).await;
+    assert_eq!(
+        after["data"]["handoffMatrix"],
+        json!([
+            {"fromDepartment": "MARKETING", "toDepartment": "ONBOARDING", "transitions": 1, "medianGapHours": 40.0, "followedByTicketShare": null},
+            {"fromDepartment": "SALES", "toDepartment": "MARKETING", "transitions": 1, "medianGapHours": 40.0, "followedByTicketShare": 0.0},
+        ]),
+        "{after}"
+    );
+}
+
 on_both_databases!(
     matrix_matches_the_hand_computed_cells,
+    matrix_follows_a_merge,
     paths_of_customers_who_start_in_the_window,
     funnel_counts_decided_customers_in_order,
 );
