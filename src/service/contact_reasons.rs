@@ -2,6 +2,7 @@
 //! happened just before (the department of the customer's last non-SUPPORT
 //! touchpoint in the 7 days before each ticket, `[opened - 7 d, opened]`).
 
+use super::parts::{CustomerRange, customer_ranges, push_range};
 use super::sql::SqlBuilder;
 use super::ticket_sql::{follows_within, sequenced};
 use super::window::{Window, median, ratio};
@@ -74,16 +75,14 @@ async fn counts(
         .collect())
 }
 
-/// The contact reasons of `window`, most tickets first (then by reason).
-#[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
-pub async fn contact_reasons(
+/// Per ticket opened in `window` by the customers in `range`: its reason,
+/// resolution time, what preceded it and its CSAT.
+async fn per_ticket(
     db: &DatabaseConnection,
-    viewer: &Viewer,
+    org: i64,
     window: Window,
-    first: u64,
-) -> AppResult<Vec<ContactReason>> {
-    viewer.require_analytics()?;
-    let org = viewer.org_id;
+    range: CustomerRange,
+) -> AppResult<Vec<QueryResult>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT t.reason, t.resolved_at - t.opened_at AS resolution, ")
         .push("(SELECT tp.department FROM touchpoint tp WHERE tp.org_id = t.org_id AND tp.customer_id = t.customer_id ")
@@ -100,12 +99,34 @@ pub async fn contact_reasons(
         .bind(window.from)
         .push(" AND t.opened_at < ")
         .bind(window.to);
-    // The three statements run at once.
-    let (current, previous, rows) = futures::try_join!(
+    push_range(&mut sql, "t.customer_id", range);
+    Ok(db.query_all_raw(sql.build()).await?)
+}
+
+/// The contact reasons of `window`, most tickets first (then by reason).
+#[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
+pub async fn contact_reasons(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    window: Window,
+    first: u64,
+) -> AppResult<Vec<ContactReason>> {
+    viewer.require_analytics()?;
+    let org = viewer.org_id;
+    // The per-ticket statement runs in parts by customer (`parts`), beside
+    // the two counts. On the bench data it took 430-530 ms alone and
+    // 0.29-0.32 s in two parts run at once (psql).
+    let ranges = customer_ranges(db, org).await?;
+    let (current, previous, parts) = futures::try_join!(
         counts(db, org, window),
         counts(db, org, window.previous(now_millis())),
-        async { Ok(db.query_all_raw(sql.build()).await?) },
+        futures::future::try_join_all(
+            ranges
+                .into_iter()
+                .map(|range| per_ticket(db, org, window, range))
+        ),
     )?;
+    let rows: Vec<QueryResult> = parts.into_iter().flatten().collect();
     let total: i64 = current.iter().map(|c| c.1).sum();
     let previous_total: i64 = previous.iter().map(|c| c.1).sum();
 

@@ -7,6 +7,7 @@
 //! days are not over at T and has no ticket yet is undecided and left out
 //! of the share).
 
+use super::parts::{CustomerRange, customer_ranges, push_range};
 use super::sql::SqlBuilder;
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
@@ -28,17 +29,6 @@ pub struct Handoff {
     pub followed_by_ticket_share: Option<f64>,
 }
 
-/// The statement runs as this many parts at once, each over its own range
-/// of customer ids (on separate connections, so on separate cores). A
-/// customer's transitions and tickets fall in one part; the counts add up
-/// and the gaps are merged for the median. On the bench data (821,977
-/// touchpoints in the window), two parts took 0.56-0.67 s against 1.14-1.43
-/// s for one statement (psql, the parts run at once).
-const PARTS: i64 = 2;
-
-/// A range of customer ids: `[low, high)`, unbounded where None.
-type CustomerRange = (Option<i64>, Option<i64>);
-
 /// One pair's figures within a part, or merged over the parts.
 #[derive(Default)]
 struct Cell {
@@ -57,6 +47,9 @@ pub async fn handoff_matrix(
 ) -> AppResult<Vec<Handoff>> {
     viewer.require_analytics()?;
     let org = viewer.org_id;
+    // In parts by customer (`parts`). On the bench data (821,977
+    // touchpoints in the window), two parts run at once took 0.56-0.67 s
+    // against 1.14-1.43 s for one statement (psql).
     let ranges = customer_ranges(db, org).await?;
     let parts =
         futures::future::try_join_all(ranges.into_iter().map(|range| part(db, org, window, range)))
@@ -80,38 +73,6 @@ pub async fn handoff_matrix(
             followed_by_ticket_share: ratio(cell.followed, cell.decided),
         })
         .collect())
-}
-
-/// `PARTS` ranges of the organization's customer ids with about as many
-/// customers each (fewer ranges when it has fewer customers).
-async fn customer_ranges(db: &DatabaseConnection, org: i64) -> AppResult<Vec<CustomerRange>> {
-    let mut sql = SqlBuilder::new(db.get_database_backend());
-    // The first id of each part: where (rank * PARTS) / count steps up.
-    sql.push("SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS r, COUNT(*) OVER () AS n ")
-        .push("FROM customer WHERE org_id = ")
-        .bind(org)
-        .push(") c WHERE r > 0 AND (r * ")
-        .bind(PARTS)
-        .push(") / n <> ((r - 1) * ")
-        .bind(PARTS)
-        .push(") / n ORDER BY id");
-    let mut starts = Vec::new();
-    for row in db.query_all_raw(sql.build()).await? {
-        starts.push(Some(row.try_get_by::<i64, _>("id")?));
-    }
-    let lows = std::iter::once(None).chain(starts.iter().copied());
-    let highs = starts.iter().copied().chain(std::iter::once(None));
-    Ok(lows.zip(highs).collect())
-}
-
-/// Appends ` AND <column> >= low AND <column> < high` for the bounds `range` has.
-fn push_range(sql: &mut SqlBuilder, column: &str, range: CustomerRange) {
-    if let Some(low) = range.0 {
-        sql.push(&format!(" AND {column} >= ")).bind(low);
-    }
-    if let Some(high) = range.1 {
-        sql.push(&format!(" AND {column} < ")).bind(high);
-    }
 }
 
 /// The figures per pair of the customers in `range`.

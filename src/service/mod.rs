@@ -17,6 +17,7 @@ pub mod merge;
 pub mod organization;
 pub mod outreach;
 pub mod page;
+pub mod parts;
 pub mod paths;
 pub mod records;
 pub mod signals;
