@@ -283,30 +283,10 @@ async fn matrix_follows_a_merge(app: TestApp) {
         json!([{"fromDepartment": "SALES", "toDepartment": "ONBOARDING", "transitions": 1, "medianGapHours": 80.0, "followedByTicketShare": null}]),
         "{before}"
     );
-    let id = |external: &'static str| {
-        let app = &app;
-        async move {
-            let (_, body) = app
-                .gql(
-                    Some(&app.admin()),
-                    r#"query($e: String!) { customerByIdentity(source: "crm", externalId: $e) { id } }"#,
-                    json!({"e": external}),
-                )
-                .await;
-            body["data"]["customerByIdentity"]["id"].clone()
-        }
-    };
     // A merged into B: one timeline SALES(220), MARKETING(260),
     // ONBOARDING(300). SALES -> MARKETING 40 h, 260 + 168 <= 456: decided,
     // not followed. MARKETING -> ONBOARDING 40 h: undecided.
-    let (_, merged) = app
-        .gql(
-            Some(&admin),
-            "mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { survivor { id } } }",
-            json!({"s": id("B").await, "m": id("A").await}),
-        )
-        .await;
-    assert!(merged["errors"].is_null(), "{merged}");
+    app.merge_crm_customers("B", "A").await;
     let (_, after) = app.gql(Some(&app.leader()), q, w).await;
     assert_eq!(
         after["data"]["handoffMatrix"],

@@ -693,27 +693,7 @@ async fn empty_windows_and_merged_customers(app: TestApp) {
     );
     // They are one customer: after the merge X2 repeats X1 10 h later, and
     // the survivor counts once.
-    let id = |external: &'static str| {
-        let app = &app;
-        async move {
-            let (_, body) = app
-                .gql(
-                    Some(&app.admin()),
-                    r#"query($e: String!) { customerByIdentity(source: "crm", externalId: $e) { id } }"#,
-                    json!({"e": external}),
-                )
-                .await;
-            body["data"]["customerByIdentity"]["id"].clone()
-        }
-    };
-    let (_, merged) = app
-        .gql(
-            Some(&admin),
-            "mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { survivor { id } } }",
-            json!({"s": id("M1").await, "m": id("M2").await}),
-        )
-        .await;
-    assert!(merged["errors"].is_null(), "{merged}");
+    app.merge_crm_customers("M1", "M2").await;
     let (_, after) = app
         .gql(
             Some(&app.leader()),

@@ -222,6 +222,30 @@ impl TestApp {
         assert!(body["errors"].is_null(), "{body}");
     }
 
+    /// Merges the customers known to the "crm" source as `merged` into
+    /// the one known as `survivor`, as an admin; the test fails on any error.
+    pub async fn merge_crm_customers(&self, survivor: &str, merged: &str) {
+        let mut ids = Vec::new();
+        for external in [survivor, merged] {
+            let (_, body) = self
+                .gql(
+                    Some(&self.admin()),
+                    r#"query($e: String!) { customerByIdentity(source: "crm", externalId: $e) { id } }"#,
+                    json!({"e": external}),
+                )
+                .await;
+            ids.push(body["data"]["customerByIdentity"]["id"].clone());
+        }
+        let (_, body) = self
+            .gql(
+                Some(&self.admin()),
+                "mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { survivor { id } } }",
+                json!({"s": ids[0], "m": ids[1]}),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+
     /// Number of rows in `table`.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
