@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 
 const TOUCHPOINTS: &str =
     "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }";
+const MATRIX: &str = r#"query($from: DateTime!, $to: DateTime!) { handoffMatrix(window: {from: $from, to: $to}) {
+    fromDepartment toDepartment transitions medianGapHours followedByTicketShare } }"#;
 const TICKETS: &str =
     "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }";
 
@@ -60,8 +62,7 @@ async fn matrix_matches_the_hand_computed_cells(app: TestApp) {
     )
     .await;
 
-    let q = r#"query($from: DateTime!, $to: DateTime!) { handoffMatrix(window: {from: $from, to: $to}) {
-        fromDepartment toDepartment transitions medianGapHours followedByTicketShare } }"#;
+    let q = MATRIX;
     let (_, body) = app
         .gql(
             Some(&app.leader()),
@@ -271,8 +272,7 @@ async fn matrix_follows_a_merge(app: TestApp) {
         ]),
     )
     .await;
-    let q = r#"query($from: DateTime!, $to: DateTime!) { handoffMatrix(window: {from: $from, to: $to}) {
-        fromDepartment toDepartment transitions medianGapHours followedByTicketShare } }"#;
+    let q = MATRIX;
     let w = json!({"from": h(216), "to": h(456)});
     // A: SALES(220) -> ONBOARDING(300): 80 h; 300 + 168 > 456, no ticket:
     // undecided. B's one touch is no transition. A and B are in different
