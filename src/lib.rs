@@ -14,3 +14,10 @@ pub mod import;
 pub mod logging;
 pub mod service;
 pub mod time;
+
+/// mimalloc instead of the system allocator for every binary that links
+/// the service (server, tests, benches). A GraphQL request allocates per
+/// input value and per row; under glibc malloc, allocation and freeing were
+/// a third of the ingest path's CPU samples (see benches/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

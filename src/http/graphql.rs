@@ -59,7 +59,7 @@ pub async fn post(
             &headers,
         );
     }
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
+    let batch = match parse_body(&body) {
         Ok(batch) => batch,
         Err(e) => {
             let error = AppError::bad_input("body", format!("not a GraphQL request: {e}"));
@@ -67,6 +67,22 @@ pub async fn post(
         }
     };
     run(state, &headers, batch, &request_id).await
+}
+
+/// A JSON body as one request, or as a batch when it is an array.
+/// `BatchRequest`'s own (untagged) deserializer first buffers the whole
+/// document into an intermediate tree and then reads it again; a 1,000-record
+/// ingest makes that a second copy of every input value.
+fn parse_body(body: &[u8]) -> serde_json::Result<BatchRequest> {
+    let is_batch = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'[');
+    if is_batch {
+        serde_json::from_slice(body).map(BatchRequest::Batch)
+    } else {
+        serde_json::from_slice(body).map(BatchRequest::Single)
+    }
 }
 
 /// GET /graphql?query=...&variables=...: queries only.
