@@ -5,6 +5,7 @@
 mod common;
 
 use common::TestApp;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const TICKETS: &str = r#"mutation($input: [TicketInput!]!) { ingestTickets(input: $input) {
@@ -336,6 +337,90 @@ async fn immutable_records_conflict_and_nothing_is_written(app: TestApp) {
     assert_eq!(code(&d3), "IDEMPOTENCY_CONFLICT", "{d3}");
 }
 
+/// One key sent twice in one batch, and a batch that mixes stored and new
+/// keys: a new key's copies are all `created` as one row (the later copy of
+/// a mutable record wins, an immutable one must agree), a stored key is
+/// compared with the stored row, and new rows get ids in the batch's order.
+async fn copies_of_a_key_within_one_batch(app: TestApp) {
+    let token = app.api_token(&["INGEST_WRITE"], None).await;
+    let resolved = with(ticket(5), "resolvedAt", json!("2026-01-05T12:00:00Z"));
+    let (_, body) = app
+        .gql(
+            Some(&token),
+            TICKETS,
+            json!({"input": [ticket(5), resolved.clone()]}),
+        )
+        .await;
+    let report = &body["data"]["ingestTickets"];
+    assert_eq!(report["created"], 2, "{body}");
+    let id = report["items"][0]["id"].clone();
+    assert_eq!(report["items"][1]["id"], id, "{body}");
+    assert_eq!(app.count("ticket").await, 1);
+    assert_eq!(
+        app.count("touchpoint").await,
+        2,
+        "opened and resolved, from the later copy"
+    );
+
+    let (_, mixed) = app
+        .gql(
+            Some(&token),
+            TICKETS,
+            json!({"input": [ticket(6), resolved, ticket(7)]}),
+        )
+        .await;
+    let items = &mixed["data"]["ingestTickets"]["items"];
+    assert_eq!(items[0]["outcome"], "CREATED", "{mixed}");
+    assert_eq!(
+        items[1],
+        json!({"externalId": "T-5", "id": id, "outcome": "UNCHANGED"})
+    );
+    assert_eq!(items[2]["outcome"], "CREATED", "{mixed}");
+    let order = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT external_id FROM ticket ORDER BY id",
+        ))
+        .await
+        .expect("tickets");
+    let order: Vec<String> = order
+        .iter()
+        .map(|row| row.try_get("", "external_id").expect("external_id"))
+        .collect();
+    assert_eq!(
+        order,
+        ["T-5", "T-6", "T-7"],
+        "new rows in the batch's order"
+    );
+
+    let (_, twice) = app
+        .gql(
+            Some(&token),
+            TOUCHPOINTS,
+            json!({"input": [touchpoint(9), touchpoint(9)]}),
+        )
+        .await;
+    assert_eq!(twice["data"]["ingestTouchpoints"]["created"], 2, "{twice}");
+    let before = rows(&app).await;
+    let (_, differ) = app
+        .gql(
+            Some(&token),
+            TOUCHPOINTS,
+            json!({"input": [touchpoint(10), with(touchpoint(10), "kind", json!("logout"))]}),
+        )
+        .await;
+    assert_eq!(code(&differ), "IDEMPOTENCY_CONFLICT", "{differ}");
+    assert!(
+        differ["errors"][0]["message"]
+            .as_str()
+            .expect("m")
+            .starts_with("input[1]"),
+        "{differ}"
+    );
+    assert_eq!(rows(&app).await, before, "nothing of that batch is written");
+}
+
 async fn text_is_stored_and_returned_exactly(app: TestApp) {
     let token = app.api_token(&["INGEST_WRITE"], None).await;
     let tricky = "Quote \" ' \\ emoji 😤👍🏽 RTL שלום عربي zero\u{200B}width \u{FEFF}bom";
@@ -403,5 +488,6 @@ on_both_databases!(
     retries_updates_and_lifecycle_events,
     immutable_records_conflict_and_nothing_is_written,
     text_is_stored_and_returned_exactly,
+    copies_of_a_key_within_one_batch,
     fifty_concurrent_identical_batches_store_each_record_once,
 );

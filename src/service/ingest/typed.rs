@@ -7,14 +7,15 @@
 use super::identity::{self, Key};
 use super::records::CustomerRef;
 use super::store::{
-    IngestReport, LifecycleEvent, Outcome, PartnerKeyed, append_lifecycle, chunked, load_existing,
-    new_events,
+    IngestReport, LifecycleEvent, MAX_ROWS_PER_INSERT, Outcome, PartnerKeyed, WriteRace,
+    append_lifecycle, load_existing, new_events,
 };
 use crate::domain::RecordKind;
 use crate::error::{AppError, AppResult};
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    IntoActiveModel,
+    IntoActiveModel, QueryTrait,
 };
 use std::collections::HashMap;
 
@@ -50,17 +51,20 @@ pub trait TypedInput: Sync {
     /// `new` as an update of the row `old_id`.
     fn updatable(new: Self::Model, old_id: i64) -> Self::Active;
     fn id(model: &Self::Model) -> i64;
+    /// `model` with the id the database gave it.
+    fn with_id(model: Self::Model, id: i64) -> Self::Model;
     fn customer_id(model: &Self::Model) -> i64;
     /// The lifecycle events a row implies.
     fn events(model: &Self::Model, ctx: &Self::Context) -> Vec<LifecycleEvent>;
 }
 
-enum Pending<M> {
-    Stored(M),
-    New(M),
-}
-
 /// Ingests `records` (already validated) and reports per record.
+///
+/// New keys are the common case, so the batch is inserted first, skipping
+/// keys that are already stored (`ON CONFLICT DO NOTHING`); only the keys the
+/// insert skipped are then read back and compared, record by record in input
+/// order, as DESIGN.md §4 says. Copies of one new key within the batch must
+/// agree (immutable) or the later one wins (mutable); all are `created`.
 pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
     db: &C,
     org_id: i64,
@@ -70,18 +74,12 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
 ) -> AppResult<IngestReport> {
     let refs: Vec<&CustomerRef> = records.iter().map(R::customer).collect();
     let customers = identity::resolve(db, org_id, &refs, now).await?;
-    let keys: Vec<Key> = records.iter().map(R::key).collect();
-    let mut state: HashMap<Key, Pending<R::Model>> =
-        load_existing::<R::Entity, C>(db, org_id, &keys)
-            .await?
-            .into_iter()
-            .map(|(k, m)| (k, Pending::Stored(m)))
-            .collect();
 
-    let mut outcomes = Vec::with_capacity(records.len());
-    // Keys to insert, in input order (ids follow the batch's order).
-    let mut new_keys: Vec<Key> = Vec::new();
-    let mut lifecycle = Vec::new();
+    // Every record built, in input order, and the batch's version of each key.
+    let mut built: Vec<(Key, R::Model)> = Vec::with_capacity(records.len());
+    let mut batch_version: HashMap<Key, usize> = HashMap::with_capacity(records.len());
+    // Keys in order of first sight, so new rows get ids in the batch's order.
+    let mut first_seen: Vec<Key> = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
         let path = format!("input[{index}]");
         let key = record.key();
@@ -90,76 +88,100 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait>(
             .get(&(customer.source.clone(), customer.external_id.clone()))
             .ok_or_else(|| anyhow::anyhow!("customer of {path} was not resolved"))?;
         let new = record.build(&path, org_id, customer_id, now, ctx)?;
-        let outcome = match state.remove(&key) {
-            None => {
-                new_keys.push(key.clone());
-                state.insert(key.clone(), Pending::New(new));
-                Outcome::Created
+        if let Some(earlier) = batch_version.get_mut(&key) {
+            let same = R::same(&new, &built[*earlier].1);
+            if !same && !R::MUTABLE {
+                return Err(conflict(&path, &key));
             }
-            Some(Pending::New(pending)) => {
-                // The same key twice in one batch: the later copy must agree
-                // (immutable) or replaces the pending insert (mutable).
-                let same = R::same(&new, &pending);
-                if !same && !R::MUTABLE {
-                    return Err(conflict(&path, &key));
-                }
-                state.insert(key.clone(), Pending::New(if same { pending } else { new }));
-                Outcome::Created
+            if !same {
+                *earlier = index;
             }
-            Some(Pending::Stored(old)) if R::same(&new, &old) => {
-                state.insert(key.clone(), Pending::Stored(old));
-                Outcome::Unchanged
-            }
-            Some(Pending::Stored(old)) => {
-                if !R::MUTABLE {
-                    return Err(conflict(&path, &key));
-                }
-                let updated = R::updatable(new, R::id(&old)).update(db).await?;
-                if let Some(kind) = R::KIND {
-                    let events = new_events(R::events(&updated, ctx), &R::events(&old, ctx));
-                    lifecycle.push((kind, R::id(&updated), R::customer_id(&updated), events));
-                }
-                state.insert(key.clone(), Pending::Stored(updated));
-                Outcome::Updated
-            }
-        };
-        outcomes.push((key, outcome));
+        } else {
+            batch_version.insert(key.clone(), index);
+            first_seen.push(key.clone());
+        }
+        built.push((key, new));
     }
 
-    let inserts: Vec<R::Active> = new_keys
-        .iter()
-        .filter_map(|k| match state.get(k) {
-            Some(Pending::New(m)) => Some(R::insertable(m.clone())),
-            _ => None,
-        })
-        .collect();
-    for chunk in chunked(inserts) {
-        for model in R::Entity::insert_many(chunk)
-            .exec_with_returning(db)
-            .await?
-        {
+    let versions: Vec<usize> = first_seen.iter().map(|k| batch_version[k]).collect();
+    let created = insert_new::<R, C>(db, &built, &versions).await?;
+
+    let mut lifecycle = Vec::new();
+    let mut ids: HashMap<Key, i64> = HashMap::with_capacity(batch_version.len());
+    for index in &versions {
+        let (key, model) = &built[*index];
+        if let Some(id) = created.get(key) {
             if let Some(kind) = R::KIND {
-                lifecycle.push((
-                    kind,
-                    R::id(&model),
-                    R::customer_id(&model),
-                    R::events(&model, ctx),
-                ));
+                let model = R::with_id(model.clone(), *id);
+                lifecycle.push((kind, *id, R::customer_id(&model), R::events(&model, ctx)));
             }
-            state.insert(model.partner_key(), Pending::Stored(model));
+            ids.insert(key.clone(), *id);
         }
     }
-    append_lifecycle(db, org_id, lifecycle).await?;
 
+    // Keys that were stored before: each record against the stored row.
+    let stored_keys: Vec<Key> = first_seen
+        .into_iter()
+        .filter(|k| !created.contains_key(k))
+        .collect();
+    let mut stored = if stored_keys.is_empty() {
+        HashMap::new()
+    } else {
+        load_existing::<R::Entity, C>(db, org_id, &stored_keys).await?
+    };
     let mut report = IngestReport::default();
-    for (key, outcome) in outcomes {
-        let id = match state.get(&key) {
-            Some(Pending::Stored(m)) => R::id(m),
-            _ => return Err(anyhow::anyhow!("record {key:?} was not stored").into()),
+    for (index, (key, new)) in built.into_iter().enumerate() {
+        if let Some(id) = ids.get(&key) {
+            report.push(&key.1, *id, Outcome::Created);
+            continue;
+        }
+        let old = stored
+            .remove(&key)
+            .ok_or_else(|| anyhow::Error::new(WriteRace))?;
+        let (row, outcome) = if R::same(&new, &old) {
+            (old, Outcome::Unchanged)
+        } else if !R::MUTABLE {
+            return Err(conflict(&format!("input[{index}]"), &key));
+        } else {
+            let updated = R::updatable(new, R::id(&old)).update(db).await?;
+            if let Some(kind) = R::KIND {
+                let events = new_events(R::events(&updated, ctx), &R::events(&old, ctx));
+                lifecycle.push((kind, R::id(&updated), R::customer_id(&updated), events));
+            }
+            (updated, Outcome::Updated)
         };
-        report.push(&key.1, id, outcome);
+        report.push(&key.1, R::id(&row), outcome);
+        stored.insert(key, row);
     }
+    append_lifecycle(db, org_id, lifecycle).await?;
     Ok(report)
+}
+
+/// Inserts the rows `built[i]` for `indexes` whose key is not stored yet
+/// and returns the ids of those it inserted, by key.
+async fn insert_new<R: TypedInput, C: ConnectionTrait>(
+    db: &C,
+    built: &[(Key, R::Model)],
+    indexes: &[usize],
+) -> AppResult<HashMap<Key, i64>> {
+    let mut ids = HashMap::with_capacity(indexes.len());
+    for chunk in indexes.chunks(MAX_ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|i| R::insertable(built[*i].1.clone()));
+        let mut insert = R::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns(["org_id", "source", "external_id"])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .into_query();
+        insert.returning(Query::returning().columns(["id", "source", "external_id"]));
+        let backend = db.get_database_backend();
+        for row in db.query_all_raw(backend.build(&insert)).await? {
+            let key: Key = (row.try_get("", "source")?, row.try_get("", "external_id")?);
+            ids.insert(key, row.try_get("", "id")?);
+        }
+    }
+    Ok(ids)
 }
 
 fn conflict(path: &str, key: &Key) -> AppError {
@@ -211,6 +233,10 @@ macro_rules! typed_plumbing {
         }
         fn id(model: &Self::Model) -> i64 {
             model.id
+        }
+        fn with_id(mut model: Self::Model, id: i64) -> Self::Model {
+            model.id = id;
+            model
         }
         fn customer_id(model: &Self::Model) -> i64 {
             model.customer_id
