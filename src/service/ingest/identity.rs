@@ -4,7 +4,8 @@
 //! fixed number of queries.
 
 use super::records::CustomerRef;
-use super::store::chunked;
+use super::store::{chunked, one_of};
+use crate::db::with_custom_plan;
 use crate::error::AppResult;
 use entity::{customer, customer_identity};
 use sea_orm::sea_query::{Condition, OnConflict};
@@ -142,12 +143,11 @@ async fn refresh_attributes<C: ConnectionTrait>(
     let mut stored: HashMap<i64, customer::Model> = HashMap::new();
     let ids: Vec<i64> = carrying.iter().map(|(_, id)| *id).collect();
     for chunk in ids.chunks(super::store::MAX_IN_LIST) {
-        for row in customer::Entity::find()
+        let lookup = customer::Entity::find()
             .filter(customer::Column::OrgId.eq(org_id))
-            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
-            .all(db)
-            .await?
-        {
+            .filter(one_of(db.get_database_backend(), "id", chunk.to_vec()))
+            .all(db);
+        for row in with_custom_plan(db, lookup).await? {
             stored.insert(row.id, row);
         }
     }
@@ -206,9 +206,13 @@ async fn known_identities<'a, C: ConnectionTrait>(
             let rows = customer_identity::Entity::find()
                 .filter(customer_identity::Column::OrgId.eq(org_id))
                 .filter(customer_identity::Column::Source.eq(source))
-                .filter(customer_identity::Column::ExternalId.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?;
+                .filter(one_of(
+                    db.get_database_backend(),
+                    "external_id",
+                    chunk.iter().map(|id| (*id).to_owned()).collect(),
+                ))
+                .all(db);
+            let rows = with_custom_plan(db, rows).await?;
             for row in rows {
                 found.insert((row.source, row.external_id), row.customer_id);
             }
@@ -231,10 +235,14 @@ async fn customers_by_email<C: ConnectionTrait>(
             .filter(
                 Condition::all()
                     .add(customer::Column::OrgId.eq(org_id))
-                    .add(customer::Column::EmailNormalized.is_in(chunk.iter().cloned())),
+                    .add(one_of(
+                        db.get_database_backend(),
+                        "email_normalized",
+                        chunk.to_vec(),
+                    )),
             )
-            .all(db)
-            .await?;
+            .all(db);
+        let rows = with_custom_plan(db, rows).await?;
         for row in rows {
             if let Some(email) = row.email_normalized {
                 let target = row.merged_into.unwrap_or(row.id);

@@ -77,11 +77,7 @@ macro_rules! in_transaction {
         loop {
             attempt += 1;
             let $txn = $db.begin_with_options(write_transaction()).await?;
-            let result: AppResult<_> = async {
-                crate::db::custom_plans_in(&$txn).await?;
-                Ok($body)
-            }
-            .await;
+            let result: AppResult<_> = async { Ok($body) }.await;
             let result = match result {
                 Ok(value) => $txn.commit().await.map(|()| value).map_err(AppError::from),
                 Err(err) => {

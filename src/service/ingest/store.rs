@@ -3,12 +3,16 @@
 //! report, and appending lifecycle events to the touchpoint timeline.
 
 use super::identity::Key;
+use crate::db::with_custom_plan;
 use crate::domain::{Department, RecordKind};
 use crate::error::AppResult;
 use entity::touchpoint;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::value::ValueType;
+use sea_orm::sea_query::value::postgres_array::NotU8;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Value};
 use sea_orm::{
-    ActiveValue::NotSet, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
+    ActiveValue::NotSet, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Set,
 };
 use std::collections::HashMap;
 
@@ -18,10 +22,25 @@ use std::collections::HashMap;
 #[error("a concurrent batch wrote the same key first")]
 pub struct WriteRace;
 
-/// Values per `IN (...)` list.
-pub const MAX_IN_LIST: usize = 500;
-/// Rows per multi-row INSERT (x ~15 columns stays far below 32,766 parameters).
-pub const MAX_ROWS_PER_INSERT: usize = 500;
+/// `column` is one of `values`. On PostgreSQL that is `= ANY($1)` with one
+/// array parameter: one statement text for any number of keys, and one
+/// parameter to bind instead of a thousand. SQLite has no arrays and gets
+/// an `IN (...)` list.
+pub fn one_of<T>(backend: DbBackend, column: &'static str, values: Vec<T>) -> Expr
+where
+    T: Into<Value> + NotU8 + ValueType,
+{
+    match backend {
+        DbBackend::Postgres => Expr::col(column).eq(PgFunc::any(Expr::val(values))),
+        _ => Expr::col(column).is_in(values),
+    }
+}
+
+/// Values per `IN (...)` list: a whole batch in one statement.
+pub const MAX_IN_LIST: usize = 1_000;
+/// Rows per multi-row INSERT: a whole batch in one statement (1,000 rows x
+/// at most 15 columns stays under SQLite's 32,766 bound parameters).
+pub const MAX_ROWS_PER_INSERT: usize = 1_000;
 
 /// Splits rows into INSERT-sized chunks.
 pub fn chunked<T>(rows: Vec<T>) -> Vec<Vec<T>> {
@@ -97,12 +116,16 @@ where
     let mut found = HashMap::new();
     for (source, ids) in by_source {
         for chunk in ids.chunks(MAX_IN_LIST) {
-            let rows = E::find()
+            let lookup = E::find()
                 .filter(Expr::col("org_id").eq(org_id))
                 .filter(Expr::col("source").eq(source))
-                .filter(Expr::col("external_id").is_in(chunk.iter().copied()))
-                .all(db)
-                .await?;
+                .filter(one_of(
+                    db.get_database_backend(),
+                    "external_id",
+                    chunk.iter().map(|id| (*id).to_owned()).collect(),
+                ))
+                .all(db);
+            let rows = with_custom_plan(db, lookup).await?;
             for row in rows {
                 found.insert(row.partner_key(), row);
             }
