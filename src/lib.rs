@@ -20,6 +20,6 @@ pub mod time;
 /// allocates per input value and per row; under glibc malloc, allocation and
 /// freeing were a third of the ingest path's CPU samples. mimalloc v3 kept
 /// more memory resident: 174 MB peak under two frictionPoints at once,
-/// against 124 MB with v2 (benches/README.md).
+/// against 113-139 MB with v2 (benches/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
