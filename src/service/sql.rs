@@ -5,6 +5,10 @@
 
 use crate::error::AppResult;
 use futures::TryStreamExt;
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::value::ValueType;
+use sea_orm::sea_query::value::postgres_array::NotU8;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{DatabaseConnection, DbBackend, QueryResult, Statement, StreamTrait, Value};
 
 pub struct SqlBuilder {
@@ -111,4 +115,18 @@ pub async fn map_rows<T>(
         kept.extend(f(&row)?);
     }
     Ok(kept)
+}
+
+/// `column` is one of `values`. On PostgreSQL that is `= ANY($1)` with one
+/// array parameter: one statement text for any number of keys, and one
+/// parameter to bind instead of a thousand. SQLite has no arrays and gets
+/// an `IN (...)` list.
+pub fn one_of<T>(backend: DbBackend, column: &'static str, values: Vec<T>) -> Expr
+where
+    T: Into<Value> + NotU8 + ValueType,
+{
+    match backend {
+        DbBackend::Postgres => Expr::col(column).eq(PgFunc::any(Expr::val(values))),
+        _ => Expr::col(column).is_in(values),
+    }
 }

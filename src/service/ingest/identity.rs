@@ -4,9 +4,10 @@
 //! fixed number of queries.
 
 use super::records::CustomerRef;
-use super::store::{chunked, one_of};
+use super::store::chunked;
 use crate::db::with_custom_plan;
 use crate::error::AppResult;
+use crate::service::sql::one_of;
 use entity::{customer, customer_identity};
 use sea_orm::sea_query::{Condition, OnConflict};
 use sea_orm::{

@@ -6,13 +6,11 @@ use super::identity::Key;
 use crate::db::with_custom_plan;
 use crate::domain::{Department, RecordKind};
 use crate::error::AppResult;
+use crate::service::sql::one_of;
 use entity::touchpoint;
-use sea_orm::sea_query::extension::postgres::PgFunc;
-use sea_orm::sea_query::value::ValueType;
-use sea_orm::sea_query::value::postgres_array::NotU8;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::NotSet, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Set,
+    ActiveValue::NotSet, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
 };
 use std::collections::HashMap;
 
@@ -21,20 +19,6 @@ use std::collections::HashMap;
 #[derive(Debug, thiserror::Error)]
 #[error("a concurrent batch wrote the same key first")]
 pub struct WriteRace;
-
-/// `column` is one of `values`. On PostgreSQL that is `= ANY($1)` with one
-/// array parameter: one statement text for any number of keys, and one
-/// parameter to bind instead of a thousand. SQLite has no arrays and gets
-/// an `IN (...)` list.
-pub fn one_of<T>(backend: DbBackend, column: &'static str, values: Vec<T>) -> Expr
-where
-    T: Into<Value> + NotU8 + ValueType,
-{
-    match backend {
-        DbBackend::Postgres => Expr::col(column).eq(PgFunc::any(Expr::val(values))),
-        _ => Expr::col(column).is_in(values),
-    }
-}
 
 /// Values per `IN (...)` list: a whole batch in one statement.
 pub const MAX_IN_LIST: usize = 1_000;
