@@ -76,6 +76,18 @@ async fn rejected(app: &TestApp, token: &str, mutation: &str, input: Value, path
     assert_eq!(rows(app).await, before, "{path}: nothing may be written");
 }
 
+/// IDEMPOTENCY_CONFLICT whose message starts with the record's path.
+fn assert_conflict_at(body: &Value, path: &str) {
+    assert_eq!(code(body), "IDEMPOTENCY_CONFLICT", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("m")
+            .starts_with(path),
+        "{body}"
+    );
+}
+
 fn with(mut record: Value, field: &str, value: Value) -> Value {
     record[field] = value;
     record
@@ -292,14 +304,7 @@ async fn immutable_records_conflict_and_nothing_is_written(app: TestApp) {
             json!({"input": [touchpoint(2), changed]}),
         )
         .await;
-    assert_eq!(code(&body), "IDEMPOTENCY_CONFLICT", "{body}");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .expect("m")
-            .starts_with("input[1]"),
-        "{body}"
-    );
+    assert_conflict_at(&body, "input[1]");
     assert_eq!(
         rows(&app).await,
         before,
@@ -410,14 +415,7 @@ async fn copies_of_a_key_within_one_batch(app: TestApp) {
             json!({"input": [touchpoint(10), with(touchpoint(10), "kind", json!("logout"))]}),
         )
         .await;
-    assert_eq!(code(&differ), "IDEMPOTENCY_CONFLICT", "{differ}");
-    assert!(
-        differ["errors"][0]["message"]
-            .as_str()
-            .expect("m")
-            .starts_with("input[1]"),
-        "{differ}"
-    );
+    assert_conflict_at(&differ, "input[1]");
     assert_eq!(rows(&app).await, before, "nothing of that batch is written");
 }
 
