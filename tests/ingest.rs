@@ -64,8 +64,14 @@ async fn rejected(app: &TestApp, token: &str, mutation: &str, input: Value, path
     let (_, body) = app
         .gql(Some(token), mutation, json!({"input": input}))
         .await;
-    assert_eq!(code(&body), "BAD_USER_INPUT", "{path}: {body}");
+    assert_error_at(&body, "BAD_USER_INPUT", path);
     assert_eq!(body["errors"][0]["extensions"]["path"], path, "{body}");
+    assert_eq!(rows(app).await, before, "{path}: nothing may be written");
+}
+
+/// An error with `code` whose message starts with the record's path.
+fn assert_error_at(body: &Value, code_: &str, path: &str) {
+    assert_eq!(code(body), code_, "{path}: {body}");
     assert!(
         body["errors"][0]["message"]
             .as_str()
@@ -73,19 +79,11 @@ async fn rejected(app: &TestApp, token: &str, mutation: &str, input: Value, path
             .starts_with(path),
         "{body}"
     );
-    assert_eq!(rows(app).await, before, "{path}: nothing may be written");
 }
 
 /// IDEMPOTENCY_CONFLICT whose message starts with the record's path.
 fn assert_conflict_at(body: &Value, path: &str) {
-    assert_eq!(code(body), "IDEMPOTENCY_CONFLICT", "{body}");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .expect("m")
-            .starts_with(path),
-        "{body}"
-    );
+    assert_error_at(body, "IDEMPOTENCY_CONFLICT", path);
 }
 
 fn with(mut record: Value, field: &str, value: Value) -> Value {
