@@ -313,12 +313,112 @@ async fn nested_journeys_cost_a_fixed_number_of_statements(app: TestApp) {
     }
     assert_eq!(
         costs,
-        vec![4, 3, 3],
-        "statements for 1 (with the organization lookup), 3 and 12 customers"
+        vec![3, 2, 2],
+        "statements for 1 (with the organization lookup), 3 and 12 customers: \
+         the customers, then every journey page with its records"
+    );
+}
+
+/// Every kind of typed event carries the fields of its own record, and the
+/// page with all of them costs one statement beside the customer's.
+async fn every_typed_event_carries_its_record_in_one_statement(app: TestApp) {
+    let admin = app.admin();
+    let who = json!({"source": "crm", "externalId": "K1"});
+    let (_, body) = app
+        .gql(
+            Some(&admin),
+            r#"mutation { defineOnboardingSteps(steps: [{key: "s1", name: "Kickoff", position: 1, expectedDays: 3}]) { key } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.ingest(&admin, "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created } }", json!([
+        {"source": "crm", "externalId": "D1", "customer": who, "owner": "ana", "stage": "negotiation",
+         "amount": 1200.5, "openedAt": "2026-01-01T01:00:00Z", "outcome": "OPEN"}])).await;
+    app.ingest(&admin, "mutation($input: [OnboardingProgressInput!]!) { ingestOnboarding(input: $input) { created } }", json!([
+        {"source": "tracker", "externalId": "P1", "customer": who, "stepKey": "s1",
+         "startedAt": "2026-01-01T02:00:00Z", "completedAt": "2026-01-01T03:00:00Z"}])).await;
+    app.ingest(&admin, "mutation($input: [CampaignDeliveryInput!]!) { ingestCampaignDeliveries(input: $input) { created } }", json!([
+        {"source": "marketing", "externalId": "M1", "customer": who, "campaignExternalId": "CMP-1",
+         "campaignName": "Spring \u{1F331} launch", "campaignChannel": "email",
+         "deliveredAt": "2026-01-01T04:00:00Z", "openedAt": "2026-01-01T05:00:00Z"}])).await;
+    app.ingest(&admin, "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }", json!([
+        {"source": "helpdesk", "externalId": "T1", "customer": who, "reason": "billing", "channel": "email",
+         "priority": "URGENT", "team": "tier2", "openedAt": "2026-01-01T06:00:00Z"}])).await;
+    app.ingest(
+        &admin,
+        "mutation($input: [FeedbackInput!]!) { ingestFeedback(input: $input) { created } }",
+        json!([
+        {"source": "surveys", "externalId": "F1", "customer": who, "metric": "CSAT", "score": 4,
+         "comment": "fine", "occurredAt": "2026-01-01T07:00:00Z",
+         "about": {"kind": "DEAL", "source": "crm", "externalId": "D1"}}]),
+    )
+    .await;
+    let id = customer_id(&app, "K1").await;
+    let query = r#"query($id: ID!) { customer(id: $id) { journey(first: 20) { edges { node {
+        __typename kind
+        ... on DealEvent { dealExternalId owner stage amount outcome dealOpenedAt: openedAt closedAt }
+        ... on OnboardingEvent { stepKey stepName stepPosition expectedDays startedAt completedAt }
+        ... on CampaignEvent { campaignExternalId campaignName campaignChannel deliveredAt campaignOpenedAt: openedAt clickedAt }
+        ... on SupportEvent { ticketExternalId reason priority team openedAt resolvedAt reopenedCount }
+        ... on FeedbackEvent { metric score comment about } } } } } }"#;
+    let leader = app.leader();
+    let (_, body) = app.gql(Some(&leader), query, json!({"id": id})).await;
+    let before = app.statements();
+    let (_, again) = app.gql(Some(&leader), query, json!({"id": id})).await;
+    assert_eq!(app.statements() - before, 2, "the customer, then the page");
+    assert_eq!(again, body);
+    let kinds: Vec<&Value> = body["data"]["customer"]["journey"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"]["kind"])
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "feedback_given",
+            "ticket_opened",
+            "campaign_opened",
+            "campaign_delivered",
+            "step_completed",
+            "step_started",
+            "deal_opened"
+        ],
+        "{body}"
+    );
+    let node = |i: usize| &body["data"]["customer"]["journey"]["edges"][i]["node"];
+    let deal = json!({"__typename": "DealEvent", "kind": "deal_opened", "dealExternalId": "D1", "owner": "ana",
+        "stage": "negotiation", "amount": 1200.5, "outcome": "OPEN", "dealOpenedAt": "2026-01-01T01:00:00+00:00", "closedAt": null});
+    assert_eq!(node(6), &deal);
+    let step = |kind: &str| {
+        json!({"__typename": "OnboardingEvent", "kind": kind, "stepKey": "s1", "stepName": "Kickoff",
+        "stepPosition": 1, "expectedDays": 3, "startedAt": "2026-01-01T02:00:00+00:00", "completedAt": "2026-01-01T03:00:00+00:00"})
+    };
+    assert_eq!(node(5), &step("step_started"));
+    assert_eq!(node(4), &step("step_completed"));
+    let campaign = |kind: &str| {
+        json!({"__typename": "CampaignEvent", "kind": kind, "campaignExternalId": "CMP-1",
+        "campaignName": "Spring \u{1F331} launch", "campaignChannel": "email", "deliveredAt": "2026-01-01T04:00:00+00:00",
+        "campaignOpenedAt": "2026-01-01T05:00:00+00:00", "clickedAt": null})
+    };
+    assert_eq!(node(3), &campaign("campaign_delivered"));
+    assert_eq!(node(2), &campaign("campaign_opened"));
+    assert_eq!(
+        node(1),
+        &json!({"__typename": "SupportEvent", "kind": "ticket_opened", "ticketExternalId": "T1",
+        "reason": "billing", "priority": "URGENT", "team": "tier2", "openedAt": "2026-01-01T06:00:00+00:00",
+        "resolvedAt": null, "reopenedCount": 0})
+    );
+    assert_eq!(
+        node(0),
+        &json!({"__typename": "FeedbackEvent", "kind": "feedback_given", "metric": "CSAT",
+        "score": 4, "comment": "fine", "about": "DEAL"})
     );
 }
 
 on_both_databases!(
+    every_typed_event_carries_its_record_in_one_statement,
     nested_journeys_cost_a_fixed_number_of_statements,
     pagination_has_no_gap_and_no_duplicate,
     typed_events_carry_their_record,

@@ -3,15 +3,16 @@
 //!
 //! Several customers' pages load in one statement (a window function ranks
 //! each customer's rows), so `customers { journey }` costs a fixed number of
-//! queries however many customers are listed.
+//! queries however many customers are listed. The typed records join to the
+//! page in that same statement (`records`).
 
 use super::page::Page;
 use super::records::{self, TypedRecord};
-use super::sql::SqlBuilder;
+use super::sql::{SqlBuilder, map_rows};
 use crate::domain::Department;
 use crate::error::AppResult;
 use entity::touchpoint;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, FromQueryResult};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ pub struct JourneyArgs {
 /// One journey event: the timeline row and the typed record behind it.
 #[derive(Clone, Debug)]
 pub struct JourneyItem {
-    pub touchpoint: touchpoint::Model,
+    pub touchpoint: Arc<touchpoint::Model>,
     pub record: Option<TypedRecord>,
 }
 
@@ -45,25 +46,21 @@ pub async fn load_pages(
     customer_ids: &[i64],
     args: &JourneyArgs,
 ) -> AppResult<HashMap<i64, Arc<Page<JourneyItem>>>> {
-    let rows = touchpoint::Entity::find()
-        .from_raw_sql(page_statement(db, org_id, customer_ids, args))
-        .all(db)
-        .await?;
-    let records = records::load(db, org_id, &rows).await?;
+    let items = map_rows(db, page_statement(db, org_id, customer_ids, args), |row| {
+        let touchpoint = touchpoint::Model::from_query_result(row, "")?;
+        let record = records::from_row(row, touchpoint.record_kind.as_deref())?;
+        Ok(Some(JourneyItem {
+            touchpoint: Arc::new(touchpoint),
+            record,
+        }))
+    })
+    .await?;
     let mut by_customer: HashMap<i64, Vec<JourneyItem>> = HashMap::new();
-    for row in rows {
-        let record = row
-            .record_kind
-            .as_deref()
-            .zip(row.record_id)
-            .and_then(|(kind, id)| records.get(kind, id));
+    for item in items {
         by_customer
-            .entry(row.customer_id)
+            .entry(item.touchpoint.customer_id)
             .or_default()
-            .push(JourneyItem {
-                touchpoint: row,
-                record,
-            });
+            .push(item);
     }
     Ok(customer_ids
         .iter()
@@ -74,8 +71,9 @@ pub async fn load_pages(
         .collect())
 }
 
-/// `first + 1` rows per customer, newest first. One customer: a plain
-/// index range scan with LIMIT; several: ranked with ROW_NUMBER().
+/// `first + 1` rows per customer, newest first, each with its record's
+/// columns. One customer: a plain index range scan with LIMIT; several:
+/// ranked with ROW_NUMBER().
 fn page_statement(
     db: &DatabaseConnection,
     org_id: i64,
@@ -85,6 +83,9 @@ fn page_statement(
     let mut sql = SqlBuilder::new(db.get_database_backend());
     let limit = (args.first + 1) as i64;
     let single = customer_ids.len() == 1;
+    sql.push("SELECT p.*")
+        .push(&records::COLUMNS)
+        .push(" FROM (");
     if single {
         sql.push("SELECT t.* FROM touchpoint t");
     } else {
@@ -117,7 +118,8 @@ fn page_statement(
             .bind(limit);
     } else {
         sql.push(") ranked WHERE journey_rank <= ").bind(limit);
-        sql.push(" ORDER BY customer_id, occurred_at DESC, id DESC");
     }
+    sql.push(") p").push(&records::JOINS);
+    sql.push(" ORDER BY p.customer_id, p.occurred_at DESC, p.id DESC");
     sql.build()
 }

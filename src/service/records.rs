@@ -1,15 +1,17 @@
-//! The typed records behind journey events, loaded in one `IN` query per
-//! table for a whole page of touchpoints.
+//! The typed records behind journey events, joined to a page of touchpoints
+//! in the page's own statement: each record table is a `LEFT JOIN` on the
+//! touchpoint's `(record_kind, record_id)` within the organization, and its
+//! columns come back under a prefix of their own (`d_stage`, `tk_reason`).
+//! One round trip per page, not one per record table.
 
 use crate::domain::RecordKind;
 use crate::error::AppResult;
 use entity::{
     campaign, campaign_delivery, deal, feedback, onboarding_progress, onboarding_step,
-    outreach_task, ticket, touchpoint,
+    outreach_task, ticket,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use std::collections::HashMap;
-use std::sync::Arc;
+use sea_orm::{EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult};
+use std::sync::{Arc, LazyLock};
 
 /// The typed record a touchpoint came from.
 #[derive(Clone, Debug)]
@@ -22,117 +24,115 @@ pub enum TypedRecord {
     Outreach(Arc<outreach_task::Model>),
 }
 
-/// Records by (kind, id).
-#[derive(Default)]
-pub struct RecordSet {
-    records: HashMap<(RecordKind, i64), TypedRecord>,
+/// A table joined to the page: its alias (the prefix of its columns is the
+/// alias and `_`), its name, its columns and the join condition.
+struct Joined {
+    alias: &'static str,
+    table: &'static str,
+    columns: Vec<&'static str>,
+    on: &'static str,
 }
 
-impl RecordSet {
-    /// The record a touchpoint's `(record_kind, record_id)` names.
-    pub fn get(&self, kind: &str, id: i64) -> Option<TypedRecord> {
-        let kind = kind.parse().ok()?;
-        self.records.get(&(kind, id)).cloned()
+fn joined<E: EntityTrait>(alias: &'static str, table: &'static str, on: &'static str) -> Joined {
+    Joined {
+        alias,
+        table,
+        columns: E::Column::iter().map(|c| c.as_str()).collect(),
+        on,
     }
 }
 
-fn ids_of(rows: &[touchpoint::Model], kind: RecordKind) -> Vec<i64> {
-    let mut ids: Vec<i64> = rows
+/// In join order: a campaign and a step join through the delivery and the
+/// progress before them.
+static JOINED: LazyLock<Vec<Joined>> = LazyLock::new(|| {
+    vec![
+        joined::<deal::Entity>(
+            "d",
+            "deal",
+            "p.record_kind = 'DEAL' AND d.id = p.record_id AND d.org_id = p.org_id",
+        ),
+        joined::<ticket::Entity>(
+            "tk",
+            "ticket",
+            "p.record_kind = 'TICKET' AND tk.id = p.record_id AND tk.org_id = p.org_id",
+        ),
+        joined::<feedback::Entity>(
+            "f",
+            "feedback",
+            "p.record_kind = 'FEEDBACK' AND f.id = p.record_id AND f.org_id = p.org_id",
+        ),
+        joined::<outreach_task::Entity>(
+            "o",
+            "outreach_task",
+            "p.record_kind = 'OUTREACH' AND o.id = p.record_id AND o.org_id = p.org_id",
+        ),
+        joined::<onboarding_progress::Entity>(
+            "op",
+            "onboarding_progress",
+            "p.record_kind = 'ONBOARDING' AND op.id = p.record_id AND op.org_id = p.org_id",
+        ),
+        joined::<onboarding_step::Entity>(
+            "s",
+            "onboarding_step",
+            "s.id = op.step_id AND s.org_id = op.org_id",
+        ),
+        joined::<campaign_delivery::Entity>(
+            "cd",
+            "campaign_delivery",
+            "p.record_kind = 'CAMPAIGN' AND cd.id = p.record_id AND cd.org_id = p.org_id",
+        ),
+        joined::<campaign::Entity>(
+            "c",
+            "campaign",
+            "c.id = cd.campaign_id AND c.org_id = cd.org_id",
+        ),
+    ]
+});
+
+/// `, d.id AS d_id, ...` for every joined column (appended to a select list).
+pub static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let mut sql = String::new();
+    for j in JOINED.iter() {
+        for column in &j.columns {
+            sql.push_str(&format!(", {a}.{column} AS {a}_{column}", a = j.alias));
+        }
+    }
+    sql
+});
+
+/// ` LEFT JOIN deal d ON ...` for every record table; the page is `p`.
+pub static JOINS: LazyLock<String> = LazyLock::new(|| {
+    JOINED
         .iter()
-        .filter(|r| r.record_kind.as_deref() == Some(kind.as_str()))
-        .filter_map(|r| r.record_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+        .map(|j| format!(" LEFT JOIN {} {} ON {}", j.table, j.alias, j.on))
+        .collect()
+});
+
+/// The record joined under `alias`, if the join found one.
+fn record<M: FromQueryResult>(row: &QueryResult, alias: &str) -> AppResult<Option<Arc<M>>> {
+    let prefix = format!("{alias}_");
+    if row.try_get::<Option<i64>>(&prefix, "id")?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Arc::new(M::from_query_result(row, &prefix)?)))
 }
 
-macro_rules! load_by_ids {
-    ($db:expr, $org:expr, $entity:ident, $ids:expr) => {
-        if $ids.is_empty() {
-            Vec::new()
-        } else {
-            $entity::Entity::find()
-                .filter($entity::Column::OrgId.eq($org))
-                .filter($entity::Column::Id.is_in($ids.iter().copied()))
-                .all($db)
-                .await?
-        }
+/// The typed record of a joined row whose touchpoint names `kind`; None for
+/// a plain touchpoint or a record the join did not find.
+pub fn from_row(row: &QueryResult, kind: Option<&str>) -> AppResult<Option<TypedRecord>> {
+    let Some(kind) = kind.and_then(|k| k.parse::<RecordKind>().ok()) else {
+        return Ok(None);
     };
-}
-
-/// Loads every typed record the touchpoints reference (org-filtered).
-pub async fn load(
-    db: &DatabaseConnection,
-    org_id: i64,
-    rows: &[touchpoint::Model],
-) -> AppResult<RecordSet> {
-    let mut set = RecordSet::default();
-    let mut put = |kind: RecordKind, id: i64, record: TypedRecord| {
-        set.records.insert((kind, id), record);
-    };
-
-    let deal_ids = ids_of(rows, RecordKind::Deal);
-    for d in load_by_ids!(db, org_id, deal, deal_ids) {
-        put(RecordKind::Deal, d.id, TypedRecord::Deal(Arc::new(d)));
-    }
-    let ticket_ids = ids_of(rows, RecordKind::Ticket);
-    for t in load_by_ids!(db, org_id, ticket, ticket_ids) {
-        put(RecordKind::Ticket, t.id, TypedRecord::Ticket(Arc::new(t)));
-    }
-    let feedback_ids = ids_of(rows, RecordKind::Feedback);
-    for f in load_by_ids!(db, org_id, feedback, feedback_ids) {
-        put(
-            RecordKind::Feedback,
-            f.id,
-            TypedRecord::Feedback(Arc::new(f)),
-        );
-    }
-    let outreach_ids = ids_of(rows, RecordKind::Outreach);
-    for o in load_by_ids!(db, org_id, outreach_task, outreach_ids) {
-        put(
-            RecordKind::Outreach,
-            o.id,
-            TypedRecord::Outreach(Arc::new(o)),
-        );
-    }
-
-    let progress_ids = ids_of(rows, RecordKind::Onboarding);
-    let progress = load_by_ids!(db, org_id, onboarding_progress, progress_ids);
-    let step_ids: Vec<i64> = progress.iter().map(|p| p.step_id).collect();
-    let steps: HashMap<i64, Arc<onboarding_step::Model>> =
-        load_by_ids!(db, org_id, onboarding_step, step_ids)
-            .into_iter()
-            .map(|s| (s.id, Arc::new(s)))
-            .collect();
-    for p in progress {
-        if let Some(step) = steps.get(&p.step_id) {
-            let step = step.clone();
-            put(
-                RecordKind::Onboarding,
-                p.id,
-                TypedRecord::Onboarding(Arc::new(p), step),
-            );
-        }
-    }
-
-    let delivery_ids = ids_of(rows, RecordKind::Campaign);
-    let deliveries = load_by_ids!(db, org_id, campaign_delivery, delivery_ids);
-    let campaign_ids: Vec<i64> = deliveries.iter().map(|d| d.campaign_id).collect();
-    let campaigns: HashMap<i64, Arc<campaign::Model>> =
-        load_by_ids!(db, org_id, campaign, campaign_ids)
-            .into_iter()
-            .map(|c| (c.id, Arc::new(c)))
-            .collect();
-    for d in deliveries {
-        if let Some(c) = campaigns.get(&d.campaign_id) {
-            let c = c.clone();
-            put(
-                RecordKind::Campaign,
-                d.id,
-                TypedRecord::Campaign(Arc::new(d), c),
-            );
-        }
-    }
-    Ok(set)
+    Ok(match kind {
+        RecordKind::Deal => record(row, "d")?.map(TypedRecord::Deal),
+        RecordKind::Ticket => record(row, "tk")?.map(TypedRecord::Ticket),
+        RecordKind::Feedback => record(row, "f")?.map(TypedRecord::Feedback),
+        RecordKind::Outreach => record(row, "o")?.map(TypedRecord::Outreach),
+        RecordKind::Onboarding => record(row, "op")?
+            .zip(record(row, "s")?)
+            .map(|(progress, step)| TypedRecord::Onboarding(progress, step)),
+        RecordKind::Campaign => record(row, "cd")?
+            .zip(record(row, "c")?)
+            .map(|(delivery, campaign)| TypedRecord::Campaign(delivery, campaign)),
+    })
 }

@@ -218,7 +218,7 @@ pub enum JourneyEvent {
 
 impl From<&JourneyItem> for JourneyEvent {
     fn from(item: &JourneyItem) -> Self {
-        let row = Arc::new(item.touchpoint.clone());
+        let row = item.touchpoint.clone();
         match item.record.clone() {
             Some(TypedRecord::Deal(deal)) => JourneyEvent::DealEvent(DealEvent { row, deal }),
             Some(TypedRecord::Onboarding(progress, step)) => {
