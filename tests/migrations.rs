@@ -52,3 +52,128 @@ async fn postgres_up_down_up() {
     up_down_up(db.clone()).await;
     db.close().await.ok();
 }
+
+async fn run(db: &DatabaseConnection, sql: &str) -> Result<(), sea_orm::DbErr> {
+    db.execute_unprepared(sql).await.map(|_| ())
+}
+
+async fn ids(db: &DatabaseConnection, sql: &str) -> Vec<i64> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query")
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0).expect("id"))
+        .collect()
+}
+
+async fn touchpoint_indexes(db: &DatabaseConnection) -> Vec<String> {
+    let sql = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'touchpoint' ORDER BY 1"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'touchpoint' AND sql IS NOT NULL ORDER BY 1"
+        }
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("indexes")
+        .iter()
+        .map(|row| row.try_get::<String>("", "name").expect("name"))
+        .collect()
+}
+
+const TOUCHPOINT: &str = "INSERT INTO touchpoint (org_id, source, external_id, customer_id, \
+    department, kind, occurred_at) VALUES";
+
+/// The fifth migration swaps the touchpoint's two foreign keys for one on
+/// (org_id, customer_id): rows, ids, indexes and the id sequence survive
+/// (on SQLite the table is rebuilt), a touchpoint naming another
+/// organization's customer is refused afterwards (and accepted again once
+/// the migration is undone).
+async fn touchpoint_customer_key(db: DatabaseConnection) {
+    Migrator::up(&db, Some(4)).await.expect("up to the fourth");
+    run(&db, "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'a', 'A', 0), (2, 'b', 'B', 0)").await.expect("orgs");
+    run(&db, "INSERT INTO customer (id, org_id, display_name, annual_value_cents, created_at) VALUES (10, 1, 'x', 0, 0), (20, 2, 'y', 0, 0)").await.expect("customers");
+    run(&db, &format!("{TOUCHPOINT} (1, 's', 't1', 10, 'SALES', 'k', 1), (1, 's', 't2', 10, 'SALES', 'k', 2), (1, 's', 't3', 10, 'SALES', 'k', 3)")).await.expect("touchpoints");
+    // The newest row goes: the sequence, not the largest id left, says what comes next.
+    run(&db, "DELETE FROM touchpoint WHERE external_id = 't3'")
+        .await
+        .expect("delete");
+    let before = touchpoint_indexes(&db).await;
+    let cross = format!("{TOUCHPOINT} (1, 's', 'cross', 20, 'SALES', 'k', 4)");
+
+    Migrator::up(&db, None).await.expect("up");
+    assert_eq!(
+        ids(&db, "SELECT id FROM touchpoint ORDER BY id").await,
+        [1, 2]
+    );
+    assert_eq!(touchpoint_indexes(&db).await, before);
+    run(
+        &db,
+        &format!("{TOUCHPOINT} (1, 's', 't4', 10, 'SALES', 'k', 4)"),
+    )
+    .await
+    .expect("own customer");
+    assert_eq!(
+        ids(&db, "SELECT id FROM touchpoint WHERE external_id = 't4'").await,
+        [4]
+    );
+    assert!(
+        run(&db, &cross).await.is_err(),
+        "another organization's customer is refused"
+    );
+    run(&db, "DELETE FROM organization WHERE id = 1")
+        .await
+        .expect("delete org");
+    assert_eq!(
+        ids(&db, "SELECT COUNT(*) FROM touchpoint").await,
+        [0],
+        "cascaded from the customer"
+    );
+
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    run(
+        &db,
+        "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'a', 'A', 0)",
+    )
+    .await
+    .expect("org");
+    run(&db, "INSERT INTO customer (id, org_id, display_name, annual_value_cents, created_at) VALUES (10, 1, 'x', 0, 0)").await.expect("customer");
+    run(&db, &cross)
+        .await
+        .expect("the two separate keys let it through");
+    assert!(
+        Migrator::up(&db, None).await.is_err(),
+        "the key is checked against the rows already there"
+    );
+    assert_eq!(
+        ids(&db, "SELECT COUNT(*) FROM touchpoint").await,
+        [1],
+        "nothing half done"
+    );
+    run(&db, "DELETE FROM touchpoint").await.expect("clear");
+    Migrator::up(&db, None).await.expect("up again");
+    assert!(run(&db, &cross).await.is_err());
+}
+
+#[tokio::test]
+async fn sqlite_touchpoint_customer_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
+    // sqlx turns SQLite's foreign keys on for every connection.
+    touchpoint_customer_key(Database::connect(url).await.expect("connect")).await;
+}
+
+#[tokio::test]
+async fn postgres_touchpoint_customer_key() {
+    let Some(server) = common::postgres_url("postgres_touchpoint_customer_key") else {
+        return;
+    };
+    let name = format!("jg_migrate_key_{}", std::process::id());
+    let db = Database::connect(common::create_database(&server, &name, None).await)
+        .await
+        .expect("connect");
+    touchpoint_customer_key(db.clone()).await;
+    db.close().await.ok();
+}
