@@ -75,6 +75,7 @@ impl App {
             analytics_db: crate::graphql::AnalyticsDb(analytics_db),
             schema: build_schema(&settings.serve.limits, !settings.serve.no_introspection),
             document_limits: (&settings.serve.limits).into(),
+            documents: Arc::default(),
             socket_schema: build_socket_schema(
                 &settings.serve.limits,
                 !settings.serve.no_introspection,

@@ -1,5 +1,6 @@
 //! The GraphQL API: thin resolvers over `service`.
 
+pub mod documents;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

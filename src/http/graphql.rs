@@ -205,6 +205,7 @@ async fn run(
     let execute = |mut request: async_graphql::Request| {
         let state = &state;
         async move {
+            state.documents.attach(&mut request);
             match state.document_limits.check(&mut request) {
                 Ok(()) => state.schema.execute(request).await,
                 Err(refused) => Response::from_errors(vec![refused]),
@@ -212,7 +213,8 @@ async fn run(
         }
     };
     // What `Schema::execute_batch` does (one after the other), with the
-    // document limits checked on each operation's single parse.
+    // document limits checked on each operation's single parse (or its
+    // copy of a kept one).
     let work = async {
         match batch {
             BatchRequest::Single(request) => BatchResponse::Single(execute(request).await),

@@ -36,6 +36,8 @@ pub struct AppState {
     /// The HTTP schema; `document_limits` are checked before it executes.
     pub schema: AppSchema,
     pub document_limits: crate::graphql::limits::DocumentLimits,
+    /// Parsed documents by query text.
+    pub documents: Arc<crate::graphql::documents::DocumentCache>,
     /// The subscription sockets' schema (document limits as an extension).
     pub socket_schema: AppSchema,
     pub verifier: Arc<JwtVerifier>,

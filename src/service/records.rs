@@ -108,13 +108,12 @@ pub static JOINS: LazyLock<String> = LazyLock::new(|| {
         .collect()
 });
 
-/// The record joined under `alias`, if the join found one.
-fn record<M: FromQueryResult>(row: &QueryResult, alias: &str) -> AppResult<Option<Arc<M>>> {
-    let prefix = format!("{alias}_");
-    if row.try_get::<Option<i64>>(&prefix, "id")?.is_none() {
+/// The record joined under `prefix` (its alias and `_`), if the join found one.
+fn record<M: FromQueryResult>(row: &QueryResult, prefix: &str) -> AppResult<Option<Arc<M>>> {
+    if row.try_get::<Option<i64>>(prefix, "id")?.is_none() {
         return Ok(None);
     }
-    Ok(Some(Arc::new(M::from_query_result(row, &prefix)?)))
+    Ok(Some(Arc::new(M::from_query_result(row, prefix)?)))
 }
 
 /// The typed record of a joined row whose touchpoint names `kind`; None for
@@ -124,15 +123,15 @@ pub fn from_row(row: &QueryResult, kind: Option<&str>) -> AppResult<Option<Typed
         return Ok(None);
     };
     Ok(match kind {
-        RecordKind::Deal => record(row, "d")?.map(TypedRecord::Deal),
-        RecordKind::Ticket => record(row, "tk")?.map(TypedRecord::Ticket),
-        RecordKind::Feedback => record(row, "f")?.map(TypedRecord::Feedback),
-        RecordKind::Outreach => record(row, "o")?.map(TypedRecord::Outreach),
-        RecordKind::Onboarding => record(row, "op")?
-            .zip(record(row, "s")?)
+        RecordKind::Deal => record(row, "d_")?.map(TypedRecord::Deal),
+        RecordKind::Ticket => record(row, "tk_")?.map(TypedRecord::Ticket),
+        RecordKind::Feedback => record(row, "f_")?.map(TypedRecord::Feedback),
+        RecordKind::Outreach => record(row, "o_")?.map(TypedRecord::Outreach),
+        RecordKind::Onboarding => record(row, "op_")?
+            .zip(record(row, "s_")?)
             .map(|(progress, step)| TypedRecord::Onboarding(progress, step)),
-        RecordKind::Campaign => record(row, "cd")?
-            .zip(record(row, "c")?)
+        RecordKind::Campaign => record(row, "cd_")?
+            .zip(record(row, "c_")?)
             .map(|(delivery, campaign)| TypedRecord::Campaign(delivery, campaign)),
     })
 }
