@@ -12,7 +12,7 @@ use super::sql::{SqlBuilder, map_rows};
 use crate::domain::Department;
 use crate::error::AppResult;
 use entity::touchpoint;
-use sea_orm::{DatabaseConnection, FromQueryResult};
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -47,7 +47,7 @@ pub async fn load_pages(
     args: &JourneyArgs,
 ) -> AppResult<HashMap<i64, Arc<Page<JourneyItem>>>> {
     let items = map_rows(db, page_statement(db, org_id, customer_ids, args), |row| {
-        let touchpoint = touchpoint::Model::from_query_result(row, "")?;
+        let touchpoint = records::touchpoint(row)?;
         let record = records::from_row(row, touchpoint.record_kind.as_deref())?;
         Ok(Some(JourneyItem {
             touchpoint: Arc::new(touchpoint),
@@ -83,8 +83,8 @@ fn page_statement(
     let mut sql = SqlBuilder::new(db.get_database_backend());
     let limit = (args.first + 1) as i64;
     let single = customer_ids.len() == 1;
-    sql.push("SELECT p.*")
-        .push(&records::COLUMNS)
+    sql.push("SELECT ")
+        .push(&records::SELECT_LIST)
         .push(" FROM (");
     if single {
         sql.push("SELECT t.* FROM touchpoint t");
