@@ -1,7 +1,8 @@
 //! Database migrations of journeygraph. They run on SQLite and PostgreSQL
 //! alike: only portable column types (BIGINT times in epoch milliseconds,
 //! TEXT, INTEGER), foreign keys declared inside `CREATE TABLE` (SQLite cannot
-//! add them later) and indexes that all lead with `org_id`.
+//! change them later: to change a table's keys, a migration rebuilds it, as
+//! `m20261126_000005` does) and indexes that all lead with `org_id`.
 
 pub use sea_orm_migration::prelude::*;
 
