@@ -60,8 +60,8 @@ fn touchpoint_table(name: &'static str, keys: Keys) -> TableCreateStatement {
         .col(text_null("attributes"))
         .col(string_null("record_kind"))
         .col(big_integer_null("record_id"));
-    for key in foreign_keys(name, keys) {
-        table.foreign_key(&mut key.clone());
+    for mut key in foreign_keys(name, keys) {
+        table.foreign_key(&mut key);
     }
     table.to_owned()
 }

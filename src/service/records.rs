@@ -275,9 +275,6 @@ fn first_column(alias: &str) -> usize {
             .sum::<usize>()
 }
 
-/// Where each joined table's columns start, by its place in `JOINED`.
-static FIRST: LazyLock<[usize; 8]> = LazyLock::new(|| JOINED.map(|j| first_column(j.alias)));
-
 /// The select list: `p.id, ..., d.id AS d_id, ...`, the page's touchpoint
 /// columns, then every joined column.
 pub static SELECT_LIST: LazyLock<String> = LazyLock::new(|| {
@@ -305,13 +302,13 @@ pub fn touchpoint(row: &QueryResult) -> AppResult<touchpoint::Model> {
     Ok(touchpoint_at(row, 0)?)
 }
 
-/// The record of the table at `place` in `JOINED`, if the join found one.
+/// The record of the table joined as `alias`, if the join found one.
 fn record<M>(
     row: &QueryResult,
-    place: usize,
+    alias: &str,
     decode: fn(&QueryResult, usize) -> Result<M, DbErr>,
 ) -> AppResult<Option<Arc<M>>> {
-    let first = FIRST[place];
+    let first = first_column(alias);
     if row.try_get_by_index::<Option<i64>>(first)?.is_none() {
         return Ok(None);
     }
@@ -325,15 +322,15 @@ pub fn from_row(row: &QueryResult, kind: Option<&str>) -> AppResult<Option<Typed
         return Ok(None);
     };
     Ok(match kind {
-        RecordKind::Deal => record(row, 0, deal_at)?.map(TypedRecord::Deal),
-        RecordKind::Ticket => record(row, 1, ticket_at)?.map(TypedRecord::Ticket),
-        RecordKind::Feedback => record(row, 2, feedback_at)?.map(TypedRecord::Feedback),
-        RecordKind::Outreach => record(row, 3, outreach_at)?.map(TypedRecord::Outreach),
-        RecordKind::Onboarding => record(row, 4, progress_at)?
-            .zip(record(row, 5, step_at)?)
+        RecordKind::Deal => record(row, "d", deal_at)?.map(TypedRecord::Deal),
+        RecordKind::Ticket => record(row, "tk", ticket_at)?.map(TypedRecord::Ticket),
+        RecordKind::Feedback => record(row, "f", feedback_at)?.map(TypedRecord::Feedback),
+        RecordKind::Outreach => record(row, "o", outreach_at)?.map(TypedRecord::Outreach),
+        RecordKind::Onboarding => record(row, "op", progress_at)?
+            .zip(record(row, "s", step_at)?)
             .map(|(progress, step)| TypedRecord::Onboarding(progress, step)),
-        RecordKind::Campaign => record(row, 6, delivery_at)?
-            .zip(record(row, 7, campaign_at)?)
+        RecordKind::Campaign => record(row, "cd", delivery_at)?
+            .zip(record(row, "c", campaign_at)?)
             .map(|(delivery, campaign)| TypedRecord::Campaign(delivery, campaign)),
     })
 }
@@ -362,9 +359,12 @@ mod tests {
 
     #[test]
     fn each_joined_table_starts_after_the_ones_before() {
-        assert_eq!(FIRST[0], 12, "after the touchpoint's 12 columns");
-        assert_eq!(FIRST[1], 12 + 12, "after the deal's");
-        assert_eq!(FIRST[7], SELECT_LIST.split(", ").count() - CAMPAIGN.len());
+        assert_eq!(first_column("d"), 12, "after the touchpoint's 12 columns");
+        assert_eq!(first_column("tk"), 12 + 12, "after the deal's");
+        assert_eq!(
+            first_column("c"),
+            SELECT_LIST.split(", ").count() - CAMPAIGN.len()
+        );
         assert!(SELECT_LIST.starts_with("p.id, p.org_id, p.customer_id, "));
         assert!(SELECT_LIST.contains(", c.name AS c_name, "));
     }
