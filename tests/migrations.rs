@@ -170,7 +170,7 @@ async fn postgres_touchpoint_customer_key() {
     let Some(server) = common::postgres_url("postgres_touchpoint_customer_key") else {
         return;
     };
-    let name = format!("jg_migrate_key_{}", std::process::id());
+    let name = format!("jg_migratekey_{}", std::process::id());
     let db = Database::connect(common::create_database(&server, &name, None).await)
         .await
         .expect("connect");
