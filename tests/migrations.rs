@@ -33,24 +33,38 @@ async fn up_down_up(db: DatabaseConnection) {
     assert_eq!(count_tables(&db).await, TABLES as i64);
 }
 
-#[tokio::test]
-async fn sqlite_up_down_up() {
+/// An empty SQLite database in a directory that lives as long as the guard.
+/// (sqlx turns SQLite's foreign keys on for every connection.)
+async fn empty_sqlite() -> (tempfile::TempDir, DatabaseConnection) {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
-    up_down_up(Database::connect(url).await.expect("connect")).await;
+    let db = Database::connect(url).await.expect("connect");
+    (dir, db)
+}
+
+/// An empty PostgreSQL database `jg_<kind>_<pid>`; None when the
+/// PostgreSQL tests are skipped.
+async fn empty_postgres(test: &str, kind: &str) -> Option<DatabaseConnection> {
+    let server = common::postgres_url(test)?;
+    let name = format!("jg_{kind}_{}", std::process::id());
+    let db = Database::connect(common::create_database(&server, &name, None).await)
+        .await
+        .expect("connect");
+    Some(db)
+}
+
+#[tokio::test]
+async fn sqlite_up_down_up() {
+    let (_dir, db) = empty_sqlite().await;
+    up_down_up(db).await;
 }
 
 #[tokio::test]
 async fn postgres_up_down_up() {
-    let Some(server) = common::postgres_url("postgres_up_down_up") else {
-        return;
-    };
-    let name = format!("jg_migrate_{}", std::process::id());
-    let db = Database::connect(common::create_database(&server, &name, None).await)
-        .await
-        .expect("connect");
-    up_down_up(db.clone()).await;
-    db.close().await.ok();
+    if let Some(db) = empty_postgres("postgres_up_down_up", "migrate").await {
+        up_down_up(db.clone()).await;
+        db.close().await.ok();
+    }
 }
 
 async fn run(db: &DatabaseConnection, sql: &str) -> Result<(), sea_orm::DbErr> {
@@ -159,21 +173,14 @@ async fn touchpoint_customer_key(db: DatabaseConnection) {
 
 #[tokio::test]
 async fn sqlite_touchpoint_customer_key() {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
-    // sqlx turns SQLite's foreign keys on for every connection.
-    touchpoint_customer_key(Database::connect(url).await.expect("connect")).await;
+    let (_dir, db) = empty_sqlite().await;
+    touchpoint_customer_key(db).await;
 }
 
 #[tokio::test]
 async fn postgres_touchpoint_customer_key() {
-    let Some(server) = common::postgres_url("postgres_touchpoint_customer_key") else {
-        return;
-    };
-    let name = format!("jg_migratekey_{}", std::process::id());
-    let db = Database::connect(common::create_database(&server, &name, None).await)
-        .await
-        .expect("connect");
-    touchpoint_customer_key(db.clone()).await;
-    db.close().await.ok();
+    if let Some(db) = empty_postgres("postgres_touchpoint_customer_key", "migratekey").await {
+        touchpoint_customer_key(db.clone()).await;
+        db.close().await.ok();
+    }
 }
