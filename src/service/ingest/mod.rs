@@ -24,7 +24,7 @@ use records::{
     TouchpointRecord,
 };
 use sea_orm::{
-    DatabaseConnection, DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 pub use store::{IngestReport, Outcome};
@@ -58,7 +58,7 @@ fn is_write_race(err: &AppError) -> bool {
 }
 
 fn is_write_race_db(err: &DbErr) -> bool {
-    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+    if store::is_unique_violation(err) {
         return true;
     }
     // SQLite: a deferred transaction that must upgrade to a writer while

@@ -10,7 +10,8 @@ use crate::service::sql::one_of;
 use entity::touchpoint;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::NotSet, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
+    ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
+    SqlErr,
 };
 use std::collections::HashMap;
 
@@ -19,6 +20,12 @@ use std::collections::HashMap;
 #[derive(Debug, thiserror::Error)]
 #[error("a concurrent batch wrote the same key first")]
 pub struct WriteRace;
+
+/// Whether `err` is a unique key refusing a row (stored already, or written
+/// by a concurrent transaction first).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
 
 /// Values per `IN (...)` list: a whole batch in one statement.
 pub const MAX_IN_LIST: usize = 1_000;
