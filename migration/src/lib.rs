@@ -11,6 +11,7 @@ mod m20261123_000002_outreach_and_feedback_indexes;
 mod m20261124_000003_signals_and_webhooks;
 mod m20261125_000004_covering_timeline_index;
 mod m20261126_000005_touchpoint_customer_key;
+mod m20261127_000006_ordered_ticket_index;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_signals_and_webhooks::Migration),
             Box::new(m20261125_000004_covering_timeline_index::Migration),
             Box::new(m20261126_000005_touchpoint_customer_key::Migration),
+            Box::new(m20261127_000006_ordered_ticket_index::Migration),
         ]
     }
 }

@@ -26,6 +26,10 @@ impl SqlBuilder {
         }
     }
 
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
     /// Appends literal SQL text (never user input).
     pub fn push(&mut self, sql: &str) -> &mut Self {
         self.sql.push_str(sql);
