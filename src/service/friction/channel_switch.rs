@@ -26,7 +26,6 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct TicketRow {
     customer_id: i64,
-    annual_value_cents: i64,
     channel: String,
     /// Channel of the latest earlier same-reason ticket on another channel.
     switched_from: Option<String>,
@@ -41,18 +40,18 @@ pub async fn tickets(
     lookback_ms: i64,
 ) -> AppResult<Vec<TicketRow>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT t.customer_id, c.annual_value_cents, t.channel, CASE WHEN t.switch_at >= t.opened_at - ")
+    sql.push("SELECT t.customer_id, t.channel, CASE WHEN t.switch_at >= t.opened_at - ")
         .bind(lookback_ms)
-        .push(" THEN t.switch_channel END AS switched_from, CASE WHEN t.switch_at >= t.opened_at - ")
+        .push(
+            " THEN t.switch_channel END AS switched_from, CASE WHEN t.switch_at >= t.opened_at - ",
+        )
         .bind(lookback_ms)
         .push(" THEN t.opened_at - t.switch_at END AS delay FROM ");
     sequenced_with_switch(&mut sql, org, w.from, w.to, lookback_ms);
-    sql.push(" JOIN customer c ON c.id = t.customer_id WHERE t.opened_at >= ")
-        .bind(w.from);
+    sql.push(" WHERE t.opened_at >= ").bind(w.from);
     map_rows(db, sql.build(), |r| {
         Ok(Some(TicketRow {
             customer_id: r.try_get_by("customer_id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             channel: r.try_get_by("channel")?,
             switched_from: r.try_get_by("switched_from")?,
             delay_ms: r.try_get_by("delay")?,
@@ -79,7 +78,6 @@ pub fn items(rows: &[TicketRow], subjects: &BTreeSet<(String, String)>) -> Vec<I
                 subject_key: key.clone(),
                 subject: key.clone(),
                 customer_id: row.customer_id,
-                annual_value_cents: row.annual_value_cents,
                 affected,
                 delay_ms: if affected { row.delay_ms } else { None },
                 department: None,

@@ -62,7 +62,6 @@ fn item(
         subject_key: key,
         subject,
         customer_id: r.try_get_by("customer_id")?,
-        annual_value_cents: r.try_get_by("annual_value_cents")?,
         affected: ticket.is_some(),
         delay_ms: ticket.map(|at| at - t0),
         department: None,
@@ -80,9 +79,9 @@ pub async fn post_sale(
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
-        sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, c.annual_value_cents, ");
+        sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, ");
         first_ticket(sql, "d.closed_at", "d.customer_id", org, w, Some(span));
-        sql.push(" FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ")
+        sql.push(" FROM deal d WHERE d.org_id = ")
             .bind(org)
             .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
             .bind(w.from)
@@ -105,10 +104,10 @@ pub async fn campaign(
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
-        sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, c.annual_value_cents, ");
+        sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, ");
         first_ticket(sql, "dl.delivered_at", "dl.customer_id", org, w, Some(span));
         sql.push(" FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ")
-            .push("JOIN customer c ON c.id = dl.customer_id WHERE dl.org_id = ")
+            .push("WHERE dl.org_id = ")
             .bind(org)
             .push(" AND dl.delivered_at >= ")
             .bind(w.from)

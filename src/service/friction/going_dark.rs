@@ -17,7 +17,7 @@ pub async fn items(
 ) -> AppResult<Vec<Item>> {
     let since = w.as_of - quiet_ms;
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT c.id, c.segment, c.annual_value_cents, (SELECT MAX(tp.occurred_at) FROM touchpoint tp ")
+    sql.push("SELECT c.id, c.segment, (SELECT MAX(tp.occurred_at) FROM touchpoint tp ")
         .push("WHERE tp.org_id = c.org_id AND tp.customer_id = c.id AND tp.occurred_at <= ")
         .bind(w.as_of)
         .push(") AS last_touch FROM customer c WHERE c.org_id = ")
@@ -41,7 +41,6 @@ pub async fn items(
             subject: segment.clone(),
             subject_key: segment,
             customer_id: r.try_get_by("id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected,
             delay_ms: if affected {
                 last.map(|at| w.as_of - at)

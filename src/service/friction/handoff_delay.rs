@@ -18,11 +18,11 @@ pub async fn items(
     allowance_ms: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT d.owner, d.closed_at, d.customer_id, c.annual_value_cents, (SELECT MIN(tp.occurred_at) FROM touchpoint tp ")
+    sql.push("SELECT d.owner, d.closed_at, d.customer_id, (SELECT MIN(tp.occurred_at) FROM touchpoint tp ")
         .push("WHERE tp.org_id = d.org_id AND tp.customer_id = d.customer_id AND tp.department = 'ONBOARDING' ")
         .push("AND tp.occurred_at >= d.closed_at AND tp.occurred_at <= ")
         .bind(w.as_of)
-        .push(") AS first_onboarding FROM deal d JOIN customer c ON c.id = d.customer_id WHERE d.org_id = ")
+        .push(") AS first_onboarding FROM deal d WHERE d.org_id = ")
         .bind(org)
         .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
         .bind(w.from)
@@ -42,7 +42,6 @@ pub async fn items(
             subject: owner.clone(),
             subject_key: owner,
             customer_id: r.try_get_by("customer_id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: !in_time,
             delay_ms: (!in_time).then(|| first.unwrap_or(w.as_of) - closed),
             department: None,

@@ -14,10 +14,10 @@ use sea_orm::DatabaseConnection;
 
 pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT f.metric, f.score, f.subject_kind, f.customer_id, c.annual_value_cents, ")
+    sql.push("SELECT f.metric, f.score, f.subject_kind, f.customer_id, ")
         .push("tk.reason AS ticket_reason, st.key AS step_key, st.name AS step_name, ")
         .push("cp.external_id AS campaign_key, cp.name AS campaign_name, d.owner AS deal_owner ")
-        .push("FROM feedback f JOIN customer c ON c.id = f.customer_id ")
+        .push("FROM feedback f ")
         .push("LEFT JOIN ticket tk ON tk.id = f.ticket_id LEFT JOIN onboarding_step st ON st.id = f.step_id ")
         .push("LEFT JOIN campaign cp ON cp.id = f.campaign_id LEFT JOIN deal d ON d.id = f.deal_id WHERE f.org_id = ")
         .bind(org)
@@ -72,7 +72,6 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             subject_key: names.get(&key),
             subject: names.get(&subject),
             customer_id: r.try_get_by("customer_id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected,
             delay_ms: None,
             department: Some(department),

@@ -14,7 +14,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
     let mut sql = SqlBuilder::new(db.get_database_backend());
     // The first ticket (by (opened_at, id)) while the step was in progress.
     with_first_ticket(&mut sql, |sql| {
-        sql.push("SELECT s.key, s.name, p.started_at, p.customer_id, c.annual_value_cents, (SELECT tk.id FROM ticket tk ")
+        sql.push("SELECT s.key, s.name, p.started_at, p.customer_id, (SELECT tk.id FROM ticket tk ")
             .push("WHERE tk.org_id = p.org_id AND tk.customer_id = p.customer_id AND tk.opened_at >= p.started_at AND tk.opened_at < ")
             .push("(CASE WHEN p.completed_at IS NOT NULL AND p.completed_at < ")
             .bind(w.as_of)
@@ -22,7 +22,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             .bind(w.as_of)
             .push(" END) ORDER BY tk.opened_at, tk.id LIMIT 1) AS first_id")
             .push(" FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id ")
-            .push("JOIN customer c ON c.id = p.customer_id WHERE p.org_id = ")
+            .push("WHERE p.org_id = ")
             .bind(org)
             .push(" AND p.started_at >= ")
             .bind(w.from)
@@ -37,7 +37,6 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             subject_key: names.get(&r.try_get_by::<String, _>("key")?),
             subject: names.get(&r.try_get_by::<String, _>("name")?),
             customer_id: r.try_get_by("customer_id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: ticket.is_some(),
             delay_ms: ticket.map(|at| at - started),
             department: None,

@@ -18,8 +18,8 @@ pub async fn items(
     factor: f64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT s.key, s.name, s.expected_days, p.started_at, p.completed_at, p.customer_id, c.annual_value_cents ")
-        .push("FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id JOIN customer c ON c.id = p.customer_id ")
+    sql.push("SELECT s.key, s.name, s.expected_days, p.started_at, p.completed_at, p.customer_id ")
+        .push("FROM onboarding_progress p JOIN onboarding_step s ON s.id = p.step_id ")
         .push("WHERE p.org_id = ")
         .bind(org)
         .push(" AND p.started_at >= ")
@@ -42,7 +42,6 @@ pub async fn items(
             subject_key: names.get(&r.try_get_by::<String, _>("key")?),
             subject: names.get(&r.try_get_by::<String, _>("name")?),
             customer_id: r.try_get_by("customer_id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: !in_time,
             delay_ms: (!in_time).then(|| completed.unwrap_or(w.as_of) - started),
             department: None,

@@ -17,12 +17,11 @@ pub async fn items(
     lookback_ms: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT t.reason, t.customer_id, c.annual_value_cents, CASE WHEN ");
+    sql.push("SELECT t.reason, t.customer_id, CASE WHEN ");
     follows_within(&mut sql, lookback_ms);
     sql.push(" THEN t.opened_at - t.prev_at END AS delay FROM ");
     sequenced(&mut sql, org, w.from, w.to, lookback_ms);
-    sql.push(" JOIN customer c ON c.id = t.customer_id WHERE t.opened_at >= ")
-        .bind(w.from);
+    sql.push(" WHERE t.opened_at >= ").bind(w.from);
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
         let reason = names.get(&r.try_get_by::<String, _>("reason")?);
@@ -31,7 +30,6 @@ pub async fn items(
             subject: reason.clone(),
             subject_key: reason,
             customer_id: r.try_get_by("customer_id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: delay.is_some(),
             delay_ms: delay,
             department: None,

@@ -13,8 +13,8 @@ use sea_orm::DatabaseConnection;
 
 pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT t.team, t.priority, t.opened_at, t.resolved_at, t.customer_id, c.annual_value_cents ")
-        .push("FROM ticket t JOIN customer c ON c.id = t.customer_id WHERE t.org_id = ")
+    sql.push("SELECT t.team, t.priority, t.opened_at, t.resolved_at, t.customer_id ")
+        .push("FROM ticket t WHERE t.org_id = ")
         .bind(org)
         .push(" AND t.opened_at >= ")
         .bind(w.from)
@@ -41,7 +41,6 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             subject: team.clone(),
             subject_key: team,
             customer_id: r.try_get_by("customer_id")?,
-            annual_value_cents: r.try_get_by("annual_value_cents")?,
             affected: !met,
             delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - opened),
             department: None,
