@@ -326,18 +326,30 @@ pub fn aggregate(
 /// Friction kinds computed concurrently by one request.
 const KINDS_AT_ONCE: usize = 3;
 
-/// The points of one kind: its items in the window and the previous one
-/// (and, for the "contact after" kinds, the baseline population), at once.
-async fn kind_points(
-    db: &DatabaseConnection,
+/// What every kind of one `frictionPoints` request shares.
+struct Request<'a> {
+    db: &'a DatabaseConnection,
     org: i64,
-    kind: FrictionKind,
     window: Window,
     previous_window: Window,
-    params: &Params,
-    reach: &OnceCell<Vec<contact_after::Reach>>,
-    values: &AnnualValues,
-) -> AppResult<Vec<FrictionPoint>> {
+    params: &'a Params,
+    /// The baseline population of the two "contact after" kinds, read by
+    /// the first of them that needs it.
+    reach: OnceCell<Vec<contact_after::Reach>>,
+    values: AnnualValues,
+}
+
+/// The points of one kind: its items in the window and the previous one
+/// (and, for the "contact after" kinds, the baseline population), at once.
+async fn kind_points(r: &Request<'_>, kind: FrictionKind) -> AppResult<Vec<FrictionPoint>> {
+    let Request {
+        db,
+        org,
+        window,
+        previous_window,
+        params,
+        ..
+    } = *r;
     let span = match kind {
         FrictionKind::PostSaleContact => Some(params.post_sale_contact_hours * HOUR_MS),
         FrictionKind::CampaignTriggeredContact => Some(params.campaign_contact_hours * HOUR_MS),
@@ -346,7 +358,8 @@ async fn kind_points(
     let population = async {
         match span {
             Some(span) => {
-                let reach = reach
+                let reach = r
+                    .reach
                     .get_or_try_init(|| contact_after::population(db, org, window))
                     .await?;
                 Ok(Some(contact_after::decided(reach, span, window.as_of)))
@@ -382,7 +395,7 @@ async fn kind_points(
         &current,
         &previous,
         population.as_deref(),
-        values,
+        &r.values,
     ))
 }
 
@@ -404,25 +417,19 @@ pub async fn friction_points(
     } else {
         kinds.to_vec()
     };
-    let previous_window = window.previous(now_millis());
-    // The baseline population, shared by the two "contact after" kinds.
-    let reach = OnceCell::new();
-    let values = annual_values(db, viewer.org_id).await?;
+    let request = Request {
+        db,
+        org: viewer.org_id,
+        window,
+        previous_window: window.previous(now_millis()),
+        params,
+        reach: OnceCell::new(),
+        values: annual_values(db, viewer.org_id).await?,
+    };
     // Kinds are independent: run a few at once (each runs its windows at
     // once too), bounded so one request leaves connections to the others.
     let per_kind: Vec<Vec<FrictionPoint>> = futures::stream::iter(kinds)
-        .map(|kind| {
-            kind_points(
-                db,
-                viewer.org_id,
-                kind,
-                window,
-                previous_window,
-                params,
-                &reach,
-                &values,
-            )
-        })
+        .map(|kind| kind_points(&request, kind))
         .buffer_unordered(KINDS_AT_ONCE)
         .try_collect()
         .await?;
