@@ -615,6 +615,45 @@ async fn channel_switches_per_channel_pair(app: TestApp) {
         vec![("chat->phone", 1), ("email->phone", 1)],
         "{short}"
     );
+
+    // The three SUPPORT kinds of one request share one read of the tickets,
+    // made for the longest lookback (100 h); each keeps its own.
+    //   CHANNEL_SWITCH within 15 h: as above, C and G.
+    //   REPEAT_CONTACT within 100 h: login A (20 h) C (10 h) F (30 h, f1
+    //   before W) G (10 h) of A C D F G, median 15; billing B (70 h);
+    //   how_to E (10 h).
+    //   SLOW_RESOLUTION (LOW: 168 h, none resolved, T = 456): decided are
+    //   the tickets opened at or before 288, all late: a1 a2 b1 c1 c2 f2 of
+    //   A B C F, waits 236 216 226 206 196 226, median 221.
+    let q = r#"{ frictionPoints(window: {from: "2026-01-10T00:00:00Z", to: "2026-01-20T00:00:00Z"},
+        kinds: [REPEAT_CONTACT, CHANNEL_SWITCH, SLOW_RESOLUTION], params: {repeatContactHours: 100, channelSwitchHours: 15}, first: 20) {
+        kind subject exposedCustomers affectedCustomers medianDelayHours } }"#;
+    let (_, shared) = app.gql(Some(&app.leader()), q, json!({})).await;
+    let mut found: Vec<(String, String, i64, i64, f64)> = shared["data"]["frictionPoints"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|p| {
+            (
+                p["kind"].as_str().expect("kind").to_owned(),
+                p["subject"].as_str().expect("subject").to_owned(),
+                p["exposedCustomers"].as_i64().expect("exposed"),
+                p["affectedCustomers"].as_i64().expect("affected"),
+                p["medianDelayHours"].as_f64().expect("median"),
+            )
+        })
+        .collect();
+    found.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let want = [
+        ("CHANNEL_SWITCH", "chat->phone", 5, 1, 10.0),
+        ("CHANNEL_SWITCH", "email->phone", 5, 1, 10.0),
+        ("REPEAT_CONTACT", "billing", 1, 1, 70.0),
+        ("REPEAT_CONTACT", "how_to", 1, 1, 10.0),
+        ("REPEAT_CONTACT", "login", 5, 4, 15.0),
+        ("SLOW_RESOLUTION", "tier1", 4, 4, 221.0),
+    ]
+    .map(|(k, s, e, a, m)| (k.to_owned(), s.to_owned(), e, a, m));
+    assert_eq!(found, want, "{shared}");
 }
 
 async fn post_sale_contact_per_deal_owner(app: TestApp) {

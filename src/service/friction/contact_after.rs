@@ -45,28 +45,34 @@ fn first_ticket(
         .push(" ORDER BY tk.opened_at, tk.id LIMIT 1) AS first_id");
 }
 
+/// The columns every "contact after" row ends with, from position `at`:
+/// t0, customer_id, first_id, first_ticket, first_reason (the inner
+/// SELECT's last three columns, then [`with_first_ticket`]'s two). Read
+/// by position: a lookup by name hashed and compared each column name of
+/// each row.
 fn item(
     r: &QueryResult,
+    at: usize,
     w: Window,
     span: i64,
     key: Name,
     subject: Name,
     names: &mut Names,
 ) -> AppResult<Option<Item>> {
-    let t0: i64 = r.try_get_by("t0")?;
-    let ticket: Option<i64> = r.try_get_by("first_ticket")?;
+    let t0: i64 = r.try_get_by_index(at)?;
+    let ticket: Option<i64> = r.try_get_by_index(at + 3)?;
     if ticket.is_none() && t0 + span > w.as_of {
         return Ok(None); // not decided yet
     }
     Ok(Some(Item {
         subject_key: key,
         subject,
-        customer_id: r.try_get_by("customer_id")?,
+        customer_id: r.try_get_by_index(at + 1)?,
         affected: ticket.is_some(),
         delay_ms: ticket.map(|at| at - t0),
         department: None,
         reason: r
-            .try_get_by::<Option<String>, _>("first_reason")?
+            .try_get_by_index::<Option<String>>(at + 4)?
             .map(|reason| names.get(&reason)),
     }))
 }
@@ -90,8 +96,8 @@ pub async fn post_sale(
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let owner = names.get(&r.try_get_by::<String, _>("owner")?);
-        item(r, w, span, owner.clone(), owner, &mut names)
+        let owner = names.get(&r.try_get_by_index::<String>(0)?);
+        item(r, 1, w, span, owner.clone(), owner, &mut names)
     })
     .await
 }
@@ -116,9 +122,9 @@ pub async fn campaign(
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let key = names.get(&r.try_get_by::<String, _>("external_id")?);
-        let subject = names.get(&r.try_get_by::<String, _>("name")?);
-        item(r, w, span, key, subject, &mut names)
+        let key = names.get(&r.try_get_by_index::<String>(0)?);
+        let subject = names.get(&r.try_get_by_index::<String>(1)?);
+        item(r, 2, w, span, key, subject, &mut names)
     })
     .await
 }
@@ -152,10 +158,11 @@ pub async fn population(db: &DatabaseConnection, org: i64, w: Window) -> AppResu
             .push(") a WHERE a.t0 IS NOT NULL");
     });
     map_rows(db, sql.build(), |r| {
+        // customer_id, t0, first_id, first_ticket, first_reason.
         Ok(Some(Reach {
-            customer_id: r.try_get_by("customer_id")?,
-            t0: r.try_get_by("t0")?,
-            first_ticket: r.try_get_by("first_ticket")?,
+            customer_id: r.try_get_by_index(0)?,
+            t0: r.try_get_by_index(1)?,
+            first_ticket: r.try_get_by_index(3)?,
         }))
     })
     .await

@@ -19,16 +19,17 @@ mod onboarding_contact;
 mod onboarding_stall;
 mod repeat_contact;
 mod slow_resolution;
+mod support_tickets;
 
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::domain::{Department, FrictionKind};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::service::sql::{SqlBuilder, map_rows};
 use crate::time::{DAY_MS, HOUR_MS, now_millis};
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::DatabaseConnection;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -155,18 +156,13 @@ fn departments(kind: FrictionKind) -> (Department, Department) {
     }
 }
 
-async fn items(
-    db: &DatabaseConnection,
-    org: i64,
-    kind: FrictionKind,
-    w: Window,
-    p: &Params,
-) -> AppResult<Vec<Item>> {
+/// The items of `kind` in `w`: one statement. The SUPPORT kinds share
+/// their tickets instead ([`support_points`]).
+async fn items(r: &Request<'_>, kind: FrictionKind, w: Window) -> AppResult<Vec<Item>> {
+    let Request {
+        db, org, params: p, ..
+    } = *r;
     match kind {
-        FrictionKind::RepeatContact => {
-            repeat_contact::items(db, org, w, p.repeat_contact_hours * HOUR_MS).await
-        }
-        FrictionKind::SlowResolution => slow_resolution::items(db, org, w).await,
         FrictionKind::LowSatisfaction => low_satisfaction::items(db, org, w).await,
         FrictionKind::PostSaleContact => {
             contact_after::post_sale(db, org, w, p.post_sale_contact_hours * HOUR_MS).await
@@ -182,14 +178,11 @@ async fn items(
         FrictionKind::OnboardingStall => {
             onboarding_stall::items(db, org, w, p.onboarding_stall_factor).await
         }
-        FrictionKind::ChannelSwitch => {
-            let rows =
-                channel_switch::tickets(db, org, w, p.channel_switch_hours * HOUR_MS).await?;
-            Ok(channel_switch::items(
-                &rows,
-                &channel_switch::subjects(&rows),
-            ))
-        }
+        FrictionKind::RepeatContact
+        | FrictionKind::SlowResolution
+        | FrictionKind::ChannelSwitch => Err(AppError::Internal(anyhow::anyhow!(
+            "{kind:?} is read with the shared tickets"
+        ))),
     }
 }
 
@@ -197,8 +190,9 @@ async fn items(
 struct Tally {
     subject: Name,
     department: Option<Department>,
-    exposed: BTreeSet<i64>,
-    affected: BTreeMap<i64, i64>,
+    exposed: HashSet<i64>,
+    /// Affected customers with their annual values.
+    affected: HashMap<i64, i64>,
     occurrences: i64,
     delays: Vec<f64>,
     reasons: BTreeMap<Name, i64>,
@@ -222,11 +216,11 @@ async fn annual_values(db: &DatabaseConnection, org: i64) -> AppResult<AnnualVal
     Ok(pairs.into_iter().collect())
 }
 
-fn tally(items: &[Item], values: &AnnualValues) -> BTreeMap<Name, Tally> {
+fn tally(items: impl IntoIterator<Item = Item>, values: &AnnualValues) -> BTreeMap<Name, Tally> {
     let mut by_subject: BTreeMap<Name, Tally> = BTreeMap::new();
     for item in items {
-        let t = by_subject.entry(item.subject_key.clone()).or_default();
-        t.subject.clone_from(&item.subject);
+        let t = by_subject.entry(item.subject_key).or_default();
+        t.subject = item.subject;
         t.department = item.department;
         t.exposed.insert(item.customer_id);
         if item.affected {
@@ -236,21 +230,23 @@ fn tally(items: &[Item], values: &AnnualValues) -> BTreeMap<Name, Tally> {
             if let Some(ms) = item.delay_ms {
                 t.delays.push(ms as f64 / HOUR_MS as f64);
             }
-            if let Some(reason) = &item.reason {
-                *t.reasons.entry(reason.clone()).or_default() += 1;
+            if let Some(reason) = item.reason {
+                *t.reasons.entry(reason).or_default() += 1;
             }
         }
     }
     by_subject
 }
 
-/// The figures of one kind's subjects from its items in the window and the previous one.
+/// The figures of one kind's subjects from its items in the window and the
+/// previous one. Items are taken as they come: the SUPPORT kinds make
+/// theirs from the ticket rows one at a time, so no list of them is held.
 /// `population`: for the kinds whose baseline is the unexposed active
 /// customers, those customers with whether they were affected.
 pub fn aggregate(
     kind: FrictionKind,
-    current: &[Item],
-    previous: &[Item],
+    current: impl IntoIterator<Item = Item>,
+    previous: impl IntoIterator<Item = Item>,
     population: Option<&[(i64, bool)]>,
     values: &AnnualValues,
 ) -> Vec<FrictionPoint> {
@@ -340,17 +336,60 @@ struct Request<'a> {
     values: AnnualValues,
 }
 
+/// The points of the SUPPORT kinds among `kinds` (REPEAT_CONTACT,
+/// SLOW_RESOLUTION, CHANNEL_SWITCH) from one read of each window's tickets
+/// (support_tickets.rs), made for the longest lookback. The rows live only
+/// as long as this call.
+async fn support_points(r: &Request<'_>, kinds: &[FrictionKind]) -> AppResult<Vec<FrictionPoint>> {
+    let Request {
+        db, org, params: p, ..
+    } = *r;
+    let lookback = p.repeat_contact_hours.max(p.channel_switch_hours) * HOUR_MS;
+    let (now, before) = futures::try_join!(
+        support_tickets::tickets(db, org, r.window, lookback),
+        support_tickets::tickets(db, org, r.previous_window, lookback),
+    )?;
+    /// A kind's items, made from the rows as the tally takes them.
+    type Items<'a> = Box<dyn Iterator<Item = Item> + 'a>;
+    let mut points = Vec::new();
+    for &kind in kinds {
+        let subjects;
+        let (current, previous): (Items, Items) = match kind {
+            FrictionKind::RepeatContact => {
+                let lookback = p.repeat_contact_hours * HOUR_MS;
+                (
+                    Box::new(repeat_contact::items(&now, lookback)),
+                    Box::new(repeat_contact::items(&before, lookback)),
+                )
+            }
+            FrictionKind::SlowResolution => (
+                Box::new(slow_resolution::items(&now, r.window)),
+                Box::new(slow_resolution::items(&before, r.previous_window)),
+            ),
+            FrictionKind::ChannelSwitch => {
+                // The previous window's items are those of the current
+                // window's subjects (channel_switch.rs).
+                let lookback = p.channel_switch_hours * HOUR_MS;
+                subjects = channel_switch::subjects(&now, lookback);
+                (
+                    Box::new(channel_switch::items(&now, lookback, &subjects)),
+                    Box::new(channel_switch::items(&before, lookback, &subjects)),
+                )
+            }
+            _ => continue, // not read from tickets
+        };
+        points.extend(aggregate(kind, current, previous, None, &r.values));
+    }
+    Ok(points)
+}
+
 /// The points of one kind: its items in the window and the previous one
 /// (and, for the "contact after" kinds, the baseline population), at once.
 async fn kind_points(r: &Request<'_>, kind: FrictionKind) -> AppResult<Vec<FrictionPoint>> {
     let Request {
-        db,
-        org,
-        window,
-        previous_window,
-        params,
-        ..
+        db, org, params, ..
     } = *r;
+    let window = r.window;
     let span = match kind {
         FrictionKind::PostSaleContact => Some(params.post_sale_contact_hours * HOUR_MS),
         FrictionKind::CampaignTriggeredContact => Some(params.campaign_contact_hours * HOUR_MS),
@@ -368,36 +407,26 @@ async fn kind_points(r: &Request<'_>, kind: FrictionKind) -> AppResult<Vec<Frict
             None => Ok(None),
         }
     };
-    let ((current, previous), population) = if kind == FrictionKind::ChannelSwitch {
-        let lookback = params.channel_switch_hours * HOUR_MS;
-        let (now, before, population) = futures::try_join!(
-            channel_switch::tickets(db, org, window, lookback),
-            channel_switch::tickets(db, org, previous_window, lookback),
-            population,
-        )?;
-        let subjects = channel_switch::subjects(&now);
-        (
-            (
-                channel_switch::items(&now, &subjects),
-                channel_switch::items(&before, &subjects),
-            ),
-            population,
-        )
-    } else {
-        let (current, previous, population) = futures::try_join!(
-            items(db, org, kind, window, params),
-            items(db, org, kind, previous_window, params),
-            population,
-        )?;
-        ((current, previous), population)
-    };
+    let (current, previous, population) = futures::try_join!(
+        items(r, kind, window),
+        items(r, kind, r.previous_window),
+        population,
+    )?;
     Ok(aggregate(
         kind,
-        &current,
-        &previous,
+        current,
+        previous,
         population.as_deref(),
         &r.values,
     ))
+}
+
+/// What one request computes as one piece.
+enum Unit {
+    /// The SUPPORT kinds requested, from one read of the tickets.
+    Support,
+    /// Any other kind, from its own statements.
+    Kind(FrictionKind),
 }
 
 /// `frictionPoints`: the friction of `kinds` (all built ones when empty) in
@@ -427,10 +456,26 @@ pub async fn friction_points(
         reach: OnceCell::new(),
         values: annual_values(db, viewer.org_id).await?,
     };
-    // Kinds are independent: run a few at once (each runs its windows at
-    // once too), bounded so one request leaves connections to the others.
-    let per_kind: Vec<Vec<FrictionPoint>> = futures::stream::iter(kinds)
-        .map(|kind| kind_points(&request, kind))
+    // The SUPPORT kinds go as one unit that reads the tickets once; the
+    // other kinds are independent. Run a few units at once (each runs its
+    // windows at once too), bounded so one request leaves connections to
+    // the others.
+    let (support, others): (Vec<FrictionKind>, Vec<FrictionKind>) = kinds
+        .into_iter()
+        .partition(|kind| support_tickets::KINDS.contains(kind));
+    let units = (!support.is_empty())
+        .then_some(Unit::Support)
+        .into_iter()
+        .chain(others.into_iter().map(Unit::Kind));
+    let request = &request;
+    let support = &support;
+    let per_kind: Vec<Vec<FrictionPoint>> = futures::stream::iter(units)
+        .map(|unit| async move {
+            match unit {
+                Unit::Support => support_points(request, support).await,
+                Unit::Kind(kind) => kind_points(request, kind).await,
+            }
+        })
         .buffer_unordered(KINDS_AT_ONCE)
         .try_collect()
         .await?;

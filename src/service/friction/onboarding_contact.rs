@@ -31,17 +31,19 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
-        let started: i64 = r.try_get_by("started_at")?;
-        let ticket: Option<i64> = r.try_get_by("first_ticket")?;
+        // key, name, started_at, customer_id, first_id, first_ticket,
+        // first_reason: by position, as in contact_after.rs.
+        let started: i64 = r.try_get_by_index(2)?;
+        let ticket: Option<i64> = r.try_get_by_index(5)?;
         Ok(Some(Item {
-            subject_key: names.get(&r.try_get_by::<String, _>("key")?),
-            subject: names.get(&r.try_get_by::<String, _>("name")?),
-            customer_id: r.try_get_by("customer_id")?,
+            subject_key: names.get(&r.try_get_by_index::<String>(0)?),
+            subject: names.get(&r.try_get_by_index::<String>(1)?),
+            customer_id: r.try_get_by_index(3)?,
             affected: ticket.is_some(),
             delay_ms: ticket.map(|at| at - started),
             department: None,
             reason: r
-                .try_get_by::<Option<String>, _>("first_reason")?
+                .try_get_by_index::<Option<String>>(6)?
                 .map(|reason| names.get(&reason)),
         }))
     })
