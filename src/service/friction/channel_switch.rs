@@ -37,19 +37,21 @@ pub fn items<'a>(
 ) -> impl Iterator<Item = Item> + 'a {
     subjects.iter().flat_map(move |(from, to)| {
         let key: Name = Arc::from(format!("{from}->{to}"));
-        rows.iter().filter(move |r| &r.channel == to).map(move |row| {
-            let switch = row
-                .switched_within(lookback_ms)
-                .filter(|(channel, _)| *channel == from);
-            Item {
-                subject_key: key.clone(),
-                subject: key.clone(),
-                customer_id: row.customer_id,
-                affected: switch.is_some(),
-                delay_ms: switch.map(|(_, delay)| delay),
-                department: None,
-                reason: None,
-            }
-        })
+        rows.iter()
+            .filter(move |r| &r.channel == to)
+            .map(move |row| {
+                let switch = row
+                    .switched_within(lookback_ms)
+                    .filter(|(channel, _)| *channel == from);
+                Item {
+                    subject_key: key.clone(),
+                    subject: key.clone(),
+                    customer_id: row.customer_id,
+                    affected: switch.is_some(),
+                    delay_ms: switch.map(|(_, delay)| delay),
+                    department: None,
+                    reason: None,
+                }
+            })
     })
 }

@@ -8,15 +8,15 @@ use super::support_tickets::TicketRow;
 
 pub fn items(rows: &[TicketRow], lookback_ms: i64) -> impl Iterator<Item = Item> + '_ {
     rows.iter().map(move |row| {
-            let delay = row.repeats_within(lookback_ms);
-            Item {
-                subject: row.reason.clone(),
-                subject_key: row.reason.clone(),
-                customer_id: row.customer_id,
-                affected: delay.is_some(),
-                delay_ms: delay,
-                department: None,
-                reason: None,
-            }
+        let delay = row.repeats_within(lookback_ms);
+        Item {
+            subject: row.reason.clone(),
+            subject_key: row.reason.clone(),
+            customer_id: row.customer_id,
+            affected: delay.is_some(),
+            delay_ms: delay,
+            department: None,
+            reason: None,
+        }
     })
 }

@@ -9,20 +9,20 @@ use crate::service::window::Window;
 
 pub fn items(rows: &[TicketRow], w: Window) -> impl Iterator<Item = Item> + '_ {
     rows.iter().filter_map(move |row| {
-            let resolved = row.resolved_at.filter(|at| *at <= w.as_of);
-            let deadline = row.opened_at + row.sla_ms;
-            let met = resolved.is_some_and(|at| at <= deadline);
-            if !met && deadline > w.as_of {
-                return None; // not decided yet
-            }
-            Some(Item {
-                subject: row.team.clone(),
-                subject_key: row.team.clone(),
-                customer_id: row.customer_id,
-                affected: !met,
-                delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - row.opened_at),
-                department: None,
-                reason: None,
-            })
+        let resolved = row.resolved_at.filter(|at| *at <= w.as_of);
+        let deadline = row.opened_at + row.sla_ms;
+        let met = resolved.is_some_and(|at| at <= deadline);
+        if !met && deadline > w.as_of {
+            return None; // not decided yet
+        }
+        Some(Item {
+            subject: row.team.clone(),
+            subject_key: row.team.clone(),
+            customer_id: row.customer_id,
+            affected: !met,
+            delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - row.opened_at),
+            department: None,
+            reason: None,
+        })
     })
 }

@@ -16,8 +16,8 @@
 //! lookback reaches from any ticket opened in the window.
 
 use super::{Name, Names};
-use crate::error::AppResult;
 use crate::domain::FrictionKind;
+use crate::error::AppResult;
 use crate::service::kpi::SLA_HOURS;
 use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::ticket_sql::sequenced_with_switch;
@@ -68,7 +68,9 @@ impl TicketRow {
     /// on another channel opened within `lookback_ms` before this one, and
     /// the delay since it.
     pub fn switched_within(&self, lookback_ms: i64) -> Option<(&Name, i64)> {
-        let at = self.switch_at.filter(|at| *at >= self.opened_at - lookback_ms)?;
+        let at = self
+            .switch_at
+            .filter(|at| *at >= self.opened_at - lookback_ms)?;
         Some((self.switch_channel.as_ref()?, self.opened_at - at))
     }
 }
