@@ -51,30 +51,6 @@ pub fn follows_within(sql: &mut SqlBuilder, lookback_ms: i64) {
     sql.push("t.prev_at >= t.opened_at - ").bind(lookback_ms);
 }
 
-/// Appends `(...) t` like [`sequenced`], with `switch_at` and
-/// `switch_channel`: the opened_at and channel of the customer's latest
-/// earlier same-reason ticket on *another* channel. Per (customer, reason),
-/// tickets fall into runs of one channel; the latest earlier ticket on
-/// another channel than `t`'s is the one just before `t`'s run began.
-pub fn sequenced_with_switch(sql: &mut SqlBuilder, org: i64, from: i64, to: i64, lookback_ms: i64) {
-    const RUN: &str = "PARTITION BY s.customer_id, s.reason, s.run ORDER BY s.opened_at, s.id";
-    const ORDER: &str = "PARTITION BY t.customer_id, t.reason ORDER BY t.opened_at, t.id";
-    sql.push(&format!(
-        "(SELECT s.*, FIRST_VALUE(s.prev_at) OVER ({RUN}) AS switch_at, FIRST_VALUE(s.prev_channel) OVER ({RUN}) AS switch_channel FROM ("
-    ))
-    .push("SELECT r.*, SUM(CASE WHEN r.prev_channel IS NULL OR r.prev_channel <> r.channel THEN 1 ELSE 0 END) ")
-    .push("OVER (PARTITION BY r.customer_id, r.reason ORDER BY r.opened_at, r.id ROWS UNBOUNDED PRECEDING) AS run FROM (")
-    .push(&format!(
-        "SELECT t.*, LAG(t.opened_at) OVER ({ORDER}) AS prev_at, LAG(t.channel) OVER ({ORDER}) AS prev_channel FROM ticket t WHERE t.org_id = "
-    ))
-    .bind(org)
-    .push(" AND t.opened_at >= ")
-    .bind(from - lookback_ms)
-    .push(" AND t.opened_at < ")
-    .bind(to)
-    .push(") r) s) t");
-}
-
 /// Appends `SELECT x.*, ft.opened_at AS first_ticket, ft.reason AS
 /// first_reason FROM (<inner>) x` joined to the ticket `x.first_id`:
 /// `inner` finds the id of a ticket per row (one index lookup), and the
