@@ -39,8 +39,15 @@ pub struct DataSet {
     pub anchor: i64,
 }
 
+/// How the organization `bench` names its anchor. "v2": timestamps spread
+/// over the whole 180 days. The first seed's generator gave at most 2^31
+/// ms (24.9 days), so the top-up tickets and touchpoints all fell in the
+/// last 25 days.
+const NAME_PREFIX: &str = "Bench v2 anchor=";
+
 /// Opens the data set at `url`: reuses the organization `bench` when a
-/// kept run left it there, else seeds it.
+/// kept run left it there, else seeds it. A data set of an older seed is
+/// emptied and seeded again.
 pub async fn open(url: String, size: Size) -> DataSet {
     let settings = DatabaseSettings {
         database_url: url,
@@ -54,21 +61,34 @@ pub async fn open(url: String, size: Size) -> DataSet {
         .await
         .expect("connect");
     journeygraph::db::migrate(&db).await.expect("migrate");
-    if let Some(kept) = organization::find_by_slug(&db, "bench").await.expect("org")
-        && let Some(anchor) = kept
+    if let Some(kept) = organization::find_by_slug(&db, "bench").await.expect("org") {
+        if let Some(anchor) = kept
             .name
-            .strip_prefix("Bench anchor=")
+            .strip_prefix(NAME_PREFIX)
             .and_then(|a| a.parse().ok())
-    {
-        eprintln!("  reusing the kept data set");
-        return DataSet {
-            db,
-            org: kept.id,
-            anchor,
-        };
+        {
+            eprintln!("  reusing the kept data set");
+            return DataSet {
+                db,
+                org: kept.id,
+                anchor,
+            };
+        }
+        assert_eq!(
+            db.get_database_backend(),
+            sea_orm::DbBackend::Postgres,
+            "only a PostgreSQL data set is kept"
+        );
+        eprintln!(
+            "  the kept data set is of an older seed ({}): seeding again",
+            kept.name
+        );
+        db.execute_unprepared("TRUNCATE organization RESTART IDENTITY CASCADE")
+            .await
+            .expect("truncate");
     }
     let anchor = now_millis() - HOUR_MS;
-    let org = organization::create(&db, "bench", &format!("Bench anchor={anchor}"))
+    let org = organization::create(&db, "bench", &format!("{NAME_PREFIX}{anchor}"))
         .await
         .expect("org")
         .id;
@@ -81,12 +101,15 @@ pub async fn open(url: String, size: Size) -> DataSet {
 pub struct Lcg(pub u64);
 
 impl Lcg {
+    /// A value in `[0, bound)`: the high 64 bits of state x bound, so a
+    /// bound past 2^32 (180 days in milliseconds is 1.6 x 10^10) gets the
+    /// whole range.
     pub fn next(&mut self, bound: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % bound
+        ((u128::from(self.0) * u128::from(bound)) >> 64) as u64
     }
 }
 

@@ -7,8 +7,10 @@
 //! impact score and the previous window's rate, then ranks them.
 //!
 //! All ten kinds of DESIGN.md §5 are built. Item rows come from SQL, one
-//! query per kind and window; the per-subject tally and the medians run here
-//! over those rows (a documented deviation from "pure SQL").
+//! query per kind and window, except that the three SUPPORT kinds share one
+//! read of each window's tickets (support_tickets.rs); the per-subject
+//! tally and the medians run here over those rows (a documented deviation
+//! from "pure SQL").
 
 mod channel_switch;
 mod contact_after;
