@@ -1,8 +1,10 @@
 //! The tickets the three SUPPORT kinds share (REPEAT_CONTACT,
-//! SLOW_RESOLUTION, CHANNEL_SWITCH): one statement per window reads every
-//! ticket opened in it once, with the customer's previous same-reason
-//! ticket and the latest earlier same-reason ticket on another channel.
-//! Each kind then derives its items from these rows with its own lookback.
+//! SLOW_RESOLUTION, CHANNEL_SWITCH): one plain statement per window reads
+//! every ticket opened in it (and in the lookback before it) once; Rust then
+//! puts them in sequence to find each one's previous same-reason ticket and
+//! the latest earlier same-reason ticket on another channel
+//! ([`in_sequence`]). Each kind derives its items from these rows with its
+//! own lookback.
 //!
 //! Before, each kind sent its own statement over the same tickets: three
 //! scans of the window's tickets, two of them with window functions, and
