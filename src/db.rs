@@ -67,6 +67,9 @@ pub async fn connect_analytics(settings: &DatabaseSettings) -> Result<DatabaseCo
 }
 
 /// `session`: PostgreSQL settings of every connection of the pool.
+/// A pooled connection idle at least this long is pinged before use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 async fn open(
     settings: &DatabaseSettings,
     session: &[(&str, &str)],
@@ -88,6 +91,10 @@ async fn open(
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
+        // A ping on every checkout was a round trip more per statement, two
+        // per journey read; only a connection idle long enough to have been
+        // dropped (a restart, a proxy) is pinged first.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         // `statement_timeout` cancels, on the server, work a request whose
         // deadline passed no longer waits for.
         // JIT is off: the analytics' plans cost enough to trigger it, and on

@@ -7,198 +7,186 @@
 
 use crate::domain::RecordKind;
 use crate::error::AppResult;
-use entity::{
-    campaign, campaign_delivery, deal, feedback, onboarding_progress, onboarding_step,
-    outreach_task, ticket, touchpoint,
-};
+use entity::touchpoint;
 use sea_orm::{DbErr, QueryResult};
 use std::sync::{Arc, LazyLock};
 
-/// The typed record a touchpoint came from.
+/// The typed record a touchpoint came from, as much of it as a journey
+/// event shows.
 #[derive(Clone, Debug)]
 pub enum TypedRecord {
-    Deal(Arc<deal::Model>),
-    Onboarding(Arc<onboarding_progress::Model>, Arc<onboarding_step::Model>),
-    Campaign(Arc<campaign_delivery::Model>, Arc<campaign::Model>),
-    Ticket(Arc<ticket::Model>),
-    Feedback(Arc<feedback::Model>),
-    Outreach(Arc<outreach_task::Model>),
+    Deal(Arc<DealFacts>),
+    Onboarding(Arc<ProgressFacts>, Arc<StepFacts>),
+    Campaign(Arc<DeliveryFacts>, Arc<CampaignFacts>),
+    Ticket(Arc<TicketFacts>),
+    Feedback(Arc<FeedbackFacts>),
+    Outreach(Arc<OutreachFacts>),
 }
 
-/// Decoding by position, in the select list's order: a row of a page has
-/// about a hundred columns, and reading each by name (a hash of the name,
-/// and for a prefixed one a new string) was a sixth of the server's CPU
-/// time per journey read (perf, load bench).
+/// Decoding by position, in the select list's order. Reading each column
+/// by name (a hash of the name, and for a prefixed one a new string) was a
+/// sixth of the server's CPU time per journey read (perf, load bench).
 ///
-/// `positional!(fn_name, NAMES, entity { fields })` makes
-/// `fn_name(row, first) -> entity::Model` reading the fields from column `first` on,
-/// and `NAMES`, the fields in that order (a test holds them to the entity's
-/// column order, which the select list uses).
-macro_rules! positional {
-    ($name:ident, $names:ident, $entity:ident { $($field:ident),* $(,)? }) => {
-        const $names: &[&str] = &[$(stringify!($field)),*];
+/// `facts!(fn_name, NAMES, Struct { first: T, field: T, ... })` makes the
+/// struct `Struct`, `NAMES` (its columns, in the select list's order) and
+/// `fn_name(row, at)`, which reads them from column `at` on. The first
+/// column is one the table never leaves NULL, so a NULL there means the
+/// join found no record. Only the columns a journey event shows are read:
+/// every joined column costs PostgreSQL and the server on each of a page's
+/// rows (benches/README, change 12).
+macro_rules! facts {
+    ($(#[$doc:meta])* $name:ident, $names:ident, $struct:ident {
+        $first:ident : $first_ty:ty $(, $field:ident : $ty:ty)* $(,)?
+    }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $struct {
+            pub $first: $first_ty,
+            $(pub $field: $ty,)*
+        }
 
-        #[allow(unused_assignments)]
-        fn $name(row: &QueryResult, first: usize) -> Result<$entity::Model, DbErr> {
-            let mut at = first;
-            Ok($entity::Model {
+        const $names: &[&str] = &[stringify!($first) $(, stringify!($field))*];
+
+        #[allow(unused_assignments, unused_mut)]
+        fn $name(row: &QueryResult, first: usize) -> Result<Option<$struct>, DbErr> {
+            let Some($first) = row.try_get_by_index::<Option<$first_ty>>(first)? else {
+                return Ok(None);
+            };
+            let mut at = first + 1;
+            Ok(Some($struct {
+                $first,
                 $($field: {
                     let value = row.try_get_by_index(at)?;
                     at += 1;
                     value
                 },)*
-            })
+            }))
         }
     };
 }
 
-positional!(
-    touchpoint_at,
-    TOUCHPOINT,
-    touchpoint {
-        id,
-        org_id,
-        customer_id,
-        department,
-        kind,
-        channel,
-        occurred_at,
-        source,
-        external_id,
-        attributes,
-        record_kind,
-        record_id
-    }
-);
-positional!(
+/// The page's own columns: the whole touchpoint, read by position.
+const TOUCHPOINT: &[&str] = &[
+    "id",
+    "org_id",
+    "customer_id",
+    "department",
+    "kind",
+    "channel",
+    "occurred_at",
+    "source",
+    "external_id",
+    "attributes",
+    "record_kind",
+    "record_id",
+];
+
+fn touchpoint_at(row: &QueryResult) -> Result<touchpoint::Model, DbErr> {
+    Ok(touchpoint::Model {
+        id: row.try_get_by_index(0)?,
+        org_id: row.try_get_by_index(1)?,
+        customer_id: row.try_get_by_index(2)?,
+        department: row.try_get_by_index(3)?,
+        kind: row.try_get_by_index(4)?,
+        channel: row.try_get_by_index(5)?,
+        occurred_at: row.try_get_by_index(6)?,
+        source: row.try_get_by_index(7)?,
+        external_id: row.try_get_by_index(8)?,
+        attributes: row.try_get_by_index(9)?,
+        record_kind: row.try_get_by_index(10)?,
+        record_id: row.try_get_by_index(11)?,
+    })
+}
+
+facts!(
+    /// A deal, as a `DealEvent` shows it.
     deal_at,
     DEAL,
-    deal {
-        id,
-        org_id,
-        customer_id,
-        source,
-        external_id,
-        owner,
-        stage,
-        amount_cents,
-        opened_at,
-        closed_at,
-        outcome,
-        updated_at
+    DealFacts {
+        external_id: String,
+        owner: String,
+        stage: String,
+        amount_cents: i64,
+        opened_at: i64,
+        closed_at: Option<i64>,
+        outcome: String,
     }
 );
-positional!(
+facts!(
+    /// A ticket, as a `SupportEvent` shows it.
     ticket_at,
     TICKET,
-    ticket {
-        id,
-        org_id,
-        customer_id,
-        source,
-        external_id,
-        reason,
-        channel,
-        priority,
-        team,
-        opened_at,
-        first_response_at,
-        resolved_at,
-        reopened_count,
-        updated_at
+    TicketFacts {
+        external_id: String,
+        reason: String,
+        priority: String,
+        team: String,
+        opened_at: i64,
+        first_response_at: Option<i64>,
+        resolved_at: Option<i64>,
+        reopened_count: i32,
     }
 );
-positional!(
+facts!(
+    /// A survey response, as a `FeedbackEvent` shows it.
     feedback_at,
     FEEDBACK,
-    feedback {
-        id,
-        org_id,
-        customer_id,
-        source,
-        external_id,
-        metric,
-        score,
-        comment,
-        occurred_at,
-        subject_kind,
-        ticket_id,
-        step_id,
-        campaign_id,
-        deal_id
+    FeedbackFacts {
+        metric: String,
+        score: i32,
+        comment: Option<String>,
+        subject_kind: String,
     }
 );
-positional!(
+facts!(
+    /// An outreach task, as an `OutreachEvent` shows it.
     outreach_at,
     OUTREACH,
-    outreach_task {
-        id,
-        org_id,
-        customer_id,
-        friction_kind,
-        subject,
-        status,
-        owner,
-        note,
-        created_by,
-        created_at,
-        updated_at,
-        contacted_at,
-        closed_at
+    OutreachFacts {
+        friction_kind: String,
+        status: String,
+        owner: Option<String>,
+        note: Option<String>,
     }
 );
-positional!(
+facts!(
+    /// A customer's progress on a step, as an `OnboardingEvent` shows it.
     progress_at,
     PROGRESS,
-    onboarding_progress {
-        id,
-        org_id,
-        customer_id,
-        step_id,
-        source,
-        external_id,
-        started_at,
-        completed_at,
-        updated_at
+    ProgressFacts {
+        started_at: i64,
+        completed_at: Option<i64>,
     }
 );
-positional!(
+facts!(
+    /// An onboarding step, as an `OnboardingEvent` shows it.
     step_at,
     STEP,
-    onboarding_step {
-        id,
-        org_id,
-        key,
-        name,
-        position,
-        expected_days
+    StepFacts {
+        key: String,
+        name: String,
+        position: i32,
+        expected_days: i32,
     }
 );
-positional!(
+facts!(
+    /// A campaign delivery, as a `CampaignEvent` shows it.
     delivery_at,
     DELIVERY,
-    campaign_delivery {
-        id,
-        org_id,
-        customer_id,
-        campaign_id,
-        source,
-        external_id,
-        delivered_at,
-        opened_at,
-        clicked_at
+    DeliveryFacts {
+        delivered_at: i64,
+        opened_at: Option<i64>,
+        clicked_at: Option<i64>,
     }
 );
-positional!(
+facts!(
+    /// A campaign, as a `CampaignEvent` shows it.
     campaign_at,
     CAMPAIGN,
-    campaign {
-        id,
-        org_id,
-        source,
-        external_id,
-        name,
-        channel
+    CampaignFacts {
+        external_id: String,
+        name: String,
+        channel: String,
     }
 );
 
@@ -214,36 +202,48 @@ struct Joined {
 /// In select-list and join order (a campaign and a step join through the
 /// delivery and the progress before them). The page's own columns, the
 /// touchpoint's, come first.
+///
+/// A record table is probed with the touchpoint's record id only when the
+/// touchpoint names that table (`CASE`): with the kind as a separate join
+/// condition, PostgreSQL searched every record table's primary key for
+/// every row of the page, about 300 index probes per page of 51. The `CASE`
+/// gives the other tables a NULL key, which searches nothing: 14% less
+/// PostgreSQL CPU per journey read (benches/README, change 12).
 const JOINED: [Joined; 8] = [
     Joined {
         alias: "d",
         table: "deal",
         columns: DEAL,
-        on: "p.record_kind = 'DEAL' AND d.id = p.record_id AND d.org_id = p.org_id",
+        on: "d.id = CASE WHEN p.record_kind = 'DEAL' THEN p.record_id END \
+             AND d.org_id = p.org_id",
     },
     Joined {
         alias: "tk",
         table: "ticket",
         columns: TICKET,
-        on: "p.record_kind = 'TICKET' AND tk.id = p.record_id AND tk.org_id = p.org_id",
+        on: "tk.id = CASE WHEN p.record_kind = 'TICKET' THEN p.record_id END \
+             AND tk.org_id = p.org_id",
     },
     Joined {
         alias: "f",
         table: "feedback",
         columns: FEEDBACK,
-        on: "p.record_kind = 'FEEDBACK' AND f.id = p.record_id AND f.org_id = p.org_id",
+        on: "f.id = CASE WHEN p.record_kind = 'FEEDBACK' THEN p.record_id END \
+             AND f.org_id = p.org_id",
     },
     Joined {
         alias: "o",
         table: "outreach_task",
         columns: OUTREACH,
-        on: "p.record_kind = 'OUTREACH' AND o.id = p.record_id AND o.org_id = p.org_id",
+        on: "o.id = CASE WHEN p.record_kind = 'OUTREACH' THEN p.record_id END \
+             AND o.org_id = p.org_id",
     },
     Joined {
         alias: "op",
         table: "onboarding_progress",
         columns: PROGRESS,
-        on: "p.record_kind = 'ONBOARDING' AND op.id = p.record_id AND op.org_id = p.org_id",
+        on: "op.id = CASE WHEN p.record_kind = 'ONBOARDING' THEN p.record_id END \
+             AND op.org_id = p.org_id",
     },
     Joined {
         alias: "s",
@@ -255,7 +255,8 @@ const JOINED: [Joined; 8] = [
         alias: "cd",
         table: "campaign_delivery",
         columns: DELIVERY,
-        on: "p.record_kind = 'CAMPAIGN' AND cd.id = p.record_id AND cd.org_id = p.org_id",
+        on: "cd.id = CASE WHEN p.record_kind = 'CAMPAIGN' THEN p.record_id END \
+             AND cd.org_id = p.org_id",
     },
     Joined {
         alias: "c",
@@ -299,20 +300,16 @@ pub static JOINS: LazyLock<String> = LazyLock::new(|| {
 
 /// The touchpoint of a joined row.
 pub fn touchpoint(row: &QueryResult) -> AppResult<touchpoint::Model> {
-    Ok(touchpoint_at(row, 0)?)
+    Ok(touchpoint_at(row)?)
 }
 
 /// The record of the table joined as `alias`, if the join found one.
 fn record<M>(
     row: &QueryResult,
     alias: &str,
-    decode: fn(&QueryResult, usize) -> Result<M, DbErr>,
+    decode: fn(&QueryResult, usize) -> Result<Option<M>, DbErr>,
 ) -> AppResult<Option<Arc<M>>> {
-    let first = first_column(alias);
-    if row.try_get_by_index::<Option<i64>>(first)?.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(Arc::new(decode(row, first)?)))
+    Ok(decode(row, first_column(alias))?.map(Arc::new))
 }
 
 /// The typed record of a joined row whose touchpoint names `kind`; None for
@@ -338,33 +335,47 @@ pub fn from_row(row: &QueryResult, kind: Option<&str>) -> AppResult<Option<Typed
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entity::{
+        campaign, campaign_delivery, deal, feedback, onboarding_progress, onboarding_step,
+        outreach_task, ticket,
+    };
     use sea_orm::{EntityTrait, IdenStatic, Iterable};
 
     fn columns<E: EntityTrait>() -> Vec<&'static str> {
         E::Column::iter().map(|c| c.as_str()).collect()
     }
 
+    /// Every name read is a column of its table (a typo would fail every
+    /// page statement), and the touchpoint is read whole, in column order.
     #[test]
-    fn fields_are_read_in_the_entities_column_order() {
+    fn the_columns_read_are_the_tables_own() {
         assert_eq!(TOUCHPOINT, columns::<touchpoint::Entity>());
-        assert_eq!(DEAL, columns::<deal::Entity>());
-        assert_eq!(TICKET, columns::<ticket::Entity>());
-        assert_eq!(FEEDBACK, columns::<feedback::Entity>());
-        assert_eq!(OUTREACH, columns::<outreach_task::Entity>());
-        assert_eq!(PROGRESS, columns::<onboarding_progress::Entity>());
-        assert_eq!(STEP, columns::<onboarding_step::Entity>());
-        assert_eq!(DELIVERY, columns::<campaign_delivery::Entity>());
-        assert_eq!(CAMPAIGN, columns::<campaign::Entity>());
+        let tables: [(&[&str], Vec<&str>); 8] = [
+            (DEAL, columns::<deal::Entity>()),
+            (TICKET, columns::<ticket::Entity>()),
+            (FEEDBACK, columns::<feedback::Entity>()),
+            (OUTREACH, columns::<outreach_task::Entity>()),
+            (PROGRESS, columns::<onboarding_progress::Entity>()),
+            (STEP, columns::<onboarding_step::Entity>()),
+            (DELIVERY, columns::<campaign_delivery::Entity>()),
+            (CAMPAIGN, columns::<campaign::Entity>()),
+        ];
+        for (read, table) in tables {
+            for name in read {
+                assert!(table.contains(name), "{name} is not one of {table:?}");
+            }
+        }
     }
 
     #[test]
     fn each_joined_table_starts_after_the_ones_before() {
         assert_eq!(first_column("d"), 12, "after the touchpoint's 12 columns");
-        assert_eq!(first_column("tk"), 12 + 12, "after the deal's");
+        assert_eq!(first_column("tk"), 12 + 7, "after the deal's 7");
         assert_eq!(
             first_column("c"),
             SELECT_LIST.split(", ").count() - CAMPAIGN.len()
         );
+        assert_eq!(SELECT_LIST.split(", ").count(), 47);
         assert!(SELECT_LIST.starts_with("p.id, p.org_id, p.customer_id, "));
         assert!(SELECT_LIST.contains(", c.name AS c_name, "));
     }

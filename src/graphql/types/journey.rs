@@ -7,14 +7,14 @@ use super::enums::{
 };
 use crate::service::journey::JourneyItem;
 use crate::service::page::Page;
-use crate::service::records::TypedRecord;
+use crate::service::records::{
+    CampaignFacts, DealFacts, DeliveryFacts, FeedbackFacts, OutreachFacts, ProgressFacts,
+    StepFacts, TicketFacts, TypedRecord,
+};
 use crate::time::from_millis;
 use async_graphql::{ID, Interface, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{
-    campaign, campaign_delivery, deal, feedback, onboarding_progress, onboarding_step,
-    outreach_task, ticket, touchpoint,
-};
+use entity::touchpoint;
 use std::sync::Arc;
 
 /// Cursor kind of journey pages.
@@ -67,7 +67,7 @@ fn money(cents: i64) -> f64 {
 
 journey_event!(
     /// A Sales event (deal opened, won, lost) with its deal.
-    DealEvent { deal: Arc<deal::Model> } {
+    DealEvent { deal: Arc<DealFacts> } {
         /// The deal's key in the CRM.
         async fn deal_external_id(&self) -> &str { &self.deal.external_id }
         /// Account owner.
@@ -87,7 +87,7 @@ journey_event!(
 
 journey_event!(
     /// An Onboarding event (step started, completed) with its step.
-    OnboardingEvent { progress: Arc<onboarding_progress::Model>, step: Arc<onboarding_step::Model> } {
+    OnboardingEvent { progress: Arc<ProgressFacts>, step: Arc<StepFacts> } {
         /// Step key.
         async fn step_key(&self) -> &str { &self.step.key }
         /// Step name.
@@ -105,7 +105,7 @@ journey_event!(
 
 journey_event!(
     /// A Marketing event (delivered, opened, clicked) with its campaign.
-    CampaignEvent { delivery: Arc<campaign_delivery::Model>, campaign: Arc<campaign::Model> } {
+    CampaignEvent { delivery: Arc<DeliveryFacts>, campaign: Arc<CampaignFacts> } {
         /// Campaign key in the marketing tool.
         async fn campaign_external_id(&self) -> &str { &self.campaign.external_id }
         /// Campaign name.
@@ -123,7 +123,7 @@ journey_event!(
 
 journey_event!(
     /// A Support event (ticket opened, first response, resolved) with its ticket.
-    SupportEvent { ticket: Arc<ticket::Model> } {
+    SupportEvent { ticket: Arc<TicketFacts> } {
         /// Ticket key in the helpdesk.
         async fn ticket_external_id(&self) -> &str { &self.ticket.external_id }
         /// Contact-reason code.
@@ -145,7 +145,7 @@ journey_event!(
 
 journey_event!(
     /// A survey response.
-    FeedbackEvent { feedback: Arc<feedback::Model> } {
+    FeedbackEvent { feedback: Arc<FeedbackFacts> } {
         /// CSAT, NPS or CES.
         async fn metric(&self) -> Result<FeedbackMetric> { Ok(stored::<crate::domain::FeedbackMetric>(&self.feedback.metric)?.into()) }
         /// Score on the metric's scale.
@@ -159,7 +159,7 @@ journey_event!(
 
 journey_event!(
     /// A proactive outreach step by Success.
-    OutreachEvent { task: Arc<outreach_task::Model> } {
+    OutreachEvent { task: Arc<OutreachFacts> } {
         /// Friction kind that triggered the outreach.
         async fn friction_kind(&self) -> &str { &self.task.friction_kind }
         /// Task status now.
