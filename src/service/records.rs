@@ -65,38 +65,40 @@ macro_rules! facts {
     };
 }
 
-/// The page's own columns: the whole touchpoint, read by position.
-const TOUCHPOINT: &[&str] = &[
-    "id",
-    "org_id",
-    "customer_id",
-    "department",
-    "kind",
-    "channel",
-    "occurred_at",
-    "source",
-    "external_id",
-    "attributes",
-    "record_kind",
-    "record_id",
-];
+/// The page's own columns: the whole touchpoint, read by position. The
+/// names and the reads come from one list, so they cannot disagree.
+macro_rules! whole_touchpoint {
+    ($($field:ident),* $(,)?) => {
+        const TOUCHPOINT: &[&str] = &[$(stringify!($field)),*];
 
-fn touchpoint_at(row: &QueryResult) -> Result<touchpoint::Model, DbErr> {
-    Ok(touchpoint::Model {
-        id: row.try_get_by_index(0)?,
-        org_id: row.try_get_by_index(1)?,
-        customer_id: row.try_get_by_index(2)?,
-        department: row.try_get_by_index(3)?,
-        kind: row.try_get_by_index(4)?,
-        channel: row.try_get_by_index(5)?,
-        occurred_at: row.try_get_by_index(6)?,
-        source: row.try_get_by_index(7)?,
-        external_id: row.try_get_by_index(8)?,
-        attributes: row.try_get_by_index(9)?,
-        record_kind: row.try_get_by_index(10)?,
-        record_id: row.try_get_by_index(11)?,
-    })
+        #[allow(unused_assignments)]
+        fn touchpoint_at(row: &QueryResult) -> Result<touchpoint::Model, DbErr> {
+            let mut at = 0;
+            Ok(touchpoint::Model {
+                $($field: {
+                    let value = row.try_get_by_index(at)?;
+                    at += 1;
+                    value
+                },)*
+            })
+        }
+    };
 }
+
+whole_touchpoint!(
+    id,
+    org_id,
+    customer_id,
+    department,
+    kind,
+    channel,
+    occurred_at,
+    source,
+    external_id,
+    attributes,
+    record_kind,
+    record_id,
+);
 
 facts!(
     /// A deal, as a `DealEvent` shows it.
