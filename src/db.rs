@@ -66,10 +66,10 @@ pub async fn connect_analytics(settings: &DatabaseSettings) -> Result<DatabaseCo
     .await
 }
 
-/// `session`: PostgreSQL settings of every connection of the pool.
 /// A pooled connection idle at least this long is pinged before use.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
+/// `session`: PostgreSQL settings of every connection of the pool.
 async fn open(
     settings: &DatabaseSettings,
     session: &[(&str, &str)],

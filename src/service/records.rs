@@ -23,6 +23,15 @@ pub enum TypedRecord {
     Outreach(Arc<OutreachFacts>),
 }
 
+/// The value of column `at` of `row`, then `at` moves to the next column.
+macro_rules! next_column {
+    ($row:ident, $at:ident) => {{
+        let value = $row.try_get_by_index($at)?;
+        $at += 1;
+        value
+    }};
+}
+
 /// Decoding by position, in the select list's order. Reading each column
 /// by name (a hash of the name, and for a prefixed one a new string) was a
 /// sixth of the server's CPU time per journey read (perf, load bench).
@@ -55,11 +64,7 @@ macro_rules! facts {
             let mut at = first + 1;
             Ok(Some($struct {
                 $first,
-                $($field: {
-                    let value = row.try_get_by_index(at)?;
-                    at += 1;
-                    value
-                },)*
+                $($field: next_column!(row, at),)*
             }))
         }
     };
@@ -75,11 +80,7 @@ macro_rules! whole_touchpoint {
         fn touchpoint_at(row: &QueryResult) -> Result<touchpoint::Model, DbErr> {
             let mut at = 0;
             Ok(touchpoint::Model {
-                $($field: {
-                    let value = row.try_get_by_index(at)?;
-                    at += 1;
-                    value
-                },)*
+                $($field: next_column!(row, at),)*
             })
         }
     };
