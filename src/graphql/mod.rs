@@ -5,6 +5,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod ready;
 pub mod schema;
 pub mod subscription;
 pub mod types;
