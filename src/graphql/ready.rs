@@ -28,6 +28,7 @@
 
 use async_graphql::context::{Context, ContextSelectionSet};
 use async_graphql::indexmap::IndexMap;
+use async_graphql::indexmap::map::Entry;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{Name, OutputType, Positioned, ServerError, ServerResult, Value};
@@ -82,8 +83,19 @@ pub fn resolve_object<T: ReadyFields>(
     ctx: &ContextSelectionSet<'_>,
     object: &T,
 ) -> ServerResult<Value> {
-    let mut fields = IndexMap::new();
-    collect(ctx, ctx.item, object, &mut fields)?;
+    let concrete = object.introspection_type_name();
+    let interfaces = ctx.schema_env.registry.implements.get(concrete.as_ref());
+    // A fragment applies when it names the concrete type or one of its
+    // interfaces (a handful of names: a scan, no hashing).
+    let applies =
+        |on: &str| on == concrete || interfaces.is_some_and(|i| i.iter().any(|n| n == on));
+    let walk = Walk {
+        object,
+        concrete: &concrete,
+        applies: &applies,
+    };
+    let mut fields = IndexMap::with_capacity(ctx.item.node.items.len());
+    walk.collect(ctx, ctx.item, &mut fields)?;
     Ok(if fields.is_empty() {
         Value::Null
     } else {
@@ -91,76 +103,80 @@ pub fn resolve_object<T: ReadyFields>(
     })
 }
 
-fn collect<T: ReadyFields>(
-    ctx: &ContextSelectionSet<'_>,
-    selection_set: &Positioned<SelectionSet>,
-    object: &T,
-    fields: &mut IndexMap<Name, Value>,
-) -> ServerResult<()> {
-    let ctx = ctx.with_selection_set(selection_set);
-    let concrete = object.introspection_type_name();
-    for selection in &selection_set.node.items {
-        let (condition, nested) = match &selection.node {
-            Selection::Field(field) => {
-                let key = field.node.response_key().node.clone();
-                if field.node.name.node == "__typename" {
-                    insert(fields, key, Value::String(concrete.clone().into_owned()));
-                    continue;
-                }
-                match object.field(&ctx.with_field(field)) {
-                    Some(Ok(value)) => insert(fields, key, value),
-                    Some(Err(error)) => ctx.add_error(error),
-                    None => insert(fields, key, Value::Null),
-                }
-                continue;
-            }
-            Selection::FragmentSpread(spread) => {
-                let name = &spread.node.fragment_name.node;
-                let fragment = ctx.query_env.fragments.get(name).ok_or_else(|| {
-                    ServerError::new(format!(r#"Unknown fragment "{name}"."#), Some(spread.pos))
-                })?;
-                (
-                    Some(&fragment.node.type_condition.node.on.node),
-                    &fragment.node.selection_set,
-                )
-            }
-            Selection::InlineFragment(fragment) => (
-                fragment
-                    .node
-                    .type_condition
-                    .as_ref()
-                    .map(|condition| &condition.node.on.node),
-                &fragment.node.selection_set,
-            ),
-        };
-        if condition.is_none_or(|on| applies(&ctx, &concrete, on)) {
-            collect(&ctx, nested, object, fields)?;
-        }
-    }
-    Ok(())
+/// One object being resolved.
+struct Walk<'w, T> {
+    object: &'w T,
+    concrete: &'w str,
+    applies: &'w dyn Fn(&str) -> bool,
 }
 
-/// Whether a fragment on `condition` applies to an object of `concrete` type.
-fn applies(ctx: &ContextSelectionSet<'_>, concrete: &str, condition: &str) -> bool {
-    concrete == condition
-        || ctx
-            .schema_env
-            .registry
-            .implements
-            .get(concrete)
-            .is_some_and(|interfaces| interfaces.contains(condition))
+impl<T: ReadyFields> Walk<'_, T> {
+    fn collect(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        selection_set: &Positioned<SelectionSet>,
+        fields: &mut IndexMap<Name, Value>,
+    ) -> ServerResult<()> {
+        let ctx = ctx.with_selection_set(selection_set);
+        for selection in &selection_set.node.items {
+            let (condition, nested) = match &selection.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.clone();
+                    if field.node.name.node == "__typename" {
+                        insert(fields, key, Value::String(self.concrete.to_owned()));
+                        continue;
+                    }
+                    match self.object.field(&ctx.with_field(field)) {
+                        Some(Ok(value)) => insert(fields, key, value),
+                        Some(Err(error)) => ctx.add_error(error),
+                        None => insert(fields, key, Value::Null),
+                    }
+                    continue;
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    let fragment = ctx.query_env.fragments.get(name).ok_or_else(|| {
+                        ServerError::new(format!(r#"Unknown fragment "{name}"."#), Some(spread.pos))
+                    })?;
+                    (
+                        Some(&fragment.node.type_condition.node.on.node),
+                        &fragment.node.selection_set,
+                    )
+                }
+                Selection::InlineFragment(fragment) => (
+                    fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|condition| &condition.node.on.node),
+                    &fragment.node.selection_set,
+                ),
+            };
+            if condition.is_none_or(|on| (self.applies)(on)) {
+                self.collect(&ctx, nested, fields)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Adds a field to its object; a second selection of an object-valued key
 /// merges into the first, as async-graphql does.
 fn insert(fields: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    match (fields.get_mut(&key), value) {
-        (Some(Value::Object(existing)), Value::Object(more)) => {
+    let existing = match fields.entry(key) {
+        Entry::Vacant(vacant) => {
+            vacant.insert(value);
+            return;
+        }
+        Entry::Occupied(occupied) => occupied.into_mut(),
+    };
+    match (existing, value) {
+        (Value::Object(existing), Value::Object(more)) => {
             for (key, value) in more {
                 insert(existing, key, value);
             }
         }
-        (Some(Value::List(existing)), Value::List(more)) => {
+        (Value::List(existing), Value::List(more)) => {
             for (idx, value) in more.into_iter().enumerate() {
                 if let (Some(Value::Object(target)), Value::Object(more)) =
                     (existing.get_mut(idx), value)
@@ -171,10 +187,7 @@ fn insert(fields: &mut IndexMap<Name, Value>, key: Name, value: Value) {
                 }
             }
         }
-        (Some(_), _) => {}
-        (None, value) => {
-            fields.insert(key, value);
-        }
+        _ => {}
     }
 }
 

@@ -58,7 +58,7 @@ impl CustomerMutation {
             .await
             .gql()?;
         Ok(MergeResult {
-            survivor: Customer(survivor),
+            survivor: Customer::alone(survivor),
             audit: IdentityMerge {
                 id: ID(audit.id.to_string()),
                 survivor_id: ID(audit.survivor_id.to_string()),

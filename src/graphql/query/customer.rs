@@ -37,7 +37,7 @@ impl CustomerQuery {
     ) -> Result<Customer> {
         let (viewer, db) = parts(ctx)?;
         let id = parse_id("id", &id).map_err(|e| e.extend())?;
-        Ok(Customer(customer::get(db, viewer, id).await.gql()?))
+        Ok(Customer::alone(customer::get(db, viewer, id).await.gql()?))
     }
 
     /// A customer by how a source system names them.
@@ -48,7 +48,7 @@ impl CustomerQuery {
         #[graphql(desc = "The customer's id in that system.")] external_id: String,
     ) -> Result<Customer> {
         let (viewer, db) = parts(ctx)?;
-        Ok(Customer(
+        Ok(Customer::alone(
             customer::get_by_identity(db, viewer, &source, &external_id)
                 .await
                 .gql()?,

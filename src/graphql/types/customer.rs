@@ -8,52 +8,95 @@ use crate::graphql::loaders::{IdentityLoader, JourneyLoader, SummaryLoader};
 use crate::service::journey::JourneyArgs;
 use crate::service::page::validate_first;
 use crate::time::{from_millis, to_millis};
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ErrorExtensions, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::customer;
+use std::hash::Hash;
+use std::sync::Arc;
 
 /// Cursor kind of customer pages.
 pub const CUSTOMER_CURSOR: &str = "c";
 
 /// A customer, as all departments together know them.
-pub struct Customer(pub customer::Model);
+pub struct Customer {
+    pub model: customer::Model,
+    /// Asked for on its own (a root field), not in a list: its nested
+    /// fields then load directly instead of through a DataLoader, which
+    /// would wait its batching delay for siblings that cannot come.
+    pub alone: bool,
+}
+
+impl Customer {
+    /// A customer asked for on its own.
+    pub fn alone(model: customer::Model) -> Self {
+        Customer { model, alone: true }
+    }
+
+    /// A customer of a list, whose nested fields batch with its siblings'.
+    pub fn in_list(model: customer::Model) -> Self {
+        Customer {
+            model,
+            alone: false,
+        }
+    }
+
+    /// The value `L` loads for `key`: directly when the customer is alone,
+    /// else batched with the other customers of the request.
+    async fn load<K, L>(&self, ctx: &Context<'_>, key: K) -> Result<Option<L::Value>>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        L: Loader<K, Error = Arc<AppError>>,
+    {
+        let loader = ctx.data::<DataLoader<L>>()?;
+        let found = if self.alone {
+            let keys = std::slice::from_ref(&key);
+            loader
+                .loader()
+                .load(keys)
+                .await
+                .map(|mut found| found.remove(&key))
+        } else {
+            loader.load_one(key).await
+        };
+        found.map_err(|e| e.extend())
+    }
+}
 
 #[Object]
 impl Customer {
     /// Id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.model.id.to_string())
     }
     /// Display name.
     async fn display_name(&self) -> &str {
-        &self.0.display_name
+        &self.model.display_name
     }
     /// Email address as last received.
     async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+        self.model.email.as_deref()
     }
     /// Segment (e.g. SMB, MIDMARKET, ENTERPRISE).
     async fn segment(&self) -> Option<&str> {
-        self.0.segment.as_deref()
+        self.model.segment.as_deref()
     }
     /// Plan.
     async fn plan(&self) -> Option<&str> {
-        self.0.plan.as_deref()
+        self.model.plan.as_deref()
     }
     /// Annual value in the org's currency: the revenue at stake.
     async fn annual_value(&self) -> f64 {
-        self.0.annual_value_cents as f64 / 100.0
+        self.model.annual_value_cents as f64 / 100.0
     }
     /// When journeygraph first heard of the customer.
     async fn created_at(&self) -> DateTime<Utc> {
-        from_millis(self.0.created_at)
+        from_millis(self.model.created_at)
     }
 
     /// How source systems name this customer (after merges, all of them).
     async fn identities(&self, ctx: &Context<'_>) -> Result<Vec<Identity>> {
-        let loader = ctx.data::<DataLoader<IdentityLoader>>()?;
-        let rows = loader.load_one(self.0.id).await.map_err(|e| e.extend())?;
+        let rows = self.load::<_, IdentityLoader>(ctx, self.model.id).await?;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
@@ -68,11 +111,8 @@ impl Customer {
     /// last touch, open tickets, friction active now and a health score
     /// with the factors behind it.
     async fn summary(&self, ctx: &Context<'_>) -> Result<super::summary::CustomerSummary> {
-        let loader = ctx.data::<DataLoader<SummaryLoader>>()?;
-        loader
-            .load_one(self.0.id)
-            .await
-            .map_err(|e| e.extend())?
+        self.load::<_, SummaryLoader>(ctx, self.model.id)
+            .await?
             .map(Into::into)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("summary missing")).extend())
     }
@@ -91,11 +131,9 @@ impl Customer {
         #[graphql(desc = "Only events before this instant.")] to: Option<DateTime<Utc>>,
     ) -> Result<JourneyConnection> {
         let args = journey_args(first, after, departments, from, to).map_err(|e| e.extend())?;
-        let loader = ctx.data::<DataLoader<JourneyLoader>>()?;
-        let page = loader
-            .load_one((self.0.id, args))
-            .await
-            .map_err(|e| e.extend())?
+        let page = self
+            .load::<_, JourneyLoader>(ctx, (self.model.id, args))
+            .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("journey page missing")).extend())?;
         Ok(JourneyConnection::from(page.as_ref()))
     }
@@ -171,7 +209,7 @@ impl CustomerConnection {
             .into_iter()
             .map(|c| CustomerEdge {
                 cursor: encode_cursor(CUSTOMER_CURSOR, &[c.id]),
-                node: Customer(c),
+                node: Customer::in_list(c),
             })
             .collect();
         let end_cursor = edges.last().map(|e| e.cursor.clone());

@@ -91,7 +91,7 @@ impl FrictionPoint {
         Ok(ids
             .iter()
             .filter_map(|id| found.remove(id))
-            .map(Customer)
+            .map(Customer::in_list)
             .collect())
     }
 

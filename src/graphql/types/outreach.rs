@@ -123,7 +123,7 @@ pub fn queue_connection(
         page,
         |e| encode_cursor(QUEUE_CURSOR, &[e.priority_cents, e.customer.id]),
         |e| OutreachQueueEntry {
-            customer: Customer(e.customer),
+            customer: Customer::in_list(e.customer),
             severity: e.severity,
             priority: e.priority_cents as f64 / 100.0,
             reasons: e.signals.into_iter().map(Into::into).collect(),

@@ -40,5 +40,5 @@ pub async fn load_customer(ctx: &Context<'_>, id: i64) -> Result<Option<Customer
         .load_one(id)
         .await
         .map_err(|e| e.extend())?
-        .map(Customer))
+        .map(Customer::in_list))
 }
