@@ -27,8 +27,8 @@
 //! async-graphql's docs; the version is pinned in `Cargo.lock`.
 
 use async_graphql::context::{Context, ContextSelectionSet};
-use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
+use async_graphql::indexmap::{IndexMap, IndexSet};
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{Name, OutputType, Positioned, ServerError, ServerResult, Value};
@@ -79,20 +79,15 @@ fn resolve_list<T: ReadyFields>(ctx: &ContextSelectionSet<'_>, items: &[T]) -> S
 }
 
 /// Resolves `object` for the selection set of `ctx`.
-pub fn resolve_object<T: ReadyFields>(
+fn resolve_object<T: ReadyFields>(
     ctx: &ContextSelectionSet<'_>,
     object: &T,
 ) -> ServerResult<Value> {
     let concrete = object.introspection_type_name();
-    let interfaces = ctx.schema_env.registry.implements.get(concrete.as_ref());
-    // A fragment applies when it names the concrete type or one of its
-    // interfaces (a handful of names: a scan, no hashing).
-    let applies =
-        |on: &str| on == concrete || interfaces.is_some_and(|i| i.iter().any(|n| n == on));
     let walk = Walk {
         object,
         concrete: &concrete,
-        applies: &applies,
+        interfaces: ctx.schema_env.registry.implements.get(concrete.as_ref()),
     };
     let mut fields = IndexMap::with_capacity(ctx.item.node.items.len());
     walk.collect(ctx, ctx.item, &mut fields)?;
@@ -103,11 +98,12 @@ pub fn resolve_object<T: ReadyFields>(
     })
 }
 
-/// One object being resolved.
+/// One object being resolved: the object, its concrete type and the
+/// interfaces that type implements.
 struct Walk<'w, T> {
     object: &'w T,
     concrete: &'w str,
-    applies: &'w dyn Fn(&str) -> bool,
+    interfaces: Option<&'w IndexSet<String>>,
 }
 
 impl<T: ReadyFields> Walk<'_, T> {
@@ -152,11 +148,20 @@ impl<T: ReadyFields> Walk<'_, T> {
                     &fragment.node.selection_set,
                 ),
             };
-            if condition.is_none_or(|on| (self.applies)(on)) {
+            if condition.is_none_or(|on| self.applies(on)) {
                 self.collect(&ctx, nested, fields)?;
             }
         }
         Ok(())
+    }
+
+    /// Whether a fragment on `condition` applies: it names the concrete
+    /// type or one of its interfaces (a handful of names, scanned).
+    fn applies(&self, condition: &str) -> bool {
+        condition == self.concrete
+            || self
+                .interfaces
+                .is_some_and(|names| names.iter().any(|name| name == condition))
     }
 }
 
