@@ -194,12 +194,35 @@ facts!(
 );
 
 /// A table joined to the page: its alias (also the prefix of its column
-/// names in the select list), its name, its columns and the join condition.
+/// names in the select list), its name, its columns and how it joins.
 struct Joined {
     alias: &'static str,
     table: &'static str,
     columns: &'static [&'static str],
-    on: &'static str,
+    on: On,
+}
+
+/// How a table joins, always within the organization.
+enum On {
+    /// By the touchpoint's record id, when the touchpoint names this kind.
+    Record(RecordKind),
+    /// By a key of the table joined before it (alias, column).
+    Through(&'static str, &'static str),
+}
+
+impl On {
+    fn condition(&self, alias: &str) -> String {
+        match self {
+            On::Record(kind) => format!(
+                "{alias}.id = CASE WHEN p.record_kind = '{}' THEN p.record_id END \
+                 AND {alias}.org_id = p.org_id",
+                kind.as_str()
+            ),
+            On::Through(parent, key) => {
+                format!("{alias}.id = {parent}.{key} AND {alias}.org_id = {parent}.org_id")
+            }
+        }
+    }
 }
 
 /// In select-list and join order (a campaign and a step join through the
@@ -217,55 +240,49 @@ const JOINED: [Joined; 8] = [
         alias: "d",
         table: "deal",
         columns: DEAL,
-        on: "d.id = CASE WHEN p.record_kind = 'DEAL' THEN p.record_id END \
-             AND d.org_id = p.org_id",
+        on: On::Record(RecordKind::Deal),
     },
     Joined {
         alias: "tk",
         table: "ticket",
         columns: TICKET,
-        on: "tk.id = CASE WHEN p.record_kind = 'TICKET' THEN p.record_id END \
-             AND tk.org_id = p.org_id",
+        on: On::Record(RecordKind::Ticket),
     },
     Joined {
         alias: "f",
         table: "feedback",
         columns: FEEDBACK,
-        on: "f.id = CASE WHEN p.record_kind = 'FEEDBACK' THEN p.record_id END \
-             AND f.org_id = p.org_id",
+        on: On::Record(RecordKind::Feedback),
     },
     Joined {
         alias: "o",
         table: "outreach_task",
         columns: OUTREACH,
-        on: "o.id = CASE WHEN p.record_kind = 'OUTREACH' THEN p.record_id END \
-             AND o.org_id = p.org_id",
+        on: On::Record(RecordKind::Outreach),
     },
     Joined {
         alias: "op",
         table: "onboarding_progress",
         columns: PROGRESS,
-        on: "op.id = CASE WHEN p.record_kind = 'ONBOARDING' THEN p.record_id END \
-             AND op.org_id = p.org_id",
+        on: On::Record(RecordKind::Onboarding),
     },
     Joined {
         alias: "s",
         table: "onboarding_step",
         columns: STEP,
-        on: "s.id = op.step_id AND s.org_id = op.org_id",
+        on: On::Through("op", "step_id"),
     },
     Joined {
         alias: "cd",
         table: "campaign_delivery",
         columns: DELIVERY,
-        on: "cd.id = CASE WHEN p.record_kind = 'CAMPAIGN' THEN p.record_id END \
-             AND cd.org_id = p.org_id",
+        on: On::Record(RecordKind::Campaign),
     },
     Joined {
         alias: "c",
         table: "campaign",
         columns: CAMPAIGN,
-        on: "c.id = cd.campaign_id AND c.org_id = cd.org_id",
+        on: On::Through("cd", "campaign_id"),
     },
 ];
 
@@ -297,7 +314,10 @@ pub static SELECT_LIST: LazyLock<String> = LazyLock::new(|| {
 pub static JOINS: LazyLock<String> = LazyLock::new(|| {
     JOINED
         .iter()
-        .map(|j| format!(" LEFT JOIN {} {} ON {}", j.table, j.alias, j.on))
+        .map(|j| {
+            let on = j.on.condition(j.alias);
+            format!(" LEFT JOIN {} {} ON {on}", j.table, j.alias)
+        })
         .collect()
 });
 
@@ -381,5 +401,22 @@ mod tests {
         assert_eq!(SELECT_LIST.split(", ").count(), 47);
         assert!(SELECT_LIST.starts_with("p.id, p.org_id, p.customer_id, "));
         assert!(SELECT_LIST.contains(", c.name AS c_name, "));
+    }
+
+    #[test]
+    fn records_join_by_the_kind_the_touchpoint_names() {
+        assert!(JOINS.starts_with(
+            " LEFT JOIN deal d ON d.id = CASE WHEN p.record_kind = 'DEAL' THEN p.record_id END \
+             AND d.org_id = p.org_id LEFT JOIN ticket tk ON "
+        ));
+        assert!(
+            JOINS.ends_with(
+                " LEFT JOIN campaign c ON c.id = cd.campaign_id AND c.org_id = cd.org_id"
+            )
+        );
+        assert!(JOINS.contains(
+            " LEFT JOIN onboarding_step s ON s.id = op.step_id AND s.org_id = op.org_id "
+        ));
+        assert_eq!(JOINS.matches(" THEN p.record_id END AND ").count(), 6);
     }
 }
