@@ -7,6 +7,8 @@ use crate::auth::keys::{self, KeyMaterial};
 use crate::config::{AlertSettings, AuthSettings, DatabaseSettings, ServeSettings};
 use crate::db;
 use crate::graphql::{build_schema, build_socket_schema};
+use crate::http::socket_slots::Slots;
+use crate::http::subscriptions::SocketLimits;
 use crate::http::{AppState, router};
 use crate::service::alerts::bus::SignalBus;
 use crate::service::alerts::{Alerts, sweep};
@@ -94,9 +96,7 @@ impl App {
             .map(Arc::new),
             alerts: alerts.clone(),
             ws_recheck: Duration::from_secs(settings.serve.alerts.ws_recheck_secs.max(1)),
-            sockets: crate::http::subscriptions::SocketCount::new(
-                settings.serve.alerts.max_sockets_per_principal,
-            ),
+            socket_limits: socket_limits(&settings.serve),
         };
         let listener = TcpListener::bind(settings.serve.bind)
             .await
@@ -117,10 +117,24 @@ impl App {
 
     /// Serves until SIGINT or SIGTERM; in-flight requests complete.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         Ok(())
+    }
+}
+
+fn socket_limits(serve: &ServeSettings) -> SocketLimits {
+    let alerts = &serve.alerts;
+    SocketLimits {
+        per_principal: Slots::new(alerts.max_sockets_per_principal),
+        pending_per_address: Slots::new(alerts.max_pending_sockets_per_address),
+        init_timeout: Duration::from_millis(alerts.ws_init_timeout_ms),
+        max_subscriptions: alerts.max_subscriptions_per_socket,
+        max_message_bytes: serve.limits.max_body_bytes,
     }
 }
 

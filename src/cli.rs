@@ -1,4 +1,5 @@
-//! The command line: serve, migrate, org, token, seed-demo, export-schema.
+//! The command line: serve, migrate, org, token, api-token, customers,
+//! import, seed-demo, export-schema.
 
 use crate::app::{App, Settings};
 use crate::config::{AuthSettings, DatabaseSettings, LogFormat, ServeSettings};
@@ -62,6 +63,9 @@ pub enum Command {
     /// Partner API tokens.
     #[command(subcommand)]
     ApiToken(ApiTokenCommand),
+    /// Repair customers: merge live customers that share an email.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
     /// Import NDJSON files of typed records (see the README for the format).
     Import {
         #[command(flatten)]
@@ -107,6 +111,22 @@ pub enum OrgCommand {
         /// Display name.
         #[arg(long)]
         name: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomersCommand {
+    /// Merge each group of live customers sharing an email into its
+    /// oldest (through the `mergeCustomers` path, audit rows included).
+    Dedupe {
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        /// Only list what would be merged.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         database: DatabaseSettings,
     },
@@ -262,6 +282,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 row.id, row.prefix
             );
             println!("{secret}");
+            Ok(())
+        }
+        Command::Customers(CustomersCommand::Dedupe {
+            org,
+            dry_run,
+            database,
+        }) => {
+            let conn = connect_migrated(&database).await?;
+            let org = organization::find_by_slug(&conn, &org)
+                .await?
+                .with_context(|| format!("no organization {org:?}"))?;
+            let viewer = crate::auth::Viewer::person(org.id, org.slug, "cli".into(), Role::Admin);
+            let groups =
+                crate::service::dedupe::merge_shared_emails(&conn, &viewer, dry_run).await?;
+            let verb = if dry_run { "would merge" } else { "merged" };
+            for g in &groups {
+                println!("{}: {verb} {:?} into {}", g.email, g.merged, g.survivor);
+            }
+            println!("{} emails shared by several customers", groups.len());
             Ok(())
         }
         Command::Import {

@@ -121,6 +121,8 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug)]
 pub struct LimitSettings {
     /// Maximum selection depth; deeper queries are refused before execution.
+    /// Introspection (`__schema`, `__type`) may nest to 20, so the standard
+    /// introspection query of GraphiQL and schema tools passes.
     #[arg(long, env = "JOURNEYGRAPH_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
 
@@ -135,6 +137,13 @@ pub struct LimitSettings {
     /// Maximum query text length in characters.
     #[arg(long, env = "JOURNEYGRAPH_MAX_QUERY_CHARS", default_value_t = 15_000)]
     pub max_query_chars: usize,
+
+    /// How deep brackets (`{`, `[`, `(`) may nest in the query text,
+    /// counted before it is parsed (at most 256): the parser has no limit
+    /// of its own, and a few KB of nested lists used to overflow its stack.
+    #[arg(long, env = "JOURNEYGRAPH_MAX_NESTING", default_value_t = 64,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub max_nesting: usize,
 
     /// Maximum aliases in one document.
     #[arg(long, env = "JOURNEYGRAPH_MAX_ALIASES", default_value_t = 30)]
@@ -160,6 +169,7 @@ impl Default for LimitSettings {
             max_complexity: 10_000,
             max_body_bytes: 1_048_576,
             max_query_chars: 15_000,
+            max_nesting: 64,
             max_aliases: 30,
             max_root_fields: 20,
             max_directives: 50,
@@ -266,6 +276,29 @@ pub struct AlertSettings {
     )]
     pub max_sockets_per_principal: usize,
 
+    /// How long a new subscription socket may take to send
+    /// `connection_init`; past it the socket closes with 4408.
+    #[arg(long, env = "JOURNEYGRAPH_WS_INIT_TIMEOUT_MS", default_value_t = 5_000)]
+    pub ws_init_timeout_ms: u64,
+
+    /// Sockets one client address may hold open before they are
+    /// authenticated; one more upgrade is refused with HTTP 429.
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_MAX_PENDING_SOCKETS_PER_ADDRESS",
+        default_value_t = 16
+    )]
+    pub max_pending_sockets_per_address: usize,
+
+    /// Subscriptions one socket may run at once; one more is answered
+    /// with an error for its id (the others keep running).
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET",
+        default_value_t = 32
+    )]
+    pub max_subscriptions_per_socket: usize,
+
     /// Deadline of one webhook request.
     #[arg(long, env = "JOURNEYGRAPH_WEBHOOK_TIMEOUT_MS", default_value_t = 5_000)]
     pub webhook_timeout_ms: u64,
@@ -281,6 +314,9 @@ impl Default for AlertSettings {
             webhook_timeout_ms: 5_000,
             ws_recheck_secs: 60,
             max_sockets_per_principal: 20,
+            ws_init_timeout_ms: 5_000,
+            max_pending_sockets_per_address: 16,
+            max_subscriptions_per_socket: 32,
         }
     }
 }

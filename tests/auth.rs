@@ -116,6 +116,18 @@ async fn wrong_issuer_audience_role_or_organization_is_refused() {
         "unknown org",
     )
     .await;
+    for (sub, reason) in [
+        ("", "empty sub"),
+        ("   ", "blank sub"),
+        ("ann\nBcc: x", "sub with a newline"),
+    ] {
+        let mut c = claims("acme", "LEADER", now(), now() + 3600);
+        c.sub = sub.into();
+        assert_refused(&app, Some(&sign(&c)), reason).await;
+    }
+    let mut c = claims("acme", "LEADER", now(), now() + 3600);
+    c.sub = "x".repeat(256);
+    assert_refused(&app, Some(&sign(&c)), "sub over 255 bytes").await;
 }
 
 #[tokio::test]

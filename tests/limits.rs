@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 async fn small_limits() -> TestApp {
     TestApp::sqlite_with(|s| {
         let l = &mut s.serve.limits;
-        l.max_depth = 4;
+        l.max_depth = 5;
         l.max_complexity = 60;
         l.max_aliases = 3;
         l.max_root_fields = 3;
@@ -73,12 +73,12 @@ async fn refused(app: &TestApp, query: &str, limit: &str) {
 #[tokio::test]
 async fn each_document_limit_refuses_before_execution() {
     let app = small_limits().await;
-    // Depth 5 > 4.
-    refused(&app, r#"mutation { addInsight(text: "d") { customer { summary { activeFriction { kind } } } } }"#, "depth").await;
+    // Depth 6 > 5.
+    refused(&app, r#"mutation { addInsight(text: "d") { customer { journey(first: 1) { edges { node { id } } } } } }"#, "depth").await;
     // Complexity: journey(first: 100) costs 100 x its children > 60.
     refused(
         &app,
-        r#"mutation { addInsight(text: "c") { customer { journey(first: 100) { edges { node { id } } } } } }"#,
+        r#"mutation { addInsight(text: "c") { customer { journey(first: 100) { edges { cursor } } } } }"#,
         "complexity",
     )
     .await;

@@ -76,6 +76,15 @@ impl JwtVerifier {
                 AppError::Unauthenticated(reason.into())
             })?;
         let claims = data.claims;
+        if claims.sub.trim().is_empty()
+            || claims.sub.len() > 255
+            || claims.sub.chars().any(char::is_control)
+        {
+            return Err(AppError::Unauthenticated(
+                "the token's sub names nobody (empty, over 255 bytes or with control characters)"
+                    .into(),
+            ));
+        }
         let role = Role::from_claim(&claims.role)
             .ok_or_else(|| AppError::Unauthenticated("the token has an unknown role".into()))?;
         Ok(VerifiedClaims {

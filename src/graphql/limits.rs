@@ -1,21 +1,22 @@
-//! Limits on the shape of a GraphQL document, checked after parsing and
-//! before validation or execution (by the HTTP handler, or by the extension
-//! on the subscription schema): query text length, aliases, root fields
-//! and directives. (Depth and complexity are async-graphql's own limits.)
-//! Each refusal is BAD_USER_INPUT with `extensions.limit` naming the limit.
+//! Limits on a GraphQL document, in the order they are checked: the text
+//! before anything parses it (length, bracket nesting), then the parsed
+//! document before validation or execution (depth, aliases, root fields,
+//! directives). Complexity is async-graphql's own limit, checked in
+//! validation. Each refusal is BAD_USER_INPUT with `extensions.limit`
+//! naming the limit.
 
+use super::depth;
+use super::nesting;
 use crate::config::LimitSettings;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{
-    ErrorExtensionValues, Positioned, Request, ServerError, ServerResult, Variables,
-};
-use std::sync::Arc;
+use async_graphql::{ErrorExtensionValues, Positioned, ServerError, ServerResult};
 
 /// The limits of `LimitSettings` that concern the document.
 #[derive(Clone, Copy, Debug)]
 pub struct DocumentLimits {
     pub max_query_chars: usize,
+    pub max_nesting: usize,
+    pub max_depth: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
     pub max_directives: usize,
@@ -25,6 +26,8 @@ impl From<&LimitSettings> for DocumentLimits {
     fn from(l: &LimitSettings) -> Self {
         DocumentLimits {
             max_query_chars: l.max_query_chars,
+            max_nesting: l.max_nesting.min(nesting::MAX_NESTING_CEILING),
+            max_depth: l.max_depth,
             max_aliases: l.max_aliases,
             max_root_fields: l.max_root_fields,
             max_directives: l.max_directives,
@@ -46,12 +49,6 @@ pub fn limit_error(limit: &str, message: String) -> ServerError {
     extensions.set("limit", limit);
     error.extensions = Some(extensions);
     error
-}
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
 }
 
 /// What a document contains, counted over every operation and fragment.
@@ -127,18 +124,9 @@ fn root_fields(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> us
 }
 
 impl DocumentLimits {
-    /// Checks `request`, parsing it once: execution reuses the parsed
-    /// document. A document that does not parse passes here, so execution
-    /// explains the syntax error.
-    pub fn check(&self, request: &mut Request) -> ServerResult<()> {
-        self.check_length(&request.query)?;
-        match request.parsed_query() {
-            Ok(doc) => self.check_document(doc),
-            Err(_) => Ok(()),
-        }
-    }
-
-    fn check_length(&self, query: &str) -> ServerResult<()> {
+    /// The checks on the text, before it is parsed: its length, then how
+    /// deep its brackets nest (the parser has no limit of its own).
+    pub fn check_text(&self, query: &str) -> ServerResult<()> {
         let chars = query.chars().count();
         if chars > self.max_query_chars {
             return Err(limit_error(
@@ -149,10 +137,22 @@ impl DocumentLimits {
                 ),
             ));
         }
+        if let Err(found) = nesting::check(query, self.max_nesting) {
+            return Err(limit_error(
+                "nesting",
+                format!(
+                    "the query nests brackets at least {found} deep; the limit is {}",
+                    self.max_nesting
+                ),
+            ));
+        }
         Ok(())
     }
 
-    fn check_document(&self, doc: &ExecutableDocument) -> ServerResult<()> {
+    /// The checks on the parsed document: selection depth (introspection
+    /// has its own, see `depth`), then the counts.
+    pub fn check_document(&self, doc: &ExecutableDocument) -> ServerResult<()> {
+        depth::check(doc, self.max_depth, self.max_nesting)?;
         let counts = count(doc);
         for (limit, found, max) in [
             ("aliases", counts.aliases, self.max_aliases),
@@ -167,26 +167,6 @@ impl DocumentLimits {
             }
         }
         Ok(())
-    }
-}
-
-/// The same checks as an extension, for requests that do not pass through
-/// the HTTP handler (subscriptions over WebSocket). Not on the HTTP path:
-/// any extension makes async-graphql look up type and field metadata and
-/// box a future for every resolved field.
-#[async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        self.check_length(query)?;
-        let doc = next.run(ctx, query, variables).await?;
-        self.check_document(&doc)?;
-        Ok(doc)
     }
 }
 
@@ -208,6 +188,24 @@ mod tests {
                 directives: 2,
                 root_fields: 4
             }
+        );
+    }
+
+    #[test]
+    fn the_text_is_refused_before_it_is_parsed() {
+        let limits = DocumentLimits::from(&LimitSettings::default());
+        // Length first: the nesting pass never sees a text over the limit.
+        let long = format!("{{ a(x: {}1{}) }}", "[".repeat(8_000), "]".repeat(8_000));
+        let refused = limits.check_text(&long).expect_err("too long");
+        assert_eq!(
+            refused.message,
+            "the query is 16011 characters long; the limit is 15000"
+        );
+        let deep = format!("{{ a(x: {}1{}) }}", "{a:".repeat(100), "}".repeat(100));
+        let refused = limits.check_text(&deep).expect_err("too deep");
+        assert_eq!(
+            refused.message,
+            "the query nests brackets at least 65 deep; the limit is 64"
         );
     }
 }

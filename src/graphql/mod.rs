@@ -1,12 +1,15 @@
 //! The GraphQL API: thin resolvers over `service`.
 
+pub mod depth;
 pub mod documents;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod nesting;
 pub mod query;
 pub mod ready;
 pub mod schema;
+pub mod socket_rules;
 pub mod subscription;
 pub mod types;
 

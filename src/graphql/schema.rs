@@ -4,24 +4,26 @@
 use super::limits::DocumentLimits;
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
+use super::socket_rules::SocketRules;
 use super::subscription::SubscriptionRoot;
 use crate::config::LimitSettings;
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// The schema with its depth and complexity limits; the caller checks the
-/// document limits (`DocumentLimits::check`) before executing. Per-request
+/// The schema with its complexity limit; the caller checks the text and
+/// document limits (`DocumentLimits`) before parsing and executing. Per-request
 /// data (database, viewer, loaders) is attached by the HTTP layer.
 pub fn build_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
     builder(limits, introspection).finish()
 }
 
 /// The schema for subscription sockets, whose requests async-graphql
-/// executes itself: the document limits run as an extension.
+/// executes itself: the document limits and the socket's rules run as an
+/// extension (`SocketRules`).
 pub fn build_socket_schema(limits: &LimitSettings, introspection: bool) -> AppSchema {
     builder(limits, introspection)
-        .extension(DocumentLimits::from(limits))
+        .extension(SocketRules(DocumentLimits::from(limits)))
         .finish()
 }
 
@@ -34,7 +36,6 @@ fn builder(
         MutationRoot::default(),
         SubscriptionRoot,
     )
-    .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .disable_suggestions();
     if !introspection {

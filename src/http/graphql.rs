@@ -66,7 +66,7 @@ pub async fn post(
             return refuse_with(StatusCode::BAD_REQUEST, error, &request_id, &headers);
         }
     };
-    run(state, &headers, batch, &request_id).await
+    run(state, &headers, batch, &request_id, Method::Post).await
 }
 
 /// A JSON body as one request, or as a batch when it is an array.
@@ -100,26 +100,33 @@ pub async fn get(
                 return refuse_with(StatusCode::BAD_REQUEST, error, &request_id, &headers);
             }
         };
-    if is_mutation(&request.query, request.operation_name.as_deref()) {
-        let error = AppError::bad_input("query", "mutations are sent with POST, never GET");
-        let mut response =
-            refuse_with(StatusCode::METHOD_NOT_ALLOWED, error, &request_id, &headers);
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    run(state, &headers, BatchRequest::Single(request), &request_id).await
+    run(
+        state,
+        &headers,
+        BatchRequest::Single(request),
+        &request_id,
+        Method::Get,
+    )
+    .await
 }
 
-/// Whether the operation a GET would run is a mutation (or a subscription).
-/// A document that does not parse is left to execution, which explains it.
-fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+/// How the request came: a GET may only run queries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// Whether the operation a request would run is a mutation (or a
+/// subscription). A document that does not parse is left to execution,
+/// which explains it.
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(doc) = request.parsed_query() else {
         return false;
     };
     let not_a_query = |ty: OperationType| ty != OperationType::Query;
-    match (&doc.operations, operation_name) {
+    match (&doc.operations, operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => not_a_query(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
@@ -129,12 +136,27 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     }
 }
 
-/// Authenticates, checks the batch size, executes, answers.
+/// The checks before execution, in order: the text (length, nesting),
+/// the parse (a kept document when the text was seen before), the
+/// document (depth, aliases, root fields, directives). Validation and
+/// complexity follow in `execute`.
+fn admit(state: &AppState, request: &mut async_graphql::Request) -> Result<(), ServerError> {
+    state.document_limits.check_text(&request.query)?;
+    state.documents.attach(request);
+    match request.parsed_query() {
+        Ok(doc) => state.document_limits.check_document(doc),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Checks the batch size, authenticates, admits each operation (a GET
+/// only a query), executes, answers.
 async fn run(
     state: AppState,
     headers: &HeaderMap,
     batch: BatchRequest,
     request_id: &str,
+    method: Method,
 ) -> axum::response::Response {
     let operations = match &batch {
         BatchRequest::Single(_) => 1,
@@ -198,32 +220,47 @@ async fn run(
         })
         .collect();
     let started = std::time::Instant::now();
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
-        BatchRequest::Batch(list) => BatchRequest::Batch(list.into_iter().map(prepare).collect()),
+    let batched = matches!(batch, BatchRequest::Batch(_));
+    let requests: Vec<async_graphql::Request> = match batch {
+        BatchRequest::Single(request) => vec![prepare(request)],
+        BatchRequest::Batch(list) => list.into_iter().map(prepare).collect(),
     };
-    let execute = |mut request: async_graphql::Request| {
+    let mut admitted = Vec::with_capacity(requests.len());
+    for mut request in requests {
+        let checked = admit(&state, &mut request);
+        if checked.is_ok() && method == Method::Get && is_mutation(&mut request) {
+            let error = AppError::bad_input("query", "mutations are sent with POST, never GET");
+            let mut response =
+                refuse_with(StatusCode::METHOD_NOT_ALLOWED, error, request_id, headers);
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+        admitted.push(checked.map(|()| request));
+    }
+    let execute = |admitted: Result<async_graphql::Request, ServerError>| {
         let state = &state;
         async move {
-            state.documents.attach(&mut request);
-            match state.document_limits.check(&mut request) {
-                Ok(()) => state.schema.execute(request).await,
+            match admitted {
+                Ok(request) => state.schema.execute(request).await,
                 Err(refused) => Response::from_errors(vec![refused]),
             }
         }
     };
-    // What `Schema::execute_batch` does (one after the other), with the
-    // document limits checked on each operation's single parse (or its
-    // copy of a kept one).
+    // What `Schema::execute_batch` does (one after the other), on the
+    // documents `admit` parsed (or copied from kept ones).
     let work = async {
-        match batch {
-            BatchRequest::Single(request) => BatchResponse::Single(execute(request).await),
-            BatchRequest::Batch(list) => {
-                let mut answers = Vec::with_capacity(list.len());
-                for request in list {
-                    answers.push(execute(request).await);
-                }
-                BatchResponse::Batch(answers)
+        if batched {
+            let mut answers = Vec::with_capacity(admitted.len());
+            for request in admitted {
+                answers.push(execute(request).await);
+            }
+            BatchResponse::Batch(answers)
+        } else {
+            match admitted.into_iter().next() {
+                Some(request) => BatchResponse::Single(execute(request).await),
+                None => BatchResponse::Batch(Vec::new()),
             }
         }
     };
@@ -336,6 +373,9 @@ fn stamp_errors(response: &mut Response, request_id: &str) {
         if extensions.get("code").is_none() {
             if is_request_error(&error.message, error.path.is_empty()) {
                 extensions.set("code", "BAD_USER_INPUT");
+                if let Some(path) = argument_path(&error.message) {
+                    extensions.set("path", path);
+                }
                 match error.message.as_str() {
                     "Query is nested too deep." => extensions.set("limit", "depth"),
                     "Query is too complex." => extensions.set("limit", "complexity"),
@@ -356,7 +396,27 @@ fn stamp_errors(response: &mut Response, request_id: &str) {
 fn is_request_error(message: &str, before_execution: bool) -> bool {
     before_execution
         || message.starts_with("Failed to parse")
+        || message.starts_with("Expected input type")
         || message.starts_with("Invalid value for argument")
+}
+
+/// The path validation names in `Invalid value for argument "input.3.department", ...`,
+/// written as every other error writes paths: `input[3].department`.
+fn argument_path(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let dotted = &rest[..rest.find('"')?];
+    let mut path = String::with_capacity(dotted.len() + 4);
+    for (i, part) in dotted.split('.').enumerate() {
+        if part.bytes().all(|b| b.is_ascii_digit()) && !part.is_empty() {
+            path.push_str(&format!("[{part}]"));
+        } else {
+            if i > 0 {
+                path.push('.');
+            }
+            path.push_str(part);
+        }
+    }
+    Some(path)
 }
 
 /// A request refused or cut short: a bad credential (401), a rate limit
@@ -415,6 +475,22 @@ pub async fn graphiql() -> Html<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validation_paths_are_written_as_record_paths() {
+        assert_eq!(
+            argument_path(
+                r#"Invalid value for argument "input.3.department", enumeration type "Department" does not contain the value "NOPE""#
+            )
+            .as_deref(),
+            Some("input[3].department")
+        );
+        assert_eq!(
+            argument_path(r#"Invalid value for argument "window", field "to" ..."#).as_deref(),
+            Some("window")
+        );
+        assert_eq!(argument_path("Unknown field"), None);
+    }
 
     #[tokio::test]
     async fn panics_become_internal_and_slow_work_times_out() {

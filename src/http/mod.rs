@@ -5,6 +5,8 @@ mod graphql;
 mod health;
 pub mod metrics;
 pub mod rate_limit;
+mod socket_gate;
+pub mod socket_slots;
 pub mod subscriptions;
 
 use crate::auth::jwt::JwtVerifier;
@@ -54,8 +56,8 @@ pub struct AppState {
     pub alerts: crate::service::alerts::Alerts,
     /// How often an open subscription socket's credential is checked again.
     pub ws_recheck: std::time::Duration,
-    /// Open subscription sockets per credential.
-    pub sockets: subscriptions::SocketCount,
+    /// The subscription sockets' limits.
+    pub socket_limits: subscriptions::SocketLimits,
 }
 
 /// CORS for the allowed origins; None (no CORS headers, browsers refuse

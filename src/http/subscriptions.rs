@@ -13,76 +13,67 @@
 //! has expired or been revoked, the socket closes with 4401. A credential
 //! holds at most `--max-sockets-per-principal` sockets; one more is closed
 //! with 4429.
+//!
+//! Bounds for sockets that never authenticate and for what one socket may
+//! ask: `connection_init` must arrive within `--ws-init-timeout-ms` (else
+//! 4408); one client address holds at most
+//! `--max-pending-sockets-per-address` sockets before they authenticate
+//! (one more upgrade is HTTP 429); a socket runs at most
+//! `--max-subscriptions-per-socket` subscriptions (one more is an `error`
+//! for its id); a message is at most `--max-body-bytes`; and the socket
+//! carries subscriptions only, each spending from the HTTP rate limit
+//! (`graphql::socket_rules`). Each socket's buffers are a few KiB
+//! (tungstenite's default read buffer is 128 KiB, allocated up front).
 
 use super::AppState;
+use super::socket_gate::{Gate, Verdict};
+use super::socket_slots::{Slot, Slots};
 use crate::auth;
 use crate::error::AppError;
+use crate::graphql::socket_rules::SocketRateLimit;
 use async_graphql::Data;
 use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
-use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Close codes of graphql-transport-ws.
 const UNAUTHORIZED: u16 = 4401;
 const FORBIDDEN: u16 = 4403;
 const TOO_MANY: u16 = 4429;
+const INIT_TIMEOUT: u16 = 4408;
 
-/// Open sockets per credential (`org:principal`), shared by the server.
+/// tungstenite's read buffer, allocated when a socket opens: most client
+/// messages are a `subscribe` of a few hundred bytes.
+const READ_BUFFER: usize = 4 << 10;
+/// Messages queue for the client beyond this before writes wait.
+const WRITE_BUFFER: usize = 4 << 10;
+/// What a socket may queue for a client that does not read.
+const MAX_WRITE_BUFFER: usize = 1 << 20;
+
+/// The socket limits, shared by the server.
 #[derive(Clone)]
-pub struct SocketCount {
-    open: Arc<Mutex<HashMap<String, usize>>>,
-    max: usize,
-}
-
-impl SocketCount {
-    pub fn new(max: usize) -> SocketCount {
-        SocketCount {
-            open: Arc::default(),
-            max,
-        }
-    }
-
-    /// A slot for one more socket of `key`, or None at the limit.
-    fn take(&self, key: String) -> Option<SocketSlot> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let n = open.entry(key.clone()).or_default();
-        if *n >= self.max {
-            return None;
-        }
-        *n += 1;
-        Some(SocketSlot {
-            count: self.clone(),
-            key,
-        })
-    }
-}
-
-/// One open socket; its count goes down when the socket ends.
-struct SocketSlot {
-    count: SocketCount,
-    key: String,
-}
-
-impl Drop for SocketSlot {
-    fn drop(&mut self) {
-        let mut open = self.count.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = open.get_mut(&self.key) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                open.remove(&self.key);
-            }
-        }
-    }
+pub struct SocketLimits {
+    /// Open sockets per credential (`org:principal`).
+    pub per_principal: Slots<String>,
+    /// Sockets not yet authenticated per client address.
+    pub pending_per_address: Slots<IpAddr>,
+    pub init_timeout: Duration,
+    pub max_subscriptions: usize,
+    pub max_message_bytes: usize,
 }
 
 pub async fn ws(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -93,9 +84,25 @@ pub async fn ws(
         )
             .into_response();
     };
+    let limits = &state.socket_limits;
+    let Some(pending) = limits.pending_per_address.take(peer.ip()) else {
+        metrics::counter!("journeygraph_ws_refused_total", "reason" => "pending").increment(1);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "5")],
+            "too many sockets from this address are waiting to authenticate",
+        )
+            .into_response();
+    };
+    let max_message = limits.max_message_bytes;
     upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, protocol, socket))
+        .on_upgrade(move |socket| serve(state, protocol, socket, pending))
 }
 
 /// The first GraphQL subprotocol the client offers.
@@ -145,15 +152,19 @@ async fn serve(
     state: AppState,
     protocol: WebSocketProtocols,
     socket: axum::extract::ws::WebSocket,
+    pending: Slot<IpAddr>,
 ) {
-    let (mut sink, stream) = socket.split();
+    let (mut sink, mut stream) = socket.split();
     let refusal: Arc<OnceLock<(u16, String)>> = Arc::default();
     let accepted: Arc<OnceLock<Option<String>>> = Arc::default();
-    let slot: Arc<OnceLock<SocketSlot>> = Arc::default();
+    let slot: Arc<OnceLock<Slot<String>>> = Arc::default();
+    // Given back once the socket has authenticated.
+    let pending = Arc::new(Mutex::new(Some(pending)));
     let init = {
         let refusal = refusal.clone();
         let accepted = accepted.clone();
         let slot = slot.clone();
+        let pending = pending.clone();
         let state = state.clone();
         move |payload: serde_json::Value| async move {
             let authorization = credential(&payload);
@@ -161,17 +172,21 @@ async fn serve(
             match checked {
                 Ok(viewer) => {
                     let key = format!("{}:{}", viewer.org_id, viewer.principal_name());
-                    let Some(taken) = state.sockets.take(key) else {
+                    let Some(taken) = state.socket_limits.per_principal.take(key) else {
                         let message = "too many open subscription sockets for this credential";
                         let _ = refusal.set((TOO_MANY, message.to_owned()));
                         return Err(async_graphql::Error::new(message));
                     };
                     let _ = slot.set(taken);
                     let _ = accepted.set(authorization);
+                    pending.lock().unwrap_or_else(|e| e.into_inner()).take();
                     let mut data = Data::default();
                     data.insert(viewer);
                     data.insert(state.db.clone());
                     data.insert(state.alerts.clone());
+                    if let Some(limit) = &state.rate_limit {
+                        data.insert(SocketRateLimit(limit.clone()));
+                    }
                     Ok(data)
                 }
                 Err(err) => {
@@ -186,25 +201,47 @@ async fn serve(
             }
         }
     };
-    let input = stream
-        .take_while(|message| std::future::ready(message.is_ok()))
-        .filter_map(|message| {
-            std::future::ready(match message {
-                Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
-                Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
-                _ => None,
-            })
-        });
-    let output =
-        WebSocket::new(state.socket_schema.clone(), input, protocol).on_connection_init(init);
+    // What the gate passes goes on to the protocol handler.
+    let (to_schema, from_client) = mpsc::unbounded_channel::<Vec<u8>>();
+    let output = WebSocket::new(
+        state.socket_schema.clone(),
+        tokio_stream::wrappers::UnboundedReceiverStream::new(from_client),
+        protocol,
+    )
+    .on_connection_init(init);
     futures::pin_mut!(output);
+    let mut gate = Gate::new(protocol, state.socket_limits.max_subscriptions);
+    let init_deadline = tokio::time::sleep(state.socket_limits.init_timeout);
+    futures::pin_mut!(init_deadline);
     metrics::gauge!("journeygraph_ws_connections").increment(1.0);
     let mut closed = false;
     let mut recheck = tokio::time::interval(state.ws_recheck);
     recheck.tick().await;
     loop {
         let message = tokio::select! {
+            incoming = stream.next() => {
+                let bytes = match incoming {
+                    Some(Ok(Message::Text(text))) => text.as_bytes().to_vec(),
+                    Some(Ok(Message::Binary(bytes))) => bytes.to_vec(),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    // Closed by the client, or broken.
+                    _ => break,
+                };
+                match gate.inbound(&bytes) {
+                    Verdict::Pass => {
+                        let _ = to_schema.send(bytes);
+                        continue;
+                    }
+                    Verdict::Refuse(error) => Some(WsMessage::Text(error)),
+                }
+            }
             message = output.next() => message,
+            () = &mut init_deadline, if accepted.get().is_none() && refusal.get().is_none() => {
+                metrics::counter!("journeygraph_ws_refused_total", "reason" => "init_timeout").increment(1);
+                let reason = "Connection initialisation timeout".to_owned();
+                let _ = refusal.set((INIT_TIMEOUT, reason.clone()));
+                Some(WsMessage::Close(INIT_TIMEOUT, reason))
+            }
             _ = recheck.tick() => {
                 let Some(authorization) = accepted.get() else { continue };
                 match check(&state, authorization.as_deref()).await {
@@ -220,7 +257,10 @@ async fn serve(
         };
         let Some(message) = message else { break };
         let frame = match message {
-            WsMessage::Text(text) => Message::Text(text.into()),
+            WsMessage::Text(text) => {
+                gate.outbound(&text);
+                Message::Text(text.into())
+            }
             WsMessage::Close(code, reason) => {
                 closed = true;
                 let (code, reason) = match refusal.get() {

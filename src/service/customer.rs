@@ -73,6 +73,13 @@ pub async fn list(
         query = query.filter(customer::Column::Segment.eq(segment.as_str()));
     }
     if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+        let chars = search.chars().count();
+        if chars > MAX_SEARCH_CHARS {
+            return Err(AppError::bad_input(
+                "filter.search",
+                format!("is {chars} characters long; the limit is {MAX_SEARCH_CHARS}"),
+            ));
+        }
         let pattern = like_pattern(search);
         let name = Expr::expr(Func::lower(Expr::col(customer::Column::DisplayName)))
             .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'));
@@ -87,6 +94,10 @@ pub async fn list(
         .await?;
     Ok(Page::from_overfetch(rows, first))
 }
+
+/// The longest `filter.search` text (a name or an email is shorter; SQLite
+/// refuses LIKE patterns over 50,000 bytes as too complex).
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// `%text%` lower-cased, with LIKE wildcards in the text escaped.
 fn like_pattern(text: &str) -> String {

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod api_token;
 pub mod contact_reasons;
 pub mod customer;
+pub mod dedupe;
 pub mod demo;
 pub mod friction;
 pub mod funnel;

@@ -134,7 +134,8 @@ pub async fn queue(
             let kinds: HashSet<FrictionKind> = signals.iter().map(|s| s.kind).collect();
             let severity: i64 = kinds.into_iter().map(severity).sum();
             let value = values.get(id).copied().unwrap_or(0);
-            (severity * value, *id, severity)
+            // Values are bounded at ingest; older rows may not be.
+            (severity.saturating_mul(value), *id, severity)
         })
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -74,6 +74,7 @@ pub fn settings(database_url: String) -> Settings {
                 webhook_timeout_ms: 2_000,
                 ws_recheck_secs: 1,
                 max_sockets_per_principal: 20,
+                ..AlertSettings::default()
             },
         },
     }

@@ -3,6 +3,7 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::graphql::types::batch_item::{Item, records};
 use crate::graphql::types::ingest::*;
 use crate::service::alerts::{self, Alerts, Batch};
 use crate::service::ingest::{self, records::*};
@@ -35,10 +36,10 @@ impl IngestMutation {
     async fn ingest_deals(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The deals.")] input: Vec<DealInput>,
+        #[graphql(desc = "The deals.")] input: Vec<Item<DealInput>>,
     ) -> Result<IngestReportOutput> {
         let (viewer, db) = parts(ctx)?;
-        let records: Vec<DealRecord> = input.into_iter().map(Into::into).collect();
+        let records: Vec<DealRecord> = records("input", input).gql()?;
         ingest::authorize(viewer, &records).gql()?;
         Ok(ingest::deals(db, viewer.org_id, &records)
             .await
@@ -50,10 +51,10 @@ impl IngestMutation {
     async fn ingest_onboarding(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The progress records.")] input: Vec<OnboardingProgressInput>,
+        #[graphql(desc = "The progress records.")] input: Vec<Item<OnboardingProgressInput>>,
     ) -> Result<IngestReportOutput> {
         let (viewer, db) = parts(ctx)?;
-        let records: Vec<ProgressRecord> = input.into_iter().map(Into::into).collect();
+        let records: Vec<ProgressRecord> = records("input", input).gql()?;
         ingest::authorize(viewer, &records).gql()?;
         Ok(ingest::onboarding(db, viewer.org_id, &records)
             .await
@@ -65,10 +66,10 @@ impl IngestMutation {
     async fn ingest_campaign_deliveries(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The deliveries.")] input: Vec<CampaignDeliveryInput>,
+        #[graphql(desc = "The deliveries.")] input: Vec<Item<CampaignDeliveryInput>>,
     ) -> Result<IngestReportOutput> {
         let (viewer, db) = parts(ctx)?;
-        let records: Vec<DeliveryRecord> = input.into_iter().map(Into::into).collect();
+        let records: Vec<DeliveryRecord> = records("input", input).gql()?;
         ingest::authorize(viewer, &records).gql()?;
         Ok(ingest::campaign_deliveries(db, viewer.org_id, &records)
             .await
@@ -80,10 +81,10 @@ impl IngestMutation {
     async fn ingest_tickets(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The tickets.")] input: Vec<TicketInput>,
+        #[graphql(desc = "The tickets.")] input: Vec<Item<TicketInput>>,
     ) -> Result<IngestReportOutput> {
         let (viewer, db) = parts(ctx)?;
-        let records: Vec<TicketRecord> = input.into_iter().map(Into::into).collect();
+        let records: Vec<TicketRecord> = records("input", input).gql()?;
         ingest::authorize(viewer, &records).gql()?;
         let report = ingest::tickets(db, viewer.org_id, &records).await.gql()?;
         let alerts = ctx.data::<Alerts>()?;
@@ -95,9 +96,10 @@ impl IngestMutation {
     async fn ingest_feedback(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The responses.")] input: Vec<FeedbackInput>,
+        #[graphql(desc = "The responses.")] input: Vec<Item<FeedbackInput>>,
     ) -> Result<IngestReportOutput> {
         let (viewer, db) = parts(ctx)?;
+        let input: Vec<FeedbackInput> = records("input", input).gql()?;
         let records = input
             .into_iter()
             .enumerate()
@@ -115,10 +117,10 @@ impl IngestMutation {
     async fn ingest_touchpoints(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The events.")] input: Vec<TouchpointInput>,
+        #[graphql(desc = "The events.")] input: Vec<Item<TouchpointInput>>,
     ) -> Result<IngestReportOutput> {
         let (viewer, db) = parts(ctx)?;
-        let records: Vec<TouchpointRecord> = input.into_iter().map(Into::into).collect();
+        let records: Vec<TouchpointRecord> = records("input", input).gql()?;
         ingest::authorize(viewer, &records).gql()?;
         Ok(ingest::touchpoints(db, viewer.org_id, &records)
             .await
@@ -130,13 +132,13 @@ impl IngestMutation {
     async fn define_onboarding_steps(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The steps.")] steps: Vec<OnboardingStepInput>,
+        #[graphql(desc = "The steps.")] steps: Vec<Item<OnboardingStepInput>>,
     ) -> Result<Vec<OnboardingStep>> {
         let (viewer, db) = parts(ctx)?;
         viewer
             .require_ingest(crate::domain::Department::Onboarding, "steps")
             .gql()?;
-        let steps: Vec<StepDefinition> = steps.into_iter().map(Into::into).collect();
+        let steps: Vec<StepDefinition> = records("steps", steps).gql()?;
         let all = ingest::define_onboarding_steps(db, viewer.org_id, &steps)
             .await
             .gql()?;

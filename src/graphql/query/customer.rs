@@ -15,7 +15,7 @@ pub struct CustomerQuery;
 /// Narrows `customers`.
 #[derive(InputObject, Default)]
 pub struct CustomerFilterInput {
-    /// Case-insensitive substring of the name or email.
+    /// Case-insensitive substring of the name or email, at most 200 characters.
     pub search: Option<String>,
     /// Exact segment.
     pub segment: Option<String>,

@@ -282,7 +282,9 @@ pub fn aggregate(
                 }
             };
             let lift = baseline_rate.filter(|b| *b > 0.0).map(|b| rate / b);
-            let revenue_at_risk = t.affected.values().sum::<i64>() as f64 / 100.0;
+            // In 128 bits: no count of customers can overflow it.
+            let revenue_at_risk =
+                t.affected.values().map(|v| i128::from(*v)).sum::<i128>() as f64 / 100.0;
             let impact_score = match baseline_rate {
                 None => revenue_at_risk,
                 Some(_) if rate <= 0.0 => 0.0,

@@ -11,7 +11,8 @@ use crate::service::sql::one_of;
 use entity::{customer, customer_identity};
 use sea_orm::sea_query::{Condition, OnConflict};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Set, Statement,
 };
 use std::collections::HashMap;
 
@@ -50,6 +51,7 @@ pub async fn resolve<C: ConnectionTrait>(
         return Ok(resolved);
     }
 
+    lock_emails(db, org_id, &missing).await?;
     let by_email = customers_by_email(db, org_id, &missing).await?;
     let mut to_create: Vec<&CustomerRef> = Vec::new();
     let mut new_identities: Vec<(Key, Option<i64>, Option<String>)> = Vec::new();
@@ -121,6 +123,51 @@ pub async fn resolve<C: ConnectionTrait>(
         return Err(anyhow::Error::new(super::store::WriteRace).into());
     }
     Ok(resolved)
+}
+
+/// On PostgreSQL, holds a lock on each new email of the batch until the
+/// transaction ends, so two batches that introduce the same person at
+/// once take turns: the second looks the email up after the first has
+/// committed its customer (READ COMMITTED: each statement sees what was
+/// committed before it), and links to it instead of creating a second one.
+/// The locks are transaction-scoped advisory locks on a 64-bit hash of
+/// (organization, email), taken in key order, so batches cannot deadlock
+/// on them (a collision only makes two emails take turns). SQLite writers
+/// are serialized already (`write_transaction` is IMMEDIATE).
+async fn lock_emails<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    refs: &[&CustomerRef],
+) -> AppResult<()> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = refs
+        .iter()
+        .filter_map(|r| normalized_email(r))
+        .map(|email| email_lock_key(org_id, &email))
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k",
+        [keys.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The advisory lock key of an organization's email.
+fn email_lock_key(org_id: i64, email: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("customer-email:{org_id}:{email}"));
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
 }
 
 /// Applies the attributes a batch sends for known customers (last write

@@ -61,6 +61,15 @@ fn is_write_race_db(err: &DbErr) -> bool {
     if store::is_unique_violation(err) {
         return true;
     }
+    // PostgreSQL: a deadlock (40P01) or serialization failure (40001)
+    // rolled the transaction back; running it again is what they ask.
+    if let DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) = err
+        && let sea_orm::sqlx::Error::Database(db) = e.as_ref()
+        && db.code().is_some_and(|c| c == "40P01" || c == "40001")
+    {
+        return true;
+    }
     // SQLite: a deferred transaction that must upgrade to a writer while
     // another one writes fails at once with SQLITE_BUSY instead of waiting.
     let text = err.to_string();

@@ -17,6 +17,10 @@ pub const MAX_NAME: usize = 500;
 pub const MAX_COMMENT: usize = 10_000;
 /// Keys (source, external id, codes).
 pub const MAX_KEY: usize = 200;
+/// The largest amount of money a record may carry, in minor units: one
+/// trillion (10^12) in the organization's currency. Sums of up to 90,000
+/// such amounts still fit in 64 bits; every sum is taken in 128.
+pub const MAX_MONEY_CENTS: i64 = 100_000_000_000_000;
 /// 2000-01-01T00:00:00Z: nothing we store happened before.
 pub const EARLIEST: i64 = 946_684_800_000;
 /// Clocks drift; records may be up to 24 h ahead of ours.
@@ -39,6 +43,40 @@ impl Check<'_> {
             return AppError::bad_input(field, message);
         }
         AppError::bad_input(format!("{}.{field}", self.path), message)
+    }
+
+    /// An amount of money in minor units: 0 to `MAX_MONEY_CENTS`. (A
+    /// Float too large for 64 bits arrives here as i64::MAX.)
+    pub fn money(&self, field: &str, cents: Option<i64>) -> AppResult<()> {
+        match cents {
+            Some(c) if c < 0 => Err(self.fail(field, "must not be negative")),
+            Some(c) if c > MAX_MONEY_CENTS => Err(self.fail(
+                field,
+                "must be at most 1000000000000 (one trillion in the organization's currency)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// An email address: one `@` between a local part and a domain, no
+    /// spaces or control characters inside (a newline would let it carry
+    /// headers); spaces around it are trimmed when it is stored.
+    fn email(&self, field: &str, email: &str) -> AppResult<()> {
+        let email = email.trim();
+        let well_formed = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            }
+            None => false,
+        };
+        if well_formed {
+            Ok(())
+        } else {
+            Err(self.fail(field, "is not an email address"))
+        }
     }
 
     /// A text field: no NUL, at most `max` characters, non-blank when required.
@@ -107,17 +145,13 @@ impl Check<'_> {
         };
         check.key(&c.source, &c.external_id)?;
         check.optional_text("email", c.email.as_deref(), 320)?;
-        if let Some(email) = &c.email
-            && !email.contains('@')
-        {
-            return Err(check.fail("email", "is not an email address"));
+        if let Some(email) = &c.email {
+            check.email("email", email)?;
         }
         check.optional_text("displayName", c.display_name.as_deref(), MAX_NAME)?;
         check.optional_text("segment", c.segment.as_deref(), MAX_KEY)?;
         check.optional_text("plan", c.plan.as_deref(), MAX_KEY)?;
-        if c.annual_value_cents.is_some_and(|v| v < 0) {
-            return Err(check.fail("annualValue", "must not be negative"));
-        }
+        check.money("annualValue", c.annual_value_cents)?;
         Ok(())
     }
 }
@@ -156,9 +190,7 @@ impl Validate for DealRecord {
         c.customer(&self.customer)?;
         c.text("owner", &self.owner, MAX_NAME)?;
         c.text("stage", &self.stage, MAX_NAME)?;
-        if self.amount_cents < 0 {
-            return Err(c.fail("amount", "must not be negative"));
-        }
+        c.money("amount", Some(self.amount_cents))?;
         c.time("openedAt", self.opened_at)?;
         c.after("closedAt", self.closed_at, "openedAt", self.opened_at)?;
         match (self.outcome, self.closed_at) {
