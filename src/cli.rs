@@ -245,9 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
         }) => {
             let conn = connect_migrated(&database).await?;
-            let org = organization::find_by_slug(&conn, &org)
-                .await?
-                .with_context(|| format!("no organization {org:?}"))?;
+            let org = existing_org(&conn, &org).await?;
             let parse = |what: &str, text: &str| format!("unknown {what} {text:?}");
             let new = NewToken {
                 name,
@@ -290,9 +288,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
         }) => {
             let conn = connect_migrated(&database).await?;
-            let org = organization::find_by_slug(&conn, &org)
-                .await?
-                .with_context(|| format!("no organization {org:?}"))?;
+            let org = existing_org(&conn, &org).await?;
             let viewer = crate::auth::Viewer::person(org.id, org.slug, "cli".into(), Role::Admin);
             let groups =
                 crate::service::dedupe::merge_shared_emails(&conn, &viewer, dry_run).await?;
@@ -309,9 +305,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             files,
         } => {
             let conn = connect_migrated(&database).await?;
-            let org = organization::find_by_slug(&conn, &org)
-                .await?
-                .with_context(|| format!("no organization {org:?}"))?;
+            let org = existing_org(&conn, &org).await?;
             let mut failed = 0;
             for file in files {
                 failed += import_file(&conn, org.id, &file).await?;
@@ -348,6 +342,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The organization `slug`, or an error that says it does not exist.
+async fn existing_org(
+    conn: &DatabaseConnection,
+    slug: &str,
+) -> anyhow::Result<entity::organization::Model> {
+    organization::find_by_slug(conn, slug)
+        .await?
+        .with_context(|| format!("no organization {slug:?}"))
 }
 
 async fn connect_migrated(database: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
