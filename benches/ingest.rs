@@ -82,6 +82,7 @@ fn settings(database_url: String) -> Settings {
             demo: false,
             demo_customers: 0,
             request_timeout_ms: 10_000,
+            header_read_timeout_ms: 30_000,
             rate_limit_per_second: 0,
             rate_limit_burst: 1,
             limits: LimitSettings::default(),
@@ -240,7 +241,7 @@ async fn run(backend: &str, url: String, records: usize) -> Option<(f64, f64)> {
         name: "bench".into(),
         scopes: vec![Scope::IngestWrite],
         departments: None,
-        expires_in_days: None,
+        expires_in_days: api_token::DEFAULT_EXPIRY_DAYS,
     };
     let (_, token) = api_token::create_in_org(&db, org.id, "bench", &new)
         .await

@@ -31,6 +31,7 @@ pub struct Settings {
 pub struct App {
     listener: TcpListener,
     router: axum::Router,
+    header_read_timeout: Duration,
     pub db: DatabaseConnection,
     pub keys: KeyMaterial,
     /// The signal bus and webhook settings the server runs with.
@@ -104,6 +105,9 @@ impl App {
         Ok(App {
             listener,
             router: router(state, &settings.serve)?,
+            header_read_timeout: Duration::from_millis(
+                settings.serve.header_read_timeout_ms.max(1),
+            ),
             db,
             keys,
             alerts,
@@ -117,12 +121,13 @@ impl App {
 
     /// Serves until SIGINT or SIGTERM; in-flight requests complete.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        crate::http::serve::serve(
+            self.listener,
+            self.router,
+            self.header_read_timeout,
+            shutdown_signal(),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -148,9 +148,28 @@ pub enum ApiTokenCommand {
         /// Comma-separated departments it may write (all when absent).
         #[arg(long, value_delimiter = ',')]
         departments: Vec<String>,
-        /// Lifetime in days (no expiry when absent).
+        /// Lifetime in days, 1..=3650; every token expires.
+        #[arg(long, default_value_t = api_token::DEFAULT_EXPIRY_DAYS)]
+        expires_in_days: i64,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// List an organization's tokens, newest first (never their secrets).
+    List {
+        /// Organization slug.
         #[arg(long)]
-        expires_in_days: Option<i64>,
+        org: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Revoke a token: requests with it are refused from the next one on.
+    Revoke {
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        /// The token's id (from `api-token list`).
+        #[arg(long)]
+        id: i64,
         #[command(flatten)]
         database: DatabaseSettings,
     },
@@ -276,10 +295,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let (row, secret) = api_token::create_in_org(&conn, org.id, "cli", &new).await?;
             eprintln!(
-                "created API token {} ({}); the secret is shown once:",
-                row.id, row.prefix
+                "created API token {} ({}), expires {}; the secret is shown once:",
+                row.id,
+                row.prefix,
+                row.expires_at.map_or("never".into(), time::to_rfc3339)
             );
             println!("{secret}");
+            Ok(())
+        }
+        Command::ApiToken(ApiTokenCommand::List { org, database }) => {
+            let conn = connect_migrated(&database).await?;
+            let viewer = cli_admin(&existing_org(&conn, &org).await?);
+            println!("id\tprefix\tname\tscopes\tdepartments\texpires\tstatus");
+            for row in api_token::list(&conn, &viewer).await? {
+                println!("{}", token_line(&row));
+            }
+            Ok(())
+        }
+        Command::ApiToken(ApiTokenCommand::Revoke { org, id, database }) => {
+            let conn = connect_migrated(&database).await?;
+            let viewer = cli_admin(&existing_org(&conn, &org).await?);
+            let row = api_token::revoke(&conn, &viewer, id).await?;
+            println!("revoked {}", token_line(&row));
             Ok(())
         }
         Command::Customers(CustomersCommand::Dedupe {
@@ -289,7 +326,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let conn = connect_migrated(&database).await?;
             let org = existing_org(&conn, &org).await?;
-            let viewer = crate::auth::Viewer::person(org.id, org.slug, "cli".into(), Role::Admin);
+            let viewer = cli_admin(&org);
             let groups =
                 crate::service::dedupe::merge_shared_emails(&conn, &viewer, dry_run).await?;
             let verb = if dry_run { "would merge" } else { "merged" };
@@ -354,6 +391,35 @@ async fn existing_org(
         .with_context(|| format!("no organization {slug:?}"))
 }
 
+/// Who the CLI acts as: an ADMIN of `org`, named `cli` in what it writes.
+fn cli_admin(org: &entity::organization::Model) -> crate::auth::Viewer {
+    crate::auth::Viewer::person(org.id, org.slug.clone(), "cli".into(), Role::Admin)
+}
+
+/// A stored space-separated list as the CLI takes it (comma-separated).
+fn commas(list: &str) -> String {
+    list.split_whitespace().collect::<Vec<_>>().join(",")
+}
+
+/// One token as a tab-separated line of `api-token list`.
+fn token_line(row: &entity::api_token::Model) -> String {
+    let status = match (row.revoked_at, row.expires_at) {
+        (Some(_), _) => "revoked",
+        (None, Some(at)) if at <= time::now_millis() => "expired",
+        _ => "active",
+    };
+    [
+        row.id.to_string(),
+        row.prefix.clone(),
+        row.name.clone(),
+        commas(&row.scopes),
+        row.departments.as_deref().map_or("all".into(), commas),
+        row.expires_at.map_or("never".into(), time::to_rfc3339),
+        status.into(),
+    ]
+    .join("\t")
+}
+
 async fn connect_migrated(database: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let conn = db::connect(database).await?;
     db::migrate(&conn).await?;
@@ -401,7 +467,7 @@ async fn demo_partner_token(db: &DatabaseConnection, org_id: i64) -> anyhow::Res
         name: NAME.into(),
         scopes: crate::domain::Scope::ALL.to_vec(),
         departments: None,
-        expires_in_days: Some(30),
+        expires_in_days: 30,
     };
     Ok(api_token::create_in_org(db, org_id, "serve --demo", &new)
         .await?
@@ -419,14 +485,22 @@ fn print_demo_access(app: &App, configured_port: u16) {
     println!(
         "  Subscriptions: ws://127.0.0.1:{port}/graphql/ws (graphql-transport-ws; the token goes in connection_init)"
     );
+    const WEEK_SECS: u64 = 7 * 24 * 3600;
     match &app.keys.signer {
-        Some(signer) => match signer.mint("demo", "demo-leader", Role::Leader, 7 * 24 * 3600) {
-            Ok(jwt) => {
-                println!("  Leader JWT (7 days): {jwt}");
-                println!("  In GraphiQL's Headers tab: {{\"Authorization\": \"Bearer {jwt}\"}}");
+        Some(signer) => {
+            let leader = signer.mint("demo", "demo-leader", Role::Leader, WEEK_SECS);
+            let admin = signer.mint("demo", "demo-admin", Role::Admin, WEEK_SECS);
+            match (leader, admin) {
+                (Ok(leader), Ok(admin)) => {
+                    println!("  Leader JWT (7 days, reads everything): {leader}");
+                    println!(
+                        "  In GraphiQL's Headers tab: {{\"Authorization\": \"Bearer {leader}\"}}"
+                    );
+                    println!("  Admin JWT (7 days, also manages API tokens and webhooks): {admin}");
+                }
+                (Err(err), _) | (_, Err(err)) => println!("  could not mint a demo JWT: {err}"),
             }
-            Err(err) => println!("  could not mint a demo JWT: {err}"),
-        },
+        }
         None => println!("  mint a JWT with your identity provider (no signing key configured)"),
     }
     if let Some(file) = &app.keys.secret_file {

@@ -203,8 +203,8 @@ pub struct ServeSettings {
     #[arg(long, env = "JOURNEYGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
-    /// Create and seed the `demo` organization if it is empty, then print a
-    /// leader JWT to try the API with.
+    /// Create and seed the `demo` organization if it is empty, then print
+    /// a leader JWT, an admin JWT and a partner token to try the API with.
     #[arg(long)]
     pub demo: bool,
 
@@ -221,6 +221,15 @@ pub struct ServeSettings {
         default_value_t = 10_000
     )]
     pub request_timeout_ms: u64,
+
+    /// Time a client has to send a request's headers, in ms; past it the
+    /// connection is closed (a slow sender otherwise holds it forever).
+    #[arg(
+        long,
+        env = "JOURNEYGRAPH_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
+    pub header_read_timeout_ms: u64,
 
     /// Requests per second each principal (a person or an API token) may
     /// make on average; 0 turns the limit off.

@@ -122,6 +122,32 @@ fn failing_index(err: &AppError) -> Option<usize> {
     rest.split(']').next()?.parse().ok()
 }
 
+/// `detail` with each other record of the batch it names (`input[2] of
+/// this batch`) named by its line instead.
+fn lines_for_indexes(detail: &str, numbers: &[usize]) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail;
+    while let Some(at) = rest.find("input[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "input[".len()..];
+        let line = after
+            .split_once(']')
+            .and_then(|(n, tail)| Some((numbers.get(n.parse::<usize>().ok()?)?, tail)));
+        match line {
+            Some((line, tail)) => {
+                out.push_str(&format!("line {line}"));
+                rest = tail.strip_prefix(" of this batch").unwrap_or(tail);
+            }
+            None => {
+                out.push_str("input[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Writes one batch; a record the service rejects is reported against its
 /// line and the batch is retried without it.
 async fn flush(
@@ -157,6 +183,7 @@ async fn flush(
                             .unwrap_or_default(),
                         _ => String::new(),
                     };
+                    let detail = lines_for_indexes(detail, &numbers);
                     summary
                         .errors
                         .push(format!("line {}: {field}{detail}", numbers[i]));

@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod logging;
+pub mod memory;
 pub mod service;
 pub mod time;
 

@@ -3,9 +3,13 @@
 use clap::Parser;
 use journeygraph::cli::{Cli, run};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(journeygraph::memory::collect_when_idle)
+        .build()?;
     let cli = Cli::parse();
-    journeygraph::logging::init(cli.log_format, std::io::stderr);
-    run(cli).await
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    journeygraph::logging::init(cli.log_format, std::io::stderr, terminal);
+    runtime.block_on(run(cli))
 }

@@ -23,3 +23,8 @@ pub fn from_millis(ms: i64) -> DateTime<Utc> {
 pub fn now_millis() -> i64 {
     to_millis(Utc::now())
 }
+
+/// A stored instant as RFC 3339 to the second, for people to read.
+pub fn to_rfc3339(ms: i64) -> String {
+    from_millis(ms).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

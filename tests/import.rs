@@ -107,7 +107,7 @@ async fn bad_lines_are_reported_by_number_and_the_rest_is_written() {
         "{summary:?}"
     );
     assert!(
-        summary.errors[3].contains("already received with different content"),
+        summary.errors[3].contains("was also sent as line 1 with different content"),
         "{summary:?}"
     );
     assert_eq!(count(&db, "touchpoint").await, 2);

@@ -341,9 +341,12 @@ async fn immutable_records_conflict_and_nothing_is_written(app: TestApp) {
 }
 
 /// One key sent twice in one batch, and a batch that mixes stored and new
-/// keys: a new key's copies are all `created` as one row (the later copy of
-/// a mutable record wins, an immutable one must agree), a stored key is
-/// compared with the stored row, and new rows get ids in the batch's order.
+/// keys: a batch means what sending its records one by one would mean. A
+/// new key's first copy is `created`, a later identical copy `unchanged`, a
+/// later different copy of a mutable record `updated` (the last copy is
+/// stored, the timeline has every copy's events); an immutable record's
+/// copies must agree. A stored key is compared with the stored row, and new
+/// rows get ids in the batch's order.
 async fn copies_of_a_key_within_one_batch(app: TestApp) {
     let token = app.api_token(&["INGEST_WRITE"], None).await;
     let resolved = with(ticket(5), "resolvedAt", json!("2026-01-05T12:00:00Z"));
@@ -355,9 +358,19 @@ async fn copies_of_a_key_within_one_batch(app: TestApp) {
         )
         .await;
     let report = &body["data"]["ingestTickets"];
-    assert_eq!(report["created"], 2, "{body}");
+    assert_eq!(
+        (&report["created"], &report["updated"], &report["unchanged"]),
+        (&json!(1), &json!(1), &json!(0)),
+        "{body}"
+    );
     let id = report["items"][0]["id"].clone();
-    assert_eq!(report["items"][1]["id"], id, "{body}");
+    assert_eq!(
+        report["items"],
+        json!([
+            {"externalId": "T-5", "id": id, "outcome": "CREATED"},
+            {"externalId": "T-5", "id": id, "outcome": "UPDATED"},
+        ])
+    );
     assert_eq!(app.count("ticket").await, 1);
     assert_eq!(
         app.count("touchpoint").await,
@@ -404,7 +417,11 @@ async fn copies_of_a_key_within_one_batch(app: TestApp) {
             json!({"input": [touchpoint(9), touchpoint(9)]}),
         )
         .await;
-    assert_eq!(twice["data"]["ingestTouchpoints"]["created"], 2, "{twice}");
+    assert_eq!(
+        twice["data"]["ingestTouchpoints"],
+        json!({"created": 1, "updated": 0, "unchanged": 1}),
+        "one row stored, counted once as created"
+    );
     let before = rows(&app).await;
     let (_, differ) = app
         .gql(
@@ -414,7 +431,109 @@ async fn copies_of_a_key_within_one_batch(app: TestApp) {
         )
         .await;
     assert_conflict_at(&differ, "input[1]");
+    assert!(
+        differ["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("also sent as input[0] of this batch")),
+        "both copies named: {differ}"
+    );
     assert_eq!(rows(&app).await, before, "nothing of that batch is written");
+
+    // A resolved copy, then an unresolved one: the last copy is stored, the
+    // timeline keeps the resolution the first copy announced (one by one,
+    // the second send would have been an update appending nothing).
+    let resolved8 = with(ticket(8), "resolvedAt", json!("2026-01-05T12:00:00Z"));
+    let touchpoints = app.count("touchpoint").await;
+    let (_, body) = app
+        .gql(
+            Some(&token),
+            TICKETS,
+            json!({"input": [resolved8, ticket(8)]}),
+        )
+        .await;
+    let outcomes: Vec<&Value> = body["data"]["ingestTickets"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| &item["outcome"])
+        .collect();
+    assert_eq!(outcomes, [&json!("CREATED"), &json!("UPDATED")], "{body}");
+    assert_eq!(app.count("touchpoint").await, touchpoints + 2);
+    let (_, again) = app
+        .gql(Some(&token), TICKETS, json!({"input": [ticket(8)]}))
+        .await;
+    assert_eq!(
+        again["data"]["ingestTickets"]["unchanged"], 1,
+        "the unresolved copy is what was stored: {again}"
+    );
+}
+
+/// A record belongs to the customer it was first sent for. Re-sending it
+/// (or a second copy in one batch) for another customer is
+/// IDEMPOTENCY_CONFLICT and writes nothing, not even the other customer;
+/// naming the same customer by another of its identities is no change.
+async fn a_record_does_not_move_between_customers(app: TestApp) {
+    let token = app.api_token(&["INGEST_WRITE"], None).await;
+    let (_, first) = app
+        .gql(Some(&token), TOUCHPOINTS, json!({"input": [touchpoint(1)]}))
+        .await;
+    assert_eq!(first["data"]["ingestTouchpoints"]["created"], 1, "{first}");
+    let (_, ticket1) = app
+        .gql(Some(&token), TICKETS, json!({"input": [ticket(1)]}))
+        .await;
+    assert_eq!(ticket1["data"]["ingestTickets"]["created"], 1, "{ticket1}");
+    let before = rows(&app).await;
+    let customers = app.count("customer").await;
+
+    for (mutation, record) in [
+        (TOUCHPOINTS, with(touchpoint(1), "customer", customer(99))),
+        (TICKETS, with(ticket(1), "customer", customer(98))),
+    ] {
+        let (_, body) = app
+            .gql(Some(&token), mutation, json!({"input": [record]}))
+            .await;
+        assert_conflict_at(&body, "input[0]");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("for another customer")),
+            "{body}"
+        );
+        assert_eq!(rows(&app).await, before, "no orphan customer: {body}");
+    }
+    assert_eq!(app.count("customer").await, customers);
+
+    let (_, body) = app
+        .gql(
+            Some(&token),
+            TOUCHPOINTS,
+            json!({"input": [touchpoint(20), with(touchpoint(20), "customer", customer(21))]}),
+        )
+        .await;
+    assert_conflict_at(&body, "input[1]");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("also sent as input[0] of this batch")),
+        "{body}"
+    );
+    assert_eq!(rows(&app).await, before, "nothing of that batch is written");
+
+    // U-1's email under another system's id: the same customer.
+    let same_person = json!({"source": "crm", "externalId": "X-1", "email": "U1@example.com"});
+    let (_, body) = app
+        .gql(
+            Some(&token),
+            TOUCHPOINTS,
+            json!({"input": [with(touchpoint(1), "customer", same_person)]}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["ingestTouchpoints"],
+        json!({"created": 0, "updated": 0, "unchanged": 1}),
+        "{body}"
+    );
+    assert_eq!(app.count("customer").await, customers);
 }
 
 async fn text_is_stored_and_returned_exactly(app: TestApp) {
@@ -485,5 +604,6 @@ on_both_databases!(
     immutable_records_conflict_and_nothing_is_written,
     text_is_stored_and_returned_exactly,
     copies_of_a_key_within_one_batch,
+    a_record_does_not_move_between_customers,
     fifty_concurrent_identical_batches_store_each_record_once,
 );

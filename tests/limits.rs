@@ -151,6 +151,9 @@ async fn oversized_bodies_and_batches_are_refused() {
     let big = json!({"query": r#"mutation($t: String!) { addInsight(text: $t) { id } }"#, "variables": {"t": "y".repeat(2_100)}});
     let response = post_json(&app, &big).await;
     assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["path"], "body", "{body}");
     // A batch of 3 > 2: 400, nothing runs.
     let batch = json!([mutation("1"), mutation("2"), mutation("3")]);
     let response = post_json(&app, &batch).await;
@@ -398,5 +401,129 @@ async fn past_the_deadline_the_answer_is_timeout_and_nothing_is_half_written() {
     assert!(
         stored == 0 || stored == 1_000,
         "half a batch stored: {stored}"
+    );
+}
+
+/// Headers over 64 KiB: 431 with the JSON error, before the credential is
+/// read (a 1 MB Authorization header). Only what does not fit hyper's 2 MiB
+/// buffer gets its bare 431. The same process answers afterwards.
+#[tokio::test]
+async fn oversized_headers_are_refused_with_a_json_error() {
+    let app = small_limits().await;
+    let ask = |authorization: String| {
+        app.client
+            .post(format!("{}/graphql", app.base))
+            .header("authorization", authorization)
+            .header("content-type", "application/json")
+            .body(r#"{"query":"{ __typename }"}"#)
+            .send()
+    };
+    let response = ask(format!("Bearer {}", "a".repeat(1_000_000)))
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 431);
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["path"], "headers", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 65536")),
+        "{body}"
+    );
+
+    let many = (0..200).fold(
+        app.client.get(format!("{}/healthz", app.base)),
+        |request, i| request.header(format!("x-filler-{i}"), "b".repeat(400)),
+    );
+    let response = many.send().await.expect("answered");
+    assert_eq!(response.status(), 431, "80 KB over 200 headers");
+
+    match ask(format!("Bearer {}", "a".repeat(3 << 20))).await {
+        Ok(response) => assert_eq!(response.status(), 431, "past hyper's buffer"),
+        Err(err) => assert!(err.is_request(), "closed while sending: {err}"),
+    }
+    let (status, body) = app
+        .gql(Some(&app.admin()), "{ __typename }", json!({}))
+        .await;
+    assert_eq!(
+        (status, &body["data"]["__typename"]),
+        (200, &json!("QueryRoot"))
+    );
+}
+
+/// A client that does not finish its headers within
+/// `--header-read-timeout-ms` loses the connection.
+#[tokio::test]
+async fn slow_headers_lose_the_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::sqlite_with(|s| s.serve.header_read_timeout_ms = 300).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    socket
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: app")
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut buffer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        socket.read_to_end(&mut buffer),
+    )
+    .await
+    .expect("closed well before 5 s");
+    // Ok (end of stream) or Err (reset): either way the server closed it.
+    drop(read);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+    assert!(
+        buffer.is_empty() || String::from_utf8_lossy(&buffer).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&buffer)
+    );
+    let (status, _) = app
+        .gql(Some(&app.admin()), "{ __typename }", json!({}))
+        .await;
+    assert_eq!(status, 200, "a complete request is served");
+}
+
+/// GraphQL over HTTP: a body without a query is not a GraphQL request
+/// (HTTP 400, path naming it), alone or inside a batch, and nothing runs.
+#[tokio::test]
+async fn a_body_without_a_query_is_400() {
+    let app = small_limits().await;
+    for (body, path) in [
+        (json!({}), "query"),
+        (json!({"variables": {"a": 1}}), "query"),
+        (json!({"query": "   "}), "query"),
+        (
+            json!([{"query": r#"mutation { addInsight(text: "x") { id } }"#}, {"operationName": "A"}]),
+            "[1].query",
+        ),
+    ] {
+        let response = post_raw(
+            &app,
+            "application/json",
+            "application/json",
+            body.to_string(),
+        )
+        .await;
+        assert_eq!(response.status(), 400, "{body}");
+        let answer: Value = response.json().await.expect("json");
+        assert_eq!(
+            (
+                &answer["errors"][0]["extensions"]["code"],
+                &answer["errors"][0]["extensions"]["path"]
+            ),
+            (&json!("BAD_USER_INPUT"), &json!(path)),
+            "{body}: {answer}"
+        );
+    }
+    assert_eq!(
+        app.count("insight").await,
+        0,
+        "the batch's mutation did not run"
     );
 }

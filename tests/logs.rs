@@ -1,6 +1,7 @@
 //! Every log line a request causes carries its request id: JSON logs (the
 //! production setup of `journeygraph::logging`) captured while requests run,
-//! including a failing one. One test per binary: the subscriber is global.
+//! including a failing one (one in-process test here: the subscriber is
+//! global); and text logs off a terminal, from the real binary, uncoloured.
 
 mod common;
 
@@ -28,9 +29,11 @@ impl Write for Captured {
 async fn every_line_of_a_request_carries_its_request_id() {
     let captured = Captured::default();
     let writer = captured.clone();
-    journeygraph::logging::init(journeygraph::config::LogFormat::Json, move || {
-        writer.clone()
-    });
+    journeygraph::logging::init(
+        journeygraph::config::LogFormat::Json,
+        move || writer.clone(),
+        false,
+    );
     let app = TestApp::sqlite().await;
 
     let mut ids = Vec::new();
@@ -85,6 +88,40 @@ async fn every_line_of_a_request_carries_its_request_id() {
             "a warning outside any request: {line}"
         );
     }
+    // The access line of each: status, a numeric latency, and for the
+    // authenticated ones what was asked and by what kind of principal.
+    let access = |id: &str| {
+        in_requests
+            .iter()
+            .find(|l| l["span"]["request_id"] == id && l["fields"]["message"] == "request finished")
+            .unwrap_or_else(|| panic!("no access line for {id}:\n{text}"))
+    };
+    let first = access(&ids[0]);
+    assert_eq!(first["fields"]["status"], 200, "{first}");
+    assert!(
+        first["fields"]["latency_ms"]
+            .as_f64()
+            .is_some_and(|ms| ms >= 0.0),
+        "{first}"
+    );
+    assert_eq!(
+        (
+            &first["span"]["operation"],
+            &first["span"]["operation_type"],
+            &first["span"]["org"],
+            &first["span"]["principal_kind"]
+        ),
+        (
+            &json!("anonymous"),
+            &json!("query"),
+            &json!("acme"),
+            &json!("person")
+        ),
+        "{first}"
+    );
+    let refused = access(&ids[1]);
+    assert_eq!(refused["fields"]["status"], 401, "{refused}");
+    assert!(refused["span"].get("org").is_none(), "{refused}");
     for line in &in_requests {
         let id = line["span"]["request_id"].as_str().unwrap_or("-");
         assert!(
@@ -92,4 +129,20 @@ async fn every_line_of_a_request_carries_its_request_id() {
             "line without a known request id: {line}"
         );
     }
+}
+
+/// Text logs written to a pipe (a file, journald, a container's log) carry
+/// no terminal colour codes.
+#[test]
+fn text_logs_off_a_terminal_have_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("text.db").display());
+    let output = common::process::journeygraph(&db, common::SECRET, "info")
+        .args(["--log-format", "text", "migrate"])
+        .output()
+        .expect("migrate");
+    let logs = String::from_utf8(output.stderr).expect("utf8");
+    assert!(output.status.success(), "{logs}");
+    assert!(logs.contains("INFO"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in {logs:?}");
 }

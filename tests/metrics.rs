@@ -1,6 +1,8 @@
 //! `/metrics`: Prometheus text with requests by operation and outcome,
 //! latency, committed ingest records by type, rate-limited requests and the
-//! database pool. One test per binary: the recorder is process-wide.
+//! database pool; and, scraped from the real binary before any request,
+//! every metric with its help and type. One in-process test in this binary:
+//! the recorder is process-wide.
 
 mod common;
 
@@ -68,4 +70,66 @@ async fn metrics_count_operations_ingest_and_refusals() {
         text.contains(r#"journeygraph_db_pool_connections{state="open"}"#),
         "{text}"
     );
+}
+
+/// Scraped before any request: every metric the server exports is there
+/// with `# HELP` and `# TYPE`, at zero, beside the build and the process.
+#[tokio::test]
+async fn every_metric_exists_from_start_up_with_help_and_type() {
+    use common::process::{acme_admin, journeygraph, scrape, serve};
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
+    acme_admin(&db, common::SECRET);
+    let (mut server, port) = serve(
+        journeygraph(&db, common::SECRET, "info"),
+        &["--sweep-interval-secs", "0"],
+    )
+    .draining_logs();
+    let text = scrape(&format!("http://127.0.0.1:{port}")).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    for (name, kind) in [
+        ("journeygraph_ingest_records_total", "counter"),
+        ("journeygraph_rate_limited_total", "counter"),
+        ("journeygraph_db_pool_connections", "gauge"),
+        ("journeygraph_ws_connections", "gauge"),
+        ("journeygraph_ws_refused_total", "counter"),
+        ("journeygraph_signals_raised_total", "counter"),
+        ("journeygraph_webhook_attempts_total", "counter"),
+        ("journeygraph_sweeps_total", "counter"),
+        ("journeygraph_sweep_leader", "gauge"),
+        ("journeygraph_build_info", "gauge"),
+        ("process_resident_memory_bytes", "gauge"),
+        ("process_cpu_seconds_total", "counter"),
+        ("process_open_fds", "gauge"),
+    ] {
+        assert!(
+            text.contains(&format!("# HELP {name} ")),
+            "no HELP for {name}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("# TYPE {name} {kind}\n")),
+            "no TYPE {kind} for {name}:\n{text}"
+        );
+    }
+    let series = |line: &str| text.lines().any(|l| l == line);
+    assert!(
+        series(r#"journeygraph_ingest_records_total{type="ticket",outcome="created"} 0"#),
+        "{text}"
+    );
+    assert!(
+        series(r#"journeygraph_ws_refused_total{reason="init_timeout"} 0"#),
+        "{text}"
+    );
+    assert!(series("journeygraph_rate_limited_total 0"), "{text}");
+    assert!(series(&format!(
+        r#"journeygraph_build_info{{version="{}"}} 1"#,
+        env!("CARGO_PKG_VERSION")
+    )));
+    let rss: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("process_resident_memory_bytes "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("resident memory");
+    assert!(rss > 1e6, "{rss}");
 }

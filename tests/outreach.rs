@@ -559,9 +559,51 @@ async fn insights_are_voted_and_shown_on_friction_points(app: TestApp) {
     assert_eq!(app.count("insight").await, 2);
 }
 
+const DEALS: &str =
+    "mutation($input: [DealInput!]!) { ingestDeals(input: $input) { created updated } }";
+
+fn deal(id: &str, c: &str, opened_hours_ago: i64, outcome: &str) -> Value {
+    let closed = (outcome != "OPEN").then(|| ago(opened_hours_ago - 20));
+    json!({"source": "crm", "externalId": id, "customer": customer(c), "owner": "ana", "stage": outcome.to_lowercase(),
+        "amount": 1000.0, "openedAt": ago(opened_hours_ago), "closedAt": closed, "outcome": outcome})
+}
+
+/// A customer whose latest deal was LOST has no relationship left to save:
+/// not in the call queue, whatever their signals, until a newer deal opens.
+async fn a_customer_whose_latest_deal_was_lost_is_not_called(app: TestApp) {
+    seed(&app).await;
+    let admin = app.admin();
+    let names =
+        |body: &Value| -> Vec<String> { queue_rows(body).into_iter().map(|r| r.0).collect() };
+    // P lost its only deal; Q lost one, then opened a later one (open, so
+    // no onboarding handoff is due).
+    app.ingest(
+        &admin,
+        DEALS,
+        json!([
+            deal("dp1", "P", 200, "LOST"),
+            deal("dq1", "Q", 300, "LOST"),
+            deal("dq2", "Q", 250, "OPEN")
+        ]),
+    )
+    .await;
+    let (_, body) = app.gql(Some(&admin), QUEUE, json!({})).await;
+    assert_eq!(names(&body), ["Q", "R"], "{body}");
+    assert_eq!(
+        body["data"]["outreachQueue"]["pageInfo"]["hasNextPage"],
+        false
+    );
+    // A new deal opens with P: it is worth calling again, first as before.
+    app.ingest(&admin, DEALS, json!([deal("dp2", "P", 50, "OPEN")]))
+        .await;
+    let (_, body) = app.gql(Some(&admin), QUEUE, json!({})).await;
+    assert_eq!(names(&body), ["P", "Q"], "{body}");
+}
+
 on_both_databases!(
     summary_explains_the_health_score,
     outreach_queue_and_tasks,
     outreach_effectiveness_compares_contacted_and_not,
     insights_are_voted_and_shown_on_friction_points,
+    a_customer_whose_latest_deal_was_lost_is_not_called,
 );

@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::process::{acme_admin, journeygraph, serve};
+use common::process::{acme_admin, journeygraph, metric, serve};
 use common::ws::Client;
 use serde_json::{Value, json};
-use std::io::BufRead;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -32,32 +31,11 @@ fn start(db: &str) -> Replica {
         journeygraph(db, SECRET, "info"),
         &["--sweep-interval-secs", "1"],
     );
-    let mut logs = served.logs;
-    // Keep draining the logs so the replica never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while logs.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
+    let (child, port) = served.draining_logs();
     Replica {
-        child: served.child,
-        base: format!("http://127.0.0.1:{}", served.port),
+        child,
+        base: format!("http://127.0.0.1:{port}"),
     }
-}
-
-/// The value of an unlabelled metric on `/metrics` (0 when absent).
-async fn metric(base: &str, name: &str) -> f64 {
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .map(|v| v.trim().parse().expect("number"))
-        .unwrap_or(0.0)
 }
 
 async fn post(base: &str, token: &str, query: &str, variables: Value) -> Value {

@@ -54,6 +54,14 @@ impl Viewer {
         }
     }
 
+    /// `person` or `token`, for logs (never who).
+    pub fn principal_kind(&self) -> &'static str {
+        match &self.principal {
+            Principal::Person { .. } => "person",
+            Principal::Partner { .. } => "token",
+        }
+    }
+
     /// Whether a partner token carries `scope` (people: never).
     fn has_scope(&self, scope: Scope) -> bool {
         matches!(&self.principal, Principal::Partner { scopes, .. } if scopes.contains(&scope))

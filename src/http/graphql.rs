@@ -19,6 +19,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Response, ServerError};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
@@ -29,7 +30,7 @@ use std::time::Duration;
 /// The media type of GraphQL responses (GraphQL over HTTP).
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-fn request_id(headers: &HeaderMap) -> String {
+pub(super) fn request_id(headers: &HeaderMap) -> String {
     headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -41,9 +42,22 @@ fn request_id(headers: &HeaderMap) -> String {
 pub async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> axum::response::Response {
     let request_id = request_id(&headers);
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "the body is larger than the server accepts (--max-body-bytes)".to_owned()
+            } else {
+                rejection.body_text()
+            };
+            let error = AppError::bad_input("body", message);
+            return refuse_with(status, error, &request_id, &headers);
+        }
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -66,7 +80,21 @@ pub async fn post(
             return refuse_with(StatusCode::BAD_REQUEST, error, &request_id, &headers);
         }
     };
+    if let Some(path) = without_query(&batch) {
+        let error = AppError::bad_input(path, "a GraphQL request needs a query");
+        return refuse_with(StatusCode::BAD_REQUEST, error, &request_id, &headers);
+    }
     run(state, &headers, batch, &request_id, Method::Post).await
+}
+
+/// The path of the first request that has no query text (GraphQL over
+/// HTTP: such a request is not well-formed, HTTP 400).
+fn without_query(batch: &BatchRequest) -> Option<String> {
+    let blank = |request: &async_graphql::Request| request.query.trim().is_empty();
+    match batch {
+        BatchRequest::Single(request) => blank(request).then(|| "query".to_owned()),
+        BatchRequest::Batch(list) => list.iter().position(blank).map(|i| format!("[{i}].query")),
+    }
 }
 
 /// A JSON body as one request, or as a batch when it is an array.
@@ -117,22 +145,24 @@ enum Method {
     Post,
 }
 
-/// Whether the operation a request would run is a mutation (or a
-/// subscription). A document that does not parse is left to execution,
-/// which explains it.
-fn is_mutation(request: &mut async_graphql::Request) -> bool {
+/// The type of the operation `request` runs (None when its text does not
+/// parse: execution explains that). A document of several operations
+/// without a name counts as its first non-query, if any: execution refuses
+/// it anyway, and a GET must not get that far.
+fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
     let operation_name = request.operation_name.clone();
-    let Ok(doc) = request.parsed_query() else {
-        return false;
-    };
-    let not_a_query = |ty: OperationType| ty != OperationType::Query;
+    let doc = request.parsed_query().ok()?;
     match (&doc.operations, operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => not_a_query(op.node.ty),
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
-            .any(|(n, op)| n.as_str() == name && not_a_query(op.node.ty)),
-        // Several operations and no name: execution refuses it.
-        (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| not_a_query(op.node.ty)),
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => ops
+            .values()
+            .map(|op| op.node.ty)
+            .find(|ty| *ty != OperationType::Query)
+            .or(Some(OperationType::Query)),
     }
 }
 
@@ -191,6 +221,9 @@ async fn run(
         Ok(viewer) => viewer,
         Err(err) => return refuse(err, request_id, headers),
     };
+    let span = tracing::Span::current();
+    span.record("org", viewer.org_slug.as_str());
+    span.record("principal_kind", viewer.principal_kind());
     if let Some(limit) = &state.rate_limit {
         let principal = format!("{}:{}", viewer.org_id, viewer.principal_name());
         if let Err(retry_after_secs) = limit.check(&principal) {
@@ -225,10 +258,20 @@ async fn run(
         BatchRequest::Single(request) => vec![prepare(request)],
         BatchRequest::Batch(list) => list.into_iter().map(prepare).collect(),
     };
+    if let Some(first) = operations.first() {
+        span.record("operation", first.as_str());
+    }
     let mut admitted = Vec::with_capacity(requests.len());
     for mut request in requests {
         let checked = admit(&state, &mut request);
-        if checked.is_ok() && method == Method::Get && is_mutation(&mut request) {
+        let ty = match checked {
+            Ok(()) => operation_type(&mut request),
+            Err(_) => None,
+        };
+        if let (true, Some(ty)) = (admitted.is_empty(), ty) {
+            span.record("operation_type", ty.to_string().as_str());
+        }
+        if method == Method::Get && ty.is_some_and(|ty| ty != OperationType::Query) {
             let error = AppError::bad_input("query", "mutations are sent with POST, never GET");
             let mut response =
                 refuse_with(StatusCode::METHOD_NOT_ALLOWED, error, request_id, headers);
@@ -450,7 +493,7 @@ fn refuse(err: AppError, request_id: &str, headers: &HeaderMap) -> axum::respons
 }
 
 /// A GraphQL error body for `err` with HTTP `status`.
-fn refuse_with(
+pub(super) fn refuse_with(
     status: StatusCode,
     err: AppError,
     request_id: &str,

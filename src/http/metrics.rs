@@ -4,7 +4,10 @@
 //! - `journeygraph_request_duration_seconds{operation}`: their latency;
 //! - `journeygraph_ingest_records_total{type, outcome}`: committed records;
 //! - `journeygraph_rate_limited_total`: requests refused by the rate limit;
-//! - `journeygraph_db_pool_connections{state}`: open and idle connections.
+//! - `journeygraph_db_pool_connections{state}`: open and idle connections;
+//! - the rest, with each one's help text, in [`super::metric_catalog`],
+//!   and the process's own (`process_resident_memory_bytes`,
+//!   `process_cpu_seconds_total`, `process_open_fds`, ...).
 //!
 //! Operation names come from clients, so only the first
 //! `MAX_OPERATION_NAMES` distinct well-formed names get their own label;
@@ -37,6 +40,7 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                     BUCKETS,
                 )
                 .and_then(|builder| builder.install_recorder())
+                .inspect(|_| super::metric_catalog::register())
                 .map_err(|e| tracing::warn!(error = %e, "no metrics recorder"))
                 .ok()
         })
@@ -93,6 +97,7 @@ pub async fn render(db: &DatabaseConnection) -> String {
     let (size, idle) = pool_usage(db);
     metrics::gauge!("journeygraph_db_pool_connections", "state" => "open").set(size as f64);
     metrics::gauge!("journeygraph_db_pool_connections", "state" => "idle").set(idle as f64);
+    super::metric_catalog::collect_process();
     handle().map(PrometheusHandle::render).unwrap_or_default()
 }
 

@@ -2,9 +2,12 @@
 //! (GraphiQL), /healthz, /readyz, /metrics.
 
 mod graphql;
+mod header_limit;
 mod health;
+mod metric_catalog;
 pub mod metrics;
 pub mod rate_limit;
+pub mod serve;
 mod socket_gate;
 pub mod socket_slots;
 pub mod subscriptions;
@@ -14,17 +17,16 @@ use crate::config::ServeSettings;
 use crate::graphql::AppSchema;
 use anyhow::Context;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::routing::{get, post};
 use rate_limit::RateLimit;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tower::ServiceBuilder;
-use tower_http::LatencyUnit;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 
 /// The request id header, set on every request and echoed on every response.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -90,10 +92,30 @@ pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> 
                 .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+            // The GraphQL handler fills in what it learns of the request.
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id,
+                operation = tracing::field::Empty,
+                operation_type = tracing::field::Empty,
+                org = tracing::field::Empty,
+                principal_kind = tracing::field::Empty,
+            )
         })
         // One access line per request, inside its span (so with its id).
-        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis));
+        .on_response(
+            |response: &axum::response::Response,
+             latency: std::time::Duration,
+             _: &tracing::Span| {
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    latency_ms = latency.as_secs_f64() * 1000.0,
+                    "request finished"
+                );
+            },
+        );
     let mut router = Router::new()
         .route("/graphql", post(graphql::post).get(graphql::get))
         .route("/graphql/ws", get(subscriptions::ws))
@@ -108,7 +130,8 @@ pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> 
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(trace)
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .layer(RequestBodyLimitLayer::new(max_body_bytes))
-            .option_layer(cors),
+            .option_layer(cors)
+            .layer(axum::middleware::from_fn(header_limit::check))
+            .layer(DefaultBodyLimit::max(max_body_bytes)),
     ))
 }

@@ -50,6 +50,11 @@ const UNAUTHORIZED: u16 = 4401;
 const FORBIDDEN: u16 = 4403;
 const TOO_MANY: u16 = 4429;
 const INIT_TIMEOUT: u16 = 4408;
+const INVALID_MESSAGE: u16 = 4400;
+/// What async-graphql closes with for a message it cannot read.
+const PROTOCOL_ERROR: u16 = 1002;
+/// How long a closed socket waits for the client's close frame.
+const CLOSING_HANDSHAKE: Duration = Duration::from_secs(2);
 
 /// tungstenite's read buffer, allocated when a socket opens: most client
 /// messages are a `subscribe` of a few hundred bytes.
@@ -146,6 +151,38 @@ async fn check(
     .await?;
     viewer.require_alerts()?;
     Ok(viewer)
+}
+
+/// A close frame; its reason cut to the 123 bytes a control frame can
+/// carry (a longer one, such as a parse error quoting the client's text,
+/// makes the client drop the connection without reading the code).
+fn close_frame(code: u16, reason: &str) -> Message {
+    const MAX_REASON_BYTES: usize = 123;
+    let mut end = reason.len().min(MAX_REASON_BYTES);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason[..end].to_owned().into(),
+    }))
+}
+
+/// Reads what the client still sends until its close frame answers ours
+/// (RFC 6455 7.1.1), for at most [`CLOSING_HANDSHAKE`]. A socket dropped
+/// with unread bytes is reset, and a reset can discard the close frame
+/// before the client reads it.
+async fn await_closing_handshake(
+    mut stream: impl futures::Stream<Item = Result<Message, axum::Error>> + Unpin,
+) {
+    let drain = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSING_HANDSHAKE, drain).await;
 }
 
 async fn serve(
@@ -267,12 +304,13 @@ async fn serve(
                     Some(refused) => refused.clone(),
                     // Subscribe before connection_ack (graphql-transport-ws: 4401).
                     None if code == 1011 => (UNAUTHORIZED, "Unauthorized".to_owned()),
+                    // A message that is not one of the protocol's.
+                    None if code == PROTOCOL_ERROR && protocol == WebSocketProtocols::GraphQLWS => {
+                        (INVALID_MESSAGE, reason)
+                    }
                     None => (code, reason),
                 };
-                Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                }))
+                close_frame(code, &reason)
             }
         };
         if sink.send(frame).await.is_err() || closed {
@@ -281,12 +319,12 @@ async fn serve(
     }
     // The legacy protocol ends the stream after `connection_error`.
     if let (false, Some((code, reason))) = (closed, refusal.get()) {
-        let _ = sink
-            .send(Message::Close(Some(CloseFrame {
-                code: *code,
-                reason: reason.clone().into(),
-            })))
-            .await;
+        closed = sink.send(close_frame(*code, reason)).await.is_ok();
+    }
+    if closed {
+        // What the client could do with its slot is over.
+        pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+        await_closing_handshake(stream).await;
     }
     metrics::gauge!("journeygraph_ws_connections").decrement(1.0);
 }

@@ -26,8 +26,14 @@ pub struct NewToken {
     pub name: String,
     pub scopes: Vec<Scope>,
     pub departments: Option<Vec<Department>>,
-    pub expires_in_days: Option<i64>,
+    /// Lifetime, 1..=[`MAX_EXPIRY_DAYS`]; every new token expires.
+    pub expires_in_days: i64,
 }
+
+/// A token's lifetime when its creator names none.
+pub const DEFAULT_EXPIRY_DAYS: i64 = 365;
+/// The longest lifetime a token may be given.
+pub const MAX_EXPIRY_DAYS: i64 = 3650;
 
 fn checksum(body: &str) -> String {
     hex::encode(&Sha256::digest(body.as_bytes())[..CHECK_HEX / 2])
@@ -98,11 +104,13 @@ pub async fn create_in_org<C: ConnectionTrait>(
             "omit departments to allow all, or name at least one",
         ));
     }
-    let expires_at = match new.expires_in_days {
-        None => None,
-        Some(days) if (1..=3650).contains(&days) => Some(now_millis() + days * DAY_MS),
-        Some(_) => return Err(AppError::bad_input("expiresInDays", "use 1..=3650 days")),
-    };
+    if !(1..=MAX_EXPIRY_DAYS).contains(&new.expires_in_days) {
+        return Err(AppError::bad_input(
+            "expiresInDays",
+            format!("use 1..={MAX_EXPIRY_DAYS} days"),
+        ));
+    }
+    let expires_at = Some(now_millis() + new.expires_in_days * DAY_MS);
     let secret = generate();
     let row = api_token::ActiveModel {
         id: NotSet,

@@ -94,7 +94,8 @@ pub struct QueueEntry {
     pub signals: Vec<Signal>,
 }
 
-/// `outreachQueue`: highest priority first, then customer id; keyset after
+/// `outreachQueue`: customers with active signals whose relationship has
+/// not ended, highest priority first, then customer id; keyset after
 /// (priority, customer id).
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
 pub async fn queue(
@@ -126,6 +127,9 @@ pub async fn queue(
             by_customer.entry(s.customer_id).or_default().push(s);
         }
     }
+    let signalled: Vec<i64> = by_customer.keys().copied().collect();
+    let ended = relationship_ended(db, viewer.org_id, &signalled).await?;
+    by_customer.retain(|id, _| !ended.contains(id));
     let ids: Vec<i64> = by_customer.keys().copied().collect();
     let values = annual_values(db, viewer.org_id, &ids).await?;
     let mut ranked: Vec<(i64, i64, i64)> = by_customer
@@ -178,6 +182,43 @@ async fn unfinished_tasks(db: &DatabaseConnection, org: i64) -> AppResult<HashSe
         .all(db)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// Which of `ids` no longer have a relationship to save: their latest deal
+/// (by opening, then id) was LOST. None of the signal kinds is about a
+/// lost deal, so such a customer is not called whatever their signals.
+async fn relationship_ended(
+    db: &DatabaseConnection,
+    org: i64,
+    ids: &[i64],
+) -> AppResult<HashSet<i64>> {
+    let mut latest: BTreeMap<i64, (i64, i64, String)> = BTreeMap::new();
+    for chunk in ids.chunks(super::ingest::store::MAX_IN_LIST) {
+        let rows: Vec<(i64, i64, i64, String)> = entity::deal::Entity::find()
+            .select_only()
+            .column(entity::deal::Column::CustomerId)
+            .column(entity::deal::Column::OpenedAt)
+            .column(entity::deal::Column::Id)
+            .column(entity::deal::Column::Outcome)
+            .filter(entity::deal::Column::OrgId.eq(org))
+            .filter(entity::deal::Column::CustomerId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (customer, opened_at, id, outcome) in rows {
+            let newer = latest
+                .get(&customer)
+                .is_none_or(|(at, seen, _)| (opened_at, id) > (*at, *seen));
+            if newer {
+                latest.insert(customer, (opened_at, id, outcome));
+            }
+        }
+    }
+    Ok(latest
+        .into_iter()
+        .filter(|(_, (_, _, outcome))| outcome == crate::domain::DealOutcome::Lost.as_str())
+        .map(|(customer, _)| customer)
+        .collect())
 }
 
 async fn annual_values(

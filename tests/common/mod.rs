@@ -63,6 +63,7 @@ pub fn settings(database_url: String) -> Settings {
             demo: false,
             demo_customers: 0,
             request_timeout_ms: 10_000,
+            header_read_timeout_ms: 30_000,
             rate_limit_per_second: 0,
             rate_limit_burst: 1,
             limits: LimitSettings::default(),

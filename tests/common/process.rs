@@ -66,3 +66,39 @@ pub fn serve(mut cmd: Command, args: &[&str]) -> Served {
     };
     Served { child, port, logs }
 }
+
+impl Served {
+    /// The child and its port; its logs are read and dropped from now on,
+    /// so it never blocks on a full pipe.
+    pub fn draining_logs(self) -> (Child, u16) {
+        let mut logs = self.logs;
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while logs.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        (self.child, self.port)
+    }
+}
+
+/// The text of `/metrics` of the server at `base`.
+pub async fn scrape(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text")
+}
+
+/// The value of an unlabelled metric on `/metrics` of the server at `base`
+/// (0 when absent).
+pub async fn metric(base: &str, name: &str) -> f64 {
+    scrape(base)
+        .await
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .map(|v| v.trim().parse().expect("number"))
+        .unwrap_or(0.0)
+}

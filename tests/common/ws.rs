@@ -49,6 +49,15 @@ impl Client {
             .expect("send");
     }
 
+    /// Sends `bytes` as they are: a text frame when they are UTF-8, else binary.
+    pub async fn send_bytes(&mut self, bytes: Vec<u8>) -> bool {
+        let frame = match String::from_utf8(bytes) {
+            Ok(text) => Message::Text(text.into()),
+            Err(e) => Message::Binary(e.into_bytes().into()),
+        };
+        self.socket.send(frame).await.is_ok()
+    }
+
     /// The next text message as JSON, or Err(close code) when the socket closes.
     pub async fn receive(&mut self, wait: Duration) -> Option<Result<Value, Option<u16>>> {
         loop {

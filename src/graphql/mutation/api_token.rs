@@ -23,8 +23,11 @@ impl ApiTokenMutation {
         #[graphql(desc = "Departments it may write; all when absent.")] departments: Option<
             Vec<Department>,
         >,
-        #[graphql(desc = "Lifetime in days (1..=3650); no expiry when absent.")]
-        expires_in_days: Option<i64>,
+        #[graphql(
+            desc = "Lifetime in days, 1..=3650 (365 when absent). Every token expires.",
+            default_with = "api_token::DEFAULT_EXPIRY_DAYS"
+        )]
+        expires_in_days: i64,
     ) -> Result<CreatedApiToken> {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;

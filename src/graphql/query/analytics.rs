@@ -1,7 +1,7 @@
 //! Organization-wide analytics (LEADER, ADMIN, `analytics:read`).
 
 use crate::auth::Viewer;
-use crate::error::IntoGraphql;
+use crate::error::{AppError, IntoGraphql};
 use crate::graphql::AnalyticsDb;
 use crate::graphql::types::friction::{FrictionParamsInput, FrictionPoint};
 use crate::graphql::types::kpi::{
@@ -10,15 +10,35 @@ use crate::graphql::types::kpi::{
 use crate::service::page::validate_first;
 use crate::service::window::Window;
 use crate::service::{contact_reasons, friction, funnel, handoff, kpi, paths};
-use crate::time::{now_millis, to_millis};
+use crate::time::{DAY_MS, now_millis, to_millis};
 use async_graphql::{Context, ErrorExtensions, Object, Result};
 
 #[derive(Default)]
 pub struct AnalyticsQuery;
 
+/// The longest `lastDays` (about ten years).
+const MAX_LAST_DAYS: i64 = 3660;
+
 /// The service window of a `window` argument.
 pub fn window(input: &WindowInput) -> Result<Window> {
-    Window::new(to_millis(input.from), to_millis(input.to), now_millis()).gql()
+    let now = now_millis();
+    let bounds = match (input.from, input.to, input.last_days) {
+        (Some(from), Some(to), None) => Ok((to_millis(from), to_millis(to))),
+        (None, None, Some(days)) if (1..=MAX_LAST_DAYS).contains(&days) => {
+            let today = now - now.rem_euclid(DAY_MS);
+            Ok((today - days * DAY_MS, today))
+        }
+        (None, None, Some(_)) => Err(AppError::bad_input(
+            "window.lastDays",
+            format!("use 1..={MAX_LAST_DAYS} days"),
+        )),
+        _ => Err(AppError::bad_input(
+            "window",
+            "give either from and to, or lastDays",
+        )),
+    };
+    let (from, to) = bounds.gql()?;
+    Window::new(from, to, now).gql()
 }
 
 #[Object]

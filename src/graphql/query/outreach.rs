@@ -38,6 +38,7 @@ fn optional_id(argument: &str, id: Option<&ID>) -> Result<Option<i64>> {
 impl OutreachQuery {
     /// Customers with a friction signal active now and no unfinished outreach
     /// task for it, highest severity x annual value first, with their reasons.
+    /// A customer whose latest deal was LOST (the relationship ended) is left out.
     #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
     async fn outreach_queue(
         &self,

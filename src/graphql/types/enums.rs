@@ -116,7 +116,7 @@ pub enum Scope {
     OutreachWrite,
 }
 
-/// Kinds of friction between or within departments (DESIGN.md §5).
+/// Kinds of friction between or within departments (defined in docs/analytics.md).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "domain::FrictionKind")]
 pub enum FrictionKind {

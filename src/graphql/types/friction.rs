@@ -1,4 +1,4 @@
-//! Friction points: the figures of DESIGN.md §5, their example customers
+//! Friction points: the figures of docs/analytics.md, their example customers
 //! and the insights attached to them.
 
 use super::customer::Customer;
@@ -149,7 +149,7 @@ impl From<crate::service::friction::FrictionPoint> for FrictionPoint {
     }
 }
 
-/// Parameters of the friction kinds (defaults from DESIGN.md §5).
+/// Parameters of the friction kinds (defaults in docs/analytics.md).
 #[derive(async_graphql::InputObject, Default)]
 pub struct FrictionParamsInput {
     /// REPEAT_CONTACT: hours within which an earlier same-reason ticket makes a repeat (default 168).

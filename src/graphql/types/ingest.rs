@@ -393,15 +393,20 @@ pub struct IngestItem {
     pub outcome: IngestOutcome,
 }
 
-/// The answer of every ingest mutation.
+/// The answer of every ingest mutation. A batch means what sending its
+/// records one by one, in order, would mean: a key sent twice in one batch
+/// is one row, counted `created` once and then `updated` or `unchanged`.
 #[derive(SimpleObject)]
 #[graphql(name = "IngestReport")]
 pub struct IngestReportOutput {
-    /// Records created.
+    /// Records created: rows that did not exist before this batch.
     pub created: u64,
-    /// Records updated.
+    /// Records whose stored row this batch changed (a deal, ticket or
+    /// progress sent with new fields, or a later, different copy in the
+    /// batch).
     pub updated: u64,
-    /// Records already stored as sent.
+    /// Records already stored as sent (before this batch, or by an earlier
+    /// copy in it).
     pub unchanged: u64,
     /// Per record, in input order.
     pub items: Vec<IngestItem>,

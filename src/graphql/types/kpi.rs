@@ -4,13 +4,17 @@ use crate::service::kpi::KpiFigures;
 use async_graphql::{InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 
-/// A time window `[from, to)`; states are judged at `min(to, now)`.
+/// A time window `[from, to)`, given either as `from` and `to` or as
+/// `lastDays`; states are judged at `min(to, now)`.
 #[derive(InputObject)]
 pub struct WindowInput {
-    /// Start, inclusive.
-    pub from: DateTime<Utc>,
-    /// End, exclusive.
-    pub to: DateTime<Utc>,
+    /// Start, inclusive (with `to`).
+    pub from: Option<DateTime<Utc>>,
+    /// End, exclusive (with `from`).
+    pub to: Option<DateTime<Utc>>,
+    /// Instead of `from` and `to`: the whole UTC days before today, 1..=3660
+    /// (`lastDays: 90` is [today 00:00 UTC - 90 days, today 00:00 UTC)).
+    pub last_days: Option<i64>,
 }
 
 /// One figure in the window and in the previous window of equal length
@@ -23,7 +27,7 @@ pub struct Kpi {
     pub previous: Option<f64>,
 }
 
-/// The KPIs of DESIGN.md §5.
+/// The KPIs (defined in docs/analytics.md).
 #[derive(SimpleObject)]
 pub struct Kpis {
     /// Tickets opened / active customers (>= 1 touchpoint in the window).

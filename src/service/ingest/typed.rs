@@ -60,11 +60,18 @@ pub trait TypedInput: Sync {
 
 /// Ingests `records` (already validated) and reports per record.
 ///
+/// A batch means what sending its records one by one, in order, would
+/// mean: the first copy of a new key is `created`, a later identical copy
+/// `unchanged`, a later different copy of a mutable record `updated` (the
+/// last copy is what is stored, and the timeline gets the lifecycle events
+/// of every copy, as one-by-one sending would have appended them). A record
+/// belongs to one customer: a copy or a re-send that names another customer
+/// is IDEMPOTENCY_CONFLICT, as is different content for an immutable record.
+///
 /// New keys are the common case, so the batch is inserted first, skipping
 /// keys that are already stored (`ON CONFLICT DO NOTHING`); only the keys the
 /// insert skipped are then read back and compared, record by record in input
-/// order, as DESIGN.md §4 says. Copies of one new key within the batch must
-/// agree (immutable) or the later one wins (mutable); all are `created`.
+/// order, as DESIGN.md §4 says.
 pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     db: &C,
     org_id: i64,
@@ -89,9 +96,14 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
             .ok_or_else(|| anyhow::anyhow!("customer of {path} was not resolved"))?;
         let new = record.build(&path, org_id, customer_id, now, ctx)?;
         if let Some(earlier) = batch_version.get_mut(&key) {
-            let same = R::same(&new, &built[*earlier].1);
+            let before = &built[*earlier].1;
+            let also = format!("input[{earlier}]");
+            if R::customer_id(&new) != R::customer_id(before) {
+                return Err(moved(&path, &key, Some(&also)));
+            }
+            let same = R::same(&new, before);
             if !same && !R::MUTABLE {
-                return Err(conflict(&path, &key));
+                return Err(conflict(&path, &key, Some(&also)));
             }
             if !same {
                 *earlier = index;
@@ -106,19 +118,6 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     let versions: Vec<usize> = first_seen.iter().map(|k| batch_version[k]).collect();
     let created = insert_new::<R, C>(db, &built, &versions).await?;
 
-    let mut lifecycle = Vec::new();
-    let mut ids: HashMap<Key, i64> = HashMap::with_capacity(batch_version.len());
-    for index in &versions {
-        let (key, model) = &built[*index];
-        if let Some(id) = created.get(key) {
-            if let Some(kind) = R::KIND {
-                let model = R::with_id(model.clone(), *id);
-                lifecycle.push((kind, *id, R::customer_id(&model), R::events(&model, ctx)));
-            }
-            ids.insert(key.clone(), *id);
-        }
-    }
-
     // Keys that were stored before: each record against the stored row.
     let stored_keys: Vec<Key> = first_seen
         .into_iter()
@@ -129,19 +128,44 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     } else {
         load_existing::<R::Entity, C>(db, org_id, &stored_keys).await?
     };
+    // New keys: the copy before, and the events the copies so far implied.
+    let mut new_rows: HashMap<Key, (R::Model, Vec<LifecycleEvent>)> = HashMap::new();
+    let mut lifecycle = Vec::new();
     let mut report = IngestReport::default();
     for (index, (key, new)) in built.into_iter().enumerate() {
-        if let Some(id) = ids.get(&key) {
-            report.push(&key.1, *id, Outcome::Created);
+        if let Some(id) = created.get(&key) {
+            let new = R::with_id(new, *id);
+            let events = R::KIND.map(|_| R::events(&new, ctx)).unwrap_or_default();
+            let outcome = match new_rows.get_mut(&key) {
+                None => {
+                    new_rows.insert(key.clone(), (new, events));
+                    Outcome::Created
+                }
+                Some((before, implied)) => {
+                    let outcome = if R::same(&new, before) {
+                        Outcome::Unchanged
+                    } else {
+                        Outcome::Updated
+                    };
+                    let added = new_events(events, implied);
+                    implied.extend(added);
+                    *before = new;
+                    outcome
+                }
+            };
+            report.push(&key.1, *id, outcome);
             continue;
         }
         let old = stored
             .remove(&key)
             .ok_or_else(|| anyhow::Error::new(WriteRace))?;
-        let (row, outcome) = if R::same(&new, &old) {
+        let path = format!("input[{index}]");
+        let (row, outcome) = if R::customer_id(&new) != R::customer_id(&old) {
+            return Err(moved(&path, &key, None));
+        } else if R::same(&new, &old) {
             (old, Outcome::Unchanged)
         } else if !R::MUTABLE {
-            return Err(conflict(&format!("input[{index}]"), &key));
+            return Err(conflict(&path, &key, None));
         } else {
             let updated = R::updatable(new, R::id(&old)).update(db).await?;
             if let Some(kind) = R::KIND {
@@ -152,6 +176,11 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
         };
         report.push(&key.1, R::id(&row), outcome);
         stored.insert(key, row);
+    }
+    if let Some(kind) = R::KIND {
+        for (_, (row, events)) in new_rows {
+            lifecycle.push((kind, R::id(&row), R::customer_id(&row), events));
+        }
     }
     append_lifecycle(db, org_id, lifecycle).await?;
     Ok(report)
@@ -213,12 +242,32 @@ async fn insert_new<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     Ok(ids)
 }
 
-fn conflict(path: &str, key: &Key) -> AppError {
+/// `also`: the earlier copy of the key in the same batch, if that is the
+/// one this record disagrees with.
+fn conflict(path: &str, key: &Key, also: Option<&str>) -> AppError {
+    let earlier = earlier_copy(also, "already received");
     AppError::IdempotencyConflict(format!(
-        "{path}: record ({}, {}) was already received with different content; \
+        "{path}: record ({}, {}) was {earlier} with different content; \
          it is immutable, send it under a new externalId",
         key.0, key.1
     ))
+}
+
+fn moved(path: &str, key: &Key, also: Option<&str>) -> AppError {
+    let earlier = earlier_copy(also, "stored");
+    AppError::IdempotencyConflict(format!(
+        "{path}: record ({}, {}) was {earlier} for another customer; a record \
+         does not move between customers: send it under a new externalId, or \
+         merge the two customers",
+        key.0, key.1
+    ))
+}
+
+fn earlier_copy(also: Option<&str>, otherwise: &str) -> String {
+    match also {
+        Some(also) => format!("also sent as {also} of this batch"),
+        None => otherwise.to_owned(),
+    }
 }
 
 /// The row plumbing every typed table shares (all have `id`, `customer_id`,
