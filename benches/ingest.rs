@@ -72,6 +72,12 @@ fn settings(database_url: String) -> Settings {
             jwt_issuer: "journeygraph".into(),
             jwt_audience: "journeygraph".into(),
             jwt_leeway_secs: 30,
+            jwt_jwks_url: None,
+            jwt_jwks_refresh_secs: 300,
+            jwt_jwks_min_refetch_secs: 30,
+            jwt_org_claim: "org".into(),
+            jwt_role_claim: "role".into(),
+            jwt_role_map: None,
         },
         serve: ServeSettings {
             bind: "127.0.0.1:0".parse().expect("addr"),

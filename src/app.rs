@@ -56,6 +56,11 @@ impl App {
             tracing::info!(path = %file.display(), "JWT secret file");
         }
         crate::http::metrics::handle();
+        if let Some(jwks) = keys.verifier.jwks() {
+            // The first tick is now: the set is fetched at start.
+            jwks.clone()
+                .refresh_every(Duration::from_secs(settings.auth.jwt_jwks_refresh_secs));
+        }
         let alerts = start_alerts(&settings.serve.alerts, &db).await?;
         let analytics_db = match &settings.database.database_read_url {
             Some(url) => {

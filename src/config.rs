@@ -108,6 +108,39 @@ pub struct AuthSettings {
     #[arg(long, env = "JOURNEYGRAPH_JWT_LEEWAY_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=60))]
     pub jwt_leeway_secs: u64,
+
+    /// The identity provider's JSON Web Key Set (https; http only on
+    /// loopback). Keys are chosen by the token's `kid`; needs
+    /// `--jwt-algorithm` RS256, ES256 or EdDSA. Replaces the key files.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+
+    /// Seconds between fetches of the key set.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_JWKS_REFRESH_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub jwt_jwks_refresh_secs: u64,
+
+    /// A token naming an unknown `kid` fetches the set again, at most once
+    /// per this many seconds.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_JWKS_MIN_REFETCH_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub jwt_jwks_min_refetch_secs: u64,
+
+    /// The claim naming the organization's slug: a name, or a JSON pointer
+    /// into the claims (`/https:~1~1example.com~1org`).
+    #[arg(long, env = "JOURNEYGRAPH_JWT_ORG_CLAIM", default_value = "org")]
+    pub jwt_org_claim: String,
+
+    /// The claim carrying the role: a name or JSON pointer; a string or a
+    /// list of strings (such as `groups`).
+    #[arg(long, env = "JOURNEYGRAPH_JWT_ROLE_CLAIM", default_value = "role")]
+    pub jwt_role_claim: String,
+
+    /// Role claim values mapped to roles, `value=ROLE` separated by commas
+    /// (`jg-admins=ADMIN,jg-leads=LEADER,support=AGENT`); the strongest role
+    /// among a token's values wins. Unset: the values are role names.
+    #[arg(long, env = "JOURNEYGRAPH_JWT_ROLE_MAP")]
+    pub jwt_role_map: Option<String>,
 }
 
 /// Log line format.

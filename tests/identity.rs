@@ -224,7 +224,7 @@ async fn organizations_never_share_customers(app: TestApp) {
     };
     let (_, body) = app.gql(Some(&app.admin()),
         "mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { survivor { id } } }",
-        json!({"s": ann["id"], "m": theirs_id.to_string()})).await;
+        json!({"s": ann["id"], "m": common::customer_id(theirs_id)})).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "NOT_FOUND",
         "{body}"

@@ -298,7 +298,10 @@ async fn introspection_and_graphiql_can_be_switched_off_without_suggestions() {
         .await;
     let text = typo.to_string();
     assert!(!text.to_lowercase().contains("did you mean"), "{text}");
-    assert_eq!(typo["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        typo["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
     let graphiql = app
         .client
         .get(format!("{}/", app.base))

@@ -370,6 +370,7 @@ async fn outreach_effectiveness_compares_contacted_and_not(app: TestApp) {
     // flags in the past, so the test moves them back (the only raw write).
     let day = 24 * HOUR_MS;
     for (i, id) in ids.iter().enumerate() {
+        let id = journeygraph::global_id::decode(id).expect("a task id").1;
         let flagged = now_ms() - if i < 4 { 20 * day } else { 5 * day };
         app.db
             .execute_raw(sea_orm::Statement::from_string(
@@ -533,7 +534,7 @@ async fn insights_are_voted_and_shown_on_friction_points(app: TestApp) {
         .gql(
             Some(&app.jwt("other", "AGENT")),
             r#"mutation($c: ID!) { addInsight(text: "x", customerId: $c) { id } }"#,
-            json!({"c": "1"}),
+            json!({"c": common::customer_id(1)}),
         )
         .await;
     assert_eq!(

@@ -341,8 +341,8 @@ async fn bad_urls_and_callers_are_refused(app: TestApp) {
     let (_, body) = app
         .gql(
             Some(&other),
-            "mutation { replayWebhookDelivery(id: \"1\") { id } }",
-            json!({}),
+            "mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }",
+            json!({"id": journeygraph::global_id::encode(journeygraph::global_id::Kind::WebhookDelivery, 1)}),
         )
         .await;
     assert_eq!(code(&body), "NOT_FOUND", "{body}");

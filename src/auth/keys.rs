@@ -2,7 +2,8 @@
 //! secret, a 256-bit secret is generated at first start and kept in a file
 //! (mode 0600) beside the SQLite database — never in the repository.
 
-use super::jwt::{JwtSigner, JwtVerifier};
+use super::jwks::Jwks;
+use super::jwt::{ClaimMapping, JwtSigner, JwtVerifier, KeySource};
 use crate::config::{AuthSettings, JwtAlgorithm};
 use crate::db::sqlite_file;
 use anyhow::Context;
@@ -10,6 +11,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The verifier, an optional signer, and where a generated secret lives.
 pub struct KeyMaterial {
@@ -30,6 +32,10 @@ fn algorithm(alg: JwtAlgorithm) -> Algorithm {
 
 /// Loads (or, for HS256, creates) the key material.
 pub fn load(settings: &AuthSettings, database_url: &str) -> anyhow::Result<KeyMaterial> {
+    anyhow::ensure!(
+        settings.jwt_jwks_url.is_none() || settings.jwt_algorithm != JwtAlgorithm::Hs256,
+        "--jwt-jwks-url needs --jwt-algorithm RS256, ES256 or EdDSA (a key set holds public keys)"
+    );
     let alg = algorithm(settings.jwt_algorithm);
     let leeway = settings.jwt_leeway_secs;
     let (decoding, encoding, secret_file) = match settings.jwt_algorithm {
@@ -49,10 +55,19 @@ pub fn load(settings: &AuthSettings, database_url: &str) -> anyhow::Result<KeyMa
                 "the HS256 secret must be at least 32 bytes"
             );
             (
-                DecodingKey::from_secret(&secret),
+                KeySource::Fixed(DecodingKey::from_secret(&secret)),
                 Some(EncodingKey::from_secret(&secret)),
                 file,
             )
+        }
+        other if settings.jwt_jwks_url.is_some() => {
+            let url = settings.jwt_jwks_url.as_deref().unwrap_or_default();
+            let jwks = Jwks::new(
+                url,
+                other,
+                std::time::Duration::from_secs(settings.jwt_jwks_min_refetch_secs),
+            )?;
+            (KeySource::Jwks(Arc::new(jwks)), None, None)
         }
         other => {
             let path = settings
@@ -77,8 +92,16 @@ pub fn load(settings: &AuthSettings, database_url: &str) -> anyhow::Result<KeyMa
                     })
                 }
             };
-            (decoding, encoding, None)
+            (KeySource::Fixed(decoding), encoding, None)
         }
+    };
+    let claims = ClaimMapping {
+        org: settings.jwt_org_claim.clone(),
+        role: settings.jwt_role_claim.clone(),
+        roles: match &settings.jwt_role_map {
+            Some(map) => ClaimMapping::parse_roles(map)?,
+            None => Vec::new(),
+        },
     };
     let verifier = JwtVerifier::new(
         alg,
@@ -86,6 +109,7 @@ pub fn load(settings: &AuthSettings, database_url: &str) -> anyhow::Result<KeyMa
         &settings.jwt_issuer,
         &settings.jwt_audience,
         leeway,
+        claims,
     );
     let signer = encoding.map(|key| JwtSigner {
         algorithm: alg,

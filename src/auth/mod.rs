@@ -5,6 +5,7 @@
 //! UNAUTHENTICATED, never anonymous. The organization comes only from the
 //! credential.
 
+pub mod jwks;
 pub mod jwt;
 pub mod keys;
 pub mod org_cache;
@@ -37,7 +38,7 @@ pub async fn authenticate(
     if token.starts_with("jg_") {
         return api_token::authenticate(db, token).await;
     }
-    let claims = verifier.verify(token)?;
+    let claims = verifier.verify(token).await?;
     let org_id = organizations.id_of(db, &claims.org).await?.ok_or_else(|| {
         AppError::Unauthenticated("the token names an unknown organization".into())
     })?;

@@ -175,8 +175,33 @@ fn admit(state: &AppState, request: &mut async_graphql::Request) -> Result<(), S
     state.documents.attach(request);
     match request.parsed_query() {
         Ok(doc) => state.document_limits.check_document(doc),
-        Err(_) => Ok(()),
+        Err(err) => Err(parse_failed(err)),
     }
+}
+
+/// A query that does not parse: GRAPHQL_PARSE_FAILED, with the parser's
+/// finding on one line (its own message draws the text around it).
+fn parse_failed(err: ServerError) -> ServerError {
+    let finding = err
+        .message
+        .lines()
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("= "))
+        .or_else(|| err.message.lines().next())
+        .unwrap_or_default()
+        .trim();
+    let at = err
+        .locations
+        .first()
+        .map(|p| format!(" at line {}, column {}", p.line, p.column))
+        .unwrap_or_default();
+    let mut error = ServerError::new(format!("the query does not parse{at}: {finding}"), None);
+    error.locations = err.locations;
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", "GRAPHQL_PARSE_FAILED");
+    error
 }
 
 /// Checks the batch size, authenticates, admits each operation (a GET
@@ -383,7 +408,7 @@ fn respond(
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.contains(GRAPHQL_RESPONSE));
     let failed_before_execution = match &response {
-        BatchResponse::Single(r) => r.data == async_graphql::Value::Null && !r.errors.is_empty(),
+        BatchResponse::Single(r) => before_execution(r),
         BatchResponse::Batch(_) => false,
     };
     let status = status.unwrap_or(if accepts_graphql && failed_before_execution {
@@ -396,7 +421,29 @@ fn respond(
     } else {
         "application/json"
     };
-    match serde_json::to_vec(&response) {
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "response did not serialize");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    // A request that never reached execution has no `data` entry at all
+    // (the GraphQL specification, "Response Format").
+    let answers: Vec<&Response> = match &response {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(list) => list.iter().collect(),
+    };
+    let bodies: Vec<&mut serde_json::Value> = match &mut body {
+        serde_json::Value::Array(list) => list.iter_mut().collect(),
+        single => vec![single],
+    };
+    for (answer, body) in answers.into_iter().zip(bodies) {
+        if let (true, Some(object)) = (before_execution(answer), body.as_object_mut()) {
+            object.remove("data");
+        }
+    }
+    match serde_json::to_vec(&body) {
         Ok(body) => (status, [(header::CONTENT_TYPE, media_type)], body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "response did not serialize");
@@ -405,25 +452,40 @@ fn respond(
     }
 }
 
+/// Whether `response` failed before execution began: no data, and no
+/// error raised by a field (those carry a path).
+fn before_execution(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
 /// Adds the request id to every error and makes sure each has a code.
-/// Errors async-graphql raises itself carry none: those about the request
-/// (syntax, validation, an argument of the wrong type) become
-/// BAD_USER_INPUT with their message; anything else that escaped a resolver
-/// without a code becomes INTERNAL with a generic message.
+/// Errors async-graphql raises itself carry none: a value of the wrong type
+/// and a depth or complexity limit become BAD_USER_INPUT, any other error
+/// before execution GRAPHQL_VALIDATION_FAILED (parse failures are coded
+/// when parsed, in `admit`); anything else that escaped a resolver without
+/// a code becomes INTERNAL with a generic message.
 fn stamp_errors(response: &mut Response, request_id: &str) {
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
-            if is_request_error(&error.message, error.path.is_empty()) {
+            if let Some(path) = argument_path(&error.message) {
                 extensions.set("code", "BAD_USER_INPUT");
-                if let Some(path) = argument_path(&error.message) {
-                    extensions.set("path", path);
-                }
-                match error.message.as_str() {
-                    "Query is nested too deep." => extensions.set("limit", "depth"),
-                    "Query is too complex." => extensions.set("limit", "complexity"),
-                    _ => {}
-                }
+                extensions.set("path", path);
+            } else if let Some(limit) = match error.message.as_str() {
+                "Query is nested too deep." => Some("depth"),
+                "Query is too complex." => Some("complexity"),
+                _ => None,
+            } {
+                extensions.set("code", "BAD_USER_INPUT");
+                extensions.set("limit", limit);
+            } else if is_argument_error(&error.message) {
+                extensions.set("code", "BAD_USER_INPUT");
+            } else if error.path.is_empty() {
+                // Raised before execution: the document breaks a rule of
+                // the schema (an unknown field, a missing argument, ...).
+                extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
             } else {
                 tracing::error!(message = %error.message, "error without a code");
                 error.message = "internal error; quote the request id when reporting it".into();
@@ -434,13 +496,13 @@ fn stamp_errors(response: &mut Response, request_id: &str) {
     }
 }
 
-/// Whether an uncoded error is about the request rather than our fault:
-/// raised before execution (no path), or an argument that failed to parse.
-fn is_request_error(message: &str, before_execution: bool) -> bool {
-    before_execution
-        || message.starts_with("Failed to parse")
+/// Whether an uncoded error is about a value the client gave (an argument
+/// or variable of the wrong type), before or during execution.
+fn is_argument_error(message: &str) -> bool {
+    message.starts_with("Failed to parse")
         || message.starts_with("Expected input type")
         || message.starts_with("Invalid value for argument")
+        || message.starts_with("Invalid value for variable")
 }
 
 /// The path validation names in `Invalid value for argument "input.3.department", ...`,

@@ -51,6 +51,18 @@ pub fn register() {
         "Requests and subscribes refused by the rate limit"
     );
     counter!("journeygraph_rate_limited_total").absolute(0);
+    describe_counter!(
+        "journeygraph_jwks_refreshes_total",
+        "Fetches of the identity provider's key set (--jwt-jwks-url), by outcome"
+    );
+    for outcome in ["ok", "error"] {
+        counter!("journeygraph_jwks_refreshes_total", "outcome" => outcome).absolute(0);
+    }
+    describe_gauge!(
+        "journeygraph_jwks_keys",
+        "Keys held from the identity provider's key set"
+    );
+    gauge!("journeygraph_jwks_keys").set(0.0);
     describe_gauge!(
         "journeygraph_db_pool_connections",
         "Connections of the request pool, open and idle"

@@ -153,19 +153,28 @@ pub async fn list<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Vec<
         .await?)
 }
 
+/// The API token `id` of the viewer's organization (ADMIN only).
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<api_token::Model> {
+    viewer.require_admin()?;
+    api_token::Entity::find()
+        .filter(api_token::Column::OrgId.eq(viewer.org_id))
+        .filter(api_token::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("API token"))
+}
+
 /// `revokeApiToken`: effective for the next request.
 pub async fn revoke<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
     id: i64,
 ) -> AppResult<api_token::Model> {
-    viewer.require_admin()?;
-    let row = api_token::Entity::find()
-        .filter(api_token::Column::OrgId.eq(viewer.org_id))
-        .filter(api_token::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("API token"))?;
+    let row = get(db, viewer, id).await?;
     if row.revoked_at.is_some() {
         return Ok(row);
     }

@@ -1,6 +1,6 @@
 //! Customer lookup and listing, always inside the viewer's organization.
 
-use super::page::Page;
+use super::page::{Page, count_if};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use entity::{customer, customer_identity};
@@ -62,13 +62,11 @@ pub async fn list(
     filter: &CustomerFilter,
     first: u64,
     after: Option<i64>,
+    count: bool,
 ) -> AppResult<Page<customer::Model>> {
     let mut query = customer::Entity::find()
         .filter(customer::Column::OrgId.eq(viewer.org_id))
         .filter(customer::Column::MergedInto.is_null());
-    if let Some(after) = after {
-        query = query.filter(customer::Column::Id.gt(after));
-    }
     if let Some(segment) = &filter.segment {
         query = query.filter(customer::Column::Segment.eq(segment.as_str()));
     }
@@ -87,12 +85,16 @@ pub async fn list(
             .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'));
         query = query.filter(name.or(email));
     }
+    let total = count_if(count, &query, db).await?;
+    if let Some(after) = after {
+        query = query.filter(customer::Column::Id.gt(after));
+    }
     let rows = query
         .order_by_asc(customer::Column::Id)
         .limit(first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, first))
+    Ok(Page::from_overfetch(rows, first, after.is_some()).with_total(total))
 }
 
 /// The longest `filter.search` text (a name or an email is shorter; SQLite

@@ -6,7 +6,7 @@
 
 use super::customer;
 use super::ingest::validate::{Check, MAX_COMMENT, MAX_NAME};
-use super::page::Page;
+use super::page::{Page, count_if};
 use crate::auth::Viewer;
 use crate::domain::FrictionKind;
 use crate::error::{AppError, AppResult};
@@ -115,6 +115,12 @@ pub async fn vote(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResul
     Ok(row)
 }
 
+/// The insight `id` of the viewer's organization (people only).
+pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResult<insight::Model> {
+    viewer.require_person()?;
+    find(db, viewer.org_id, id).await
+}
+
 async fn find<C: sea_orm::ConnectionTrait>(db: &C, org: i64, id: i64) -> AppResult<insight::Model> {
     insight::Entity::find()
         .filter(insight::Column::OrgId.eq(org))
@@ -132,6 +138,7 @@ pub async fn list(
     filter: &InsightFilter,
     first: u64,
     after: Option<(i32, i64)>,
+    count: bool,
 ) -> AppResult<Page<insight::Model>> {
     viewer.require_person()?;
     let mut query = insight::Entity::find().filter(insight::Column::OrgId.eq(viewer.org_id));
@@ -145,6 +152,7 @@ pub async fn list(
     if let Some(subject) = &filter.subject {
         query = query.filter(insight::Column::Subject.eq(subject.as_str()));
     }
+    let total = count_if(count, &query, db).await?;
     if let Some((votes, id)) = after {
         query = query.filter(
             Condition::any().add(insight::Column::Votes.lt(votes)).add(
@@ -160,7 +168,7 @@ pub async fn list(
         .limit(first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, first))
+    Ok(Page::from_overfetch(rows, first, after.is_some()).with_total(total))
 }
 
 /// The insights attached to each (kind, subject key) of `points`, most

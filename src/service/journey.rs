@@ -66,7 +66,10 @@ pub async fn load_pages(
         .iter()
         .map(|id| {
             let rows = by_customer.remove(id).unwrap_or_default();
-            (*id, Arc::new(Page::from_overfetch(rows, args.first)))
+            (
+                *id,
+                Arc::new(Page::from_overfetch(rows, args.first, args.after.is_some())),
+            )
         })
         .collect())
 }

@@ -13,7 +13,7 @@ use super::friction::Params;
 use super::ingest::store::{LifecycleEvent, append_lifecycle};
 use super::ingest::validate::{Check, MAX_COMMENT, MAX_NAME};
 use super::ingest::write_transaction;
-use super::page::Page;
+use super::page::{Page, count_if};
 use super::signals::{self, SIGNAL_KINDS, Scope, Signal, severity};
 use super::sql::SqlBuilder;
 use super::window::{Window, ratio};
@@ -143,6 +143,7 @@ pub async fn queue(
         })
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let total = ranked.len() as u64;
     if let Some((priority, id)) = after {
         ranked.retain(|(p, c, _)| *p < priority || (*p == priority && *c > id));
     }
@@ -167,7 +168,7 @@ pub async fn queue(
             });
         }
     }
-    Ok(Page::from_overfetch(entries, first))
+    Ok(Page::from_overfetch(entries, first, after.is_some()).with_total(Some(total)))
 }
 
 /// (customer, kind) of the OPEN and CONTACTED tasks.
@@ -360,12 +361,7 @@ pub async fn update(
     check_texts(None, change.owner.as_deref(), change.note.as_deref())?;
     let now = now_millis();
     let txn = db.begin_with_options(write_transaction()).await?;
-    let task = outreach_task::Entity::find()
-        .filter(outreach_task::Column::OrgId.eq(viewer.org_id))
-        .filter(outreach_task::Column::Id.eq(change.id))
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("outreach task"))?;
+    let task = find_task(&txn, viewer.org_id, change.id).await?;
     let current = Status::parse(&task.status)?;
     let mut active = task.clone().into_active_model();
     if let Some(next) = change.status.filter(|s| *s != current) {
@@ -398,6 +394,29 @@ pub async fn update(
     Ok(task)
 }
 
+/// The outreach task `id` of the viewer's organization.
+pub async fn get(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<outreach_task::Model> {
+    viewer.require_journeys_read()?;
+    find_task(db, viewer.org_id, id).await
+}
+
+async fn find_task(
+    db: &impl sea_orm::ConnectionTrait,
+    org: i64,
+    id: i64,
+) -> AppResult<outreach_task::Model> {
+    outreach_task::Entity::find()
+        .filter(outreach_task::Column::OrgId.eq(org))
+        .filter(outreach_task::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("outreach task"))
+}
+
 /// Filters of `outreachTasks`.
 #[derive(Clone, Debug, Default)]
 pub struct TaskFilter {
@@ -413,6 +432,7 @@ pub async fn list(
     filter: &TaskFilter,
     first: u64,
     after: Option<i64>,
+    count: bool,
 ) -> AppResult<Page<outreach_task::Model>> {
     viewer.require_journeys_read()?;
     let mut query =
@@ -424,6 +444,7 @@ pub async fn list(
         let survivor = customer::get(db, viewer, id).await?.id;
         query = query.filter(outreach_task::Column::CustomerId.eq(survivor));
     }
+    let total = count_if(count, &query, db).await?;
     if let Some(after) = after {
         query = query.filter(outreach_task::Column::Id.lt(after));
     }
@@ -432,7 +453,7 @@ pub async fn list(
         .limit(first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, first))
+    Ok(Page::from_overfetch(rows, first, after.is_some()).with_total(total))
 }
 
 /// `outreachEffectiveness`: did reaching out prevent contacts?

@@ -53,6 +53,12 @@ pub fn settings(database_url: String) -> Settings {
             jwt_issuer: ISSUER.into(),
             jwt_audience: AUDIENCE.into(),
             jwt_leeway_secs: 30,
+            jwt_jwks_url: None,
+            jwt_jwks_refresh_secs: 300,
+            jwt_jwks_min_refetch_secs: 30,
+            jwt_org_claim: "org".into(),
+            jwt_role_claim: "role".into(),
+            jwt_role_map: None,
         },
         serve: ServeSettings {
             bind: "127.0.0.1:0".parse().expect("addr"),
@@ -279,6 +285,11 @@ impl TestApp {
         let status = response.status().as_u16();
         (status, response.json().await.expect("json body"))
     }
+}
+
+/// The global id of customer row `id`, as the API writes it.
+pub fn customer_id(id: i64) -> String {
+    journeygraph::global_id::encode(journeygraph::global_id::Kind::Customer, id)
 }
 
 pub fn claims(org: &str, role: &str, nbf: u64, exp: u64) -> Claims {

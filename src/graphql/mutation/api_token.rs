@@ -2,6 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::global_id::Kind;
 use crate::graphql::types::api_token::{ApiToken, CreatedApiToken};
 use crate::graphql::types::connection::parse_id;
 use crate::graphql::types::enums::{Department, Scope};
@@ -52,7 +53,7 @@ impl ApiTokenMutation {
     ) -> Result<ApiToken> {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let id = parse_id("id", &id).map_err(|e| e.extend())?;
+        let id = parse_id("id", Kind::ApiToken, &id).map_err(|e| e.extend())?;
         Ok(ApiToken(api_token::revoke(db, viewer, id).await.gql()?))
     }
 }

@@ -2,6 +2,8 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::global_id::Kind;
+use crate::graphql::types::connection::global;
 use crate::graphql::types::connection::parse_id;
 use crate::graphql::types::customer::Customer;
 use crate::service::merge;
@@ -52,17 +54,18 @@ impl CustomerMutation {
     ) -> Result<MergeResult> {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let survivor_id = parse_id("survivorId", &survivor_id).map_err(|e| e.extend())?;
-        let merged_id = parse_id("mergedId", &merged_id).map_err(|e| e.extend())?;
+        let survivor_id =
+            parse_id("survivorId", Kind::Customer, &survivor_id).map_err(|e| e.extend())?;
+        let merged_id = parse_id("mergedId", Kind::Customer, &merged_id).map_err(|e| e.extend())?;
         let (survivor, audit) = merge::merge_customers(db, viewer, survivor_id, merged_id)
             .await
             .gql()?;
         Ok(MergeResult {
             survivor: Customer::alone(survivor),
             audit: IdentityMerge {
-                id: ID(audit.id.to_string()),
-                survivor_id: ID(audit.survivor_id.to_string()),
-                merged_id: ID(audit.merged_id.to_string()),
+                id: global(Kind::MergeAudit, audit.id),
+                survivor_id: global(Kind::Customer, audit.survivor_id),
+                merged_id: global(Kind::Customer, audit.merged_id),
                 merged_by: audit.merged_by,
                 merged_at: from_millis(audit.merged_at),
                 moved: audit.detail,

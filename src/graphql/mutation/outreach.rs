@@ -2,6 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::global_id::Kind;
 use crate::graphql::types::connection::parse_id;
 use crate::graphql::types::enums::FrictionKind;
 use crate::graphql::types::insight::Insight;
@@ -53,7 +54,7 @@ impl OutreachMutation {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let new = outreach::NewTask {
-            customer_id: parse_id("input.customerId", &input.customer_id)
+            customer_id: parse_id("input.customerId", Kind::Customer, &input.customer_id)
                 .map_err(|e| e.extend())?,
             kind: input.friction_kind.into(),
             subject: input.subject,
@@ -73,7 +74,7 @@ impl OutreachMutation {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let change = outreach::TaskChange {
-            id: parse_id("input.id", &input.id).map_err(|e| e.extend())?,
+            id: parse_id("input.id", Kind::OutreachTask, &input.id).map_err(|e| e.extend())?,
             status: input.status.map(Into::into),
             owner: input.owner,
             note: input.note,
@@ -99,7 +100,7 @@ impl OutreachMutation {
         let new = insight::NewInsight {
             text,
             customer_id: customer_id
-                .map(|id| parse_id("customerId", &id))
+                .map(|id| parse_id("customerId", Kind::Customer, &id))
                 .transpose()
                 .map_err(|e| e.extend())?,
             friction_kind: friction_kind.map(Into::into),
@@ -116,7 +117,7 @@ impl OutreachMutation {
     ) -> Result<Insight> {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let id = parse_id("id", &id).map_err(|e| e.extend())?;
+        let id = parse_id("id", Kind::Insight, &id).map_err(|e| e.extend())?;
         Ok(Insight(insight::vote(db, viewer, id).await.gql()?))
     }
 }

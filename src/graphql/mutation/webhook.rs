@@ -2,6 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::global_id::Kind;
 use crate::graphql::types::connection::parse_id;
 use crate::graphql::types::enums::FrictionKind;
 use crate::graphql::types::webhook::{CreatedWebhook, Webhook, WebhookDelivery};
@@ -46,7 +47,7 @@ impl WebhookMutation {
     ) -> Result<Webhook> {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let id = parse_id("id", &id).map_err(|e| e.extend())?;
+        let id = parse_id("id", Kind::Webhook, &id).map_err(|e| e.extend())?;
         Ok(Webhook(webhooks::delete(db, viewer, id).await.gql()?))
     }
 
@@ -58,7 +59,7 @@ impl WebhookMutation {
     ) -> Result<WebhookDelivery> {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let id = parse_id("id", &id).map_err(|e| e.extend())?;
+        let id = parse_id("id", Kind::WebhookDelivery, &id).map_err(|e| e.extend())?;
         let delivery = webhooks::replay(db, viewer, id).await.gql()?;
         Ok(WebhookDelivery(DeliveryLog {
             delivery,

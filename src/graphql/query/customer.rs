@@ -2,7 +2,8 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
-use crate::graphql::types::connection::{decode_cursor, parse_id};
+use crate::global_id::Kind;
+use crate::graphql::types::connection::{decode_cursor, null_on_error, parse_id, wants_total};
 use crate::graphql::types::customer::{CUSTOMER_CURSOR, Customer, CustomerConnection};
 use crate::service::customer::{self, CustomerFilter};
 use crate::service::page::validate_first;
@@ -29,30 +30,35 @@ fn parts<'a>(ctx: &'a Context<'_>) -> Result<(&'a Viewer, &'a DatabaseConnection
 
 #[Object]
 impl CustomerQuery {
-    /// A customer by id (a merged id resolves to the survivor).
+    /// A customer by id (a merged id resolves to the survivor). Unknown,
+    /// or another organization's: null, with a NOT_FOUND error.
     async fn customer(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Customer id.")] id: ID,
-    ) -> Result<Customer> {
-        let (viewer, db) = parts(ctx)?;
-        let id = parse_id("id", &id).map_err(|e| e.extend())?;
-        Ok(Customer::alone(customer::get(db, viewer, id).await.gql()?))
+    ) -> Option<Customer> {
+        let found = async {
+            let (viewer, db) = parts(ctx)?;
+            let id = parse_id("id", Kind::Customer, &id).map_err(|e| e.extend())?;
+            Ok(Customer::alone(customer::get(db, viewer, id).await.gql()?))
+        };
+        null_on_error(ctx, found.await)
     }
 
-    /// A customer by how a source system names them.
+    /// A customer by how a source system names them (null, with a
+    /// NOT_FOUND error, when none does).
     async fn customer_by_identity(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Source system, e.g. `crm`.")] source: String,
         #[graphql(desc = "The customer's id in that system.")] external_id: String,
-    ) -> Result<Customer> {
-        let (viewer, db) = parts(ctx)?;
-        Ok(Customer::alone(
-            customer::get_by_identity(db, viewer, &source, &external_id)
-                .await
-                .gql()?,
-        ))
+    ) -> Option<Customer> {
+        let found = async {
+            let (viewer, db) = parts(ctx)?;
+            let customer = customer::get_by_identity(db, viewer, &source, &external_id).await;
+            Ok(Customer::alone(customer.gql()?))
+        };
+        null_on_error(ctx, found.await)
     }
 
     /// Customers in id order (merged ones excluded).
@@ -77,7 +83,7 @@ impl CustomerQuery {
             search: filter.search,
             segment: filter.segment,
         };
-        let page = customer::list(db, viewer, &filter, first, after)
+        let page = customer::list(db, viewer, &filter, first, after, wants_total(ctx))
             .await
             .gql()?;
         Ok(CustomerConnection::from_page(page))

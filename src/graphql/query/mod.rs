@@ -3,6 +3,7 @@
 mod analytics;
 mod api_token;
 mod customer;
+mod node;
 mod outreach;
 mod viewer;
 mod webhook;
@@ -13,6 +14,7 @@ use async_graphql::MergedObject;
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     viewer::ViewerQuery,
+    node::NodeQuery,
     customer::CustomerQuery,
     api_token::ApiTokenQuery,
     analytics::AnalyticsQuery,

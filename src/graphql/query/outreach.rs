@@ -3,8 +3,10 @@
 use super::analytics::window;
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::global_id::Kind;
 use crate::graphql::types::connection::{
     Connection, InsightEdge, OutreachQueueEdge, OutreachTaskEdge, decode_cursor, parse_id,
+    wants_total,
 };
 use crate::graphql::types::enums::FrictionKind;
 use crate::graphql::types::insight::{self, INSIGHT_CURSOR};
@@ -28,8 +30,8 @@ fn cursor(kind: &str, n: usize, after: Option<&str>) -> Result<Option<Vec<i64>>>
         .map_err(|e| e.extend())
 }
 
-fn optional_id(argument: &str, id: Option<&ID>) -> Result<Option<i64>> {
-    id.map(|id| parse_id(argument, id))
+fn optional_customer(argument: &str, id: Option<&ID>) -> Result<Option<i64>> {
+    id.map(|id| parse_id(argument, Kind::Customer, id))
         .transpose()
         .map_err(|e| e.extend())
 }
@@ -80,9 +82,9 @@ impl OutreachQuery {
         let after = cursor(TASK_CURSOR, 1, after.as_deref())?.map(|v| v[0]);
         let filter = outreach::TaskFilter {
             status: status.map(Into::into),
-            customer_id: optional_id("customerId", customer_id.as_ref())?,
+            customer_id: optional_customer("customerId", customer_id.as_ref())?,
         };
-        let page = outreach::list(db, viewer, &filter, first, after)
+        let page = outreach::list(db, viewer, &filter, first, after, wants_total(ctx))
             .await
             .gql()?;
         Ok(types::task_connection(page))
@@ -124,11 +126,11 @@ impl OutreachQuery {
         let after = cursor(INSIGHT_CURSOR, 2, after.as_deref())?
             .map(|v| (i32::try_from(v[0]).unwrap_or(i32::MAX), v[1]));
         let filter = insights::InsightFilter {
-            customer_id: optional_id("customerId", customer_id.as_ref())?,
+            customer_id: optional_customer("customerId", customer_id.as_ref())?,
             friction_kind: friction_kind.map(Into::into),
             subject,
         };
-        let page = insights::list(db, viewer, &filter, first, after)
+        let page = insights::list(db, viewer, &filter, first, after, wants_total(ctx))
             .await
             .gql()?;
         Ok(insight::connection(page))

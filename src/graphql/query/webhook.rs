@@ -2,6 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::global_id::Kind;
 use crate::graphql::types::alert::FrictionAlert;
 use crate::graphql::types::connection::parse_id;
 use crate::graphql::types::enums::FrictionKind;
@@ -44,7 +45,7 @@ impl WebhookQuery {
         let db = ctx.data::<DatabaseConnection>()?;
         let first = validate_first(first).gql()?;
         let before = before
-            .map(|id| parse_id("before", &id))
+            .map(|id| parse_id("before", Kind::FrictionAlert, &id))
             .transpose()
             .map_err(|e| e.extend())?;
         let kinds: Vec<crate::domain::FrictionKind> = kinds

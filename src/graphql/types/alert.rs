@@ -1,6 +1,8 @@
 //! Raised friction signals, as subscribers receive them.
 
 use super::enums::FrictionKind;
+use crate::global_id::Kind;
+use crate::graphql::types::connection::global;
 use crate::service::alerts::{Origin, RaisedSignal};
 use crate::time::from_millis;
 use async_graphql::{Enum, ID, Object};
@@ -23,8 +25,8 @@ pub struct FrictionAlert(pub Arc<RaisedSignal>);
 #[Object]
 impl FrictionAlert {
     /// Id (unique per signal: a signal is raised once).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        global(Kind::FrictionAlert, self.0.id)
     }
     /// The kind of friction.
     async fn kind(&self) -> Option<FrictionKind> {
@@ -32,7 +34,7 @@ impl FrictionAlert {
     }
     /// The customer (use `customer(id)` to read it, with `journeys:read`).
     async fn customer_id(&self) -> ID {
-        ID(self.0.customer_id.to_string())
+        global(Kind::Customer, self.0.customer_id)
     }
     /// What it is about (a reason, channels, a step, an owner, a team, a segment).
     async fn subject(&self) -> &str {

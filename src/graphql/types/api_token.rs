@@ -1,6 +1,8 @@
 //! API tokens as admins see them: never the secret, never its hash.
 
 use super::enums::{Department, Scope};
+use crate::global_id::Kind;
+use crate::graphql::types::connection::global;
 use crate::service::api_token::{departments_of, scopes_of};
 use crate::time::from_millis;
 use async_graphql::{ID, Object, SimpleObject};
@@ -13,8 +15,8 @@ pub struct ApiToken(pub api_token::Model);
 #[Object]
 impl ApiToken {
     /// Id (for `revokeApiToken`).
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        global(Kind::ApiToken, self.0.id)
     }
     /// Name given at creation.
     async fn name(&self) -> &str {

@@ -1,6 +1,7 @@
 //! Relay connection plumbing: opaque cursors and page info.
 
 use crate::error::AppError;
+use crate::global_id::{self, Kind};
 use crate::service::page::Page;
 use async_graphql::{OutputType, SimpleObject};
 use base64::Engine;
@@ -11,8 +12,55 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 pub struct PageInfo {
     /// Whether more items follow this page.
     pub has_next_page: bool,
+    /// Whether items come before this page: true when it was asked for
+    /// `after` a cursor (lists page forward only).
+    pub has_previous_page: bool,
+    /// Cursor of the first item of this page.
+    pub start_cursor: Option<String>,
     /// Cursor of the last item of this page, to pass as `after`.
     pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    /// The page info of `page`, whose edges' cursors are `cursors`.
+    pub fn of<'a, T>(
+        page: &Page<T>,
+        mut cursors: impl DoubleEndedIterator<Item = &'a String>,
+    ) -> PageInfo {
+        let start_cursor = cursors.next().cloned();
+        let end_cursor = cursors
+            .next_back()
+            .cloned()
+            .or_else(|| start_cursor.clone());
+        PageInfo {
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            start_cursor,
+            end_cursor,
+        }
+    }
+}
+
+/// A nullable field's answer: its value, or `null` with the error beside it
+/// in `errors` (path and location set). Returning the error instead would
+/// leave the field out of `data` altogether, which async-graphql does for a
+/// failed field and the specification does not allow.
+pub fn null_on_error<T>(
+    ctx: &async_graphql::Context<'_>,
+    result: async_graphql::Result<T>,
+) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) => {
+            ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+            None
+        }
+    }
+}
+
+/// Whether the field being resolved selects `totalCount` (counted only then).
+pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
 }
 
 /// Encodes keyset values as an opaque cursor (`kind:v1:v2...`, base64url).
@@ -43,10 +91,14 @@ pub fn decode_cursor(kind: &str, n: usize, cursor: &str) -> Result<Vec<i64>, App
     }
 }
 
-/// Parses a GraphQL `ID` of one of our rows.
-pub fn parse_id(argument: &str, id: &async_graphql::ID) -> Result<i64, AppError> {
-    id.parse::<i64>()
-        .map_err(|_| AppError::bad_input(argument, "not an id"))
+/// The row a global `ID` of `kind` names (BAD_USER_INPUT on `argument` otherwise).
+pub fn parse_id(argument: &str, kind: Kind, id: &async_graphql::ID) -> Result<i64, AppError> {
+    global_id::expect(argument, kind, id)
+}
+
+/// The global `ID` of row `id` of `kind`.
+pub fn global(kind: Kind, id: i64) -> async_graphql::ID {
+    async_graphql::ID(global_id::encode(kind, id))
 }
 
 /// An edge of a list: a node and its opaque position.
@@ -78,6 +130,8 @@ pub struct Connection<E: OutputType> {
     pub edges: Vec<E>,
     /// Whether more follow, and where to continue.
     pub page_info: PageInfo,
+    /// Items in the whole list, every page (counted only when asked for).
+    pub total_count: u64,
 }
 
 impl<T: OutputType> Connection<Edge<T>>
@@ -90,21 +144,22 @@ where
         cursor: impl Fn(&M) -> String,
         node: impl Fn(M) -> T,
     ) -> Self {
-        let edges: Vec<Edge<T>> = page
+        let cursors: Vec<String> = page.items.iter().map(&cursor).collect();
+        let page_info = PageInfo::of(&page, cursors.iter());
+        let total_count = page.total.unwrap_or_default();
+        let edges = page
             .items
             .into_iter()
-            .map(|row| Edge {
-                cursor: cursor(&row),
+            .zip(cursors)
+            .map(|(row, cursor)| Edge {
+                cursor,
                 node: node(row),
             })
             .collect();
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
         Connection {
             edges,
-            page_info: PageInfo {
-                has_next_page: page.has_next_page,
-                end_cursor,
-            },
+            page_info,
+            total_count,
         }
     }
 }

@@ -4,7 +4,9 @@ use super::connection::{PageInfo, decode_cursor, encode_cursor};
 use super::enums::Department;
 use super::journey::{JOURNEY_CURSOR, JourneyConnection};
 use crate::error::AppError;
+use crate::global_id::Kind;
 use crate::graphql::loaders::{IdentityLoader, JourneyLoader, SummaryLoader};
+use crate::graphql::types::connection::global;
 use crate::service::journey::JourneyArgs;
 use crate::service::page::validate_first;
 use crate::time::{from_millis, to_millis};
@@ -66,8 +68,8 @@ impl Customer {
 #[Object]
 impl Customer {
     /// Id.
-    async fn id(&self) -> ID {
-        ID(self.model.id.to_string())
+    pub async fn id(&self) -> ID {
+        global(Kind::Customer, self.model.id)
     }
     /// Display name.
     async fn display_name(&self) -> &str {
@@ -200,25 +202,32 @@ pub struct CustomerConnection {
     pub edges: Vec<CustomerEdge>,
     /// Whether more follow, and where to continue.
     pub page_info: PageInfo,
+    /// Customers matching the filter, every page (counted only when asked for).
+    pub total_count: u64,
 }
 
 impl CustomerConnection {
     pub fn from_page(page: crate::service::page::Page<customer::Model>) -> Self {
-        let edges: Vec<CustomerEdge> = page
+        let cursors: Vec<String> = page
+            .items
+            .iter()
+            .map(|c| encode_cursor(CUSTOMER_CURSOR, &[c.id]))
+            .collect();
+        let page_info = PageInfo::of(&page, cursors.iter());
+        let total_count = page.total.unwrap_or_default();
+        let edges = page
             .items
             .into_iter()
-            .map(|c| CustomerEdge {
-                cursor: encode_cursor(CUSTOMER_CURSOR, &[c.id]),
+            .zip(cursors)
+            .map(|(c, cursor)| CustomerEdge {
+                cursor,
                 node: Customer::in_list(c),
             })
             .collect();
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
         CustomerConnection {
             edges,
-            page_info: PageInfo {
-                has_next_page: page.has_next_page,
-                end_cursor,
-            },
+            page_info,
+            total_count,
         }
     }
 }

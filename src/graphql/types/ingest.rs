@@ -387,7 +387,9 @@ pub enum IngestOutcome {
 pub struct IngestItem {
     /// The record's externalId.
     pub external_id: String,
-    /// Its id in journeygraph.
+    /// The stored record's number among its kind: what a signal's
+    /// `trigger` names (`ticket:<id>`). Not a global id: a record is read
+    /// through its customer's journey.
     pub id: ID,
     /// What happened.
     pub outcome: IngestOutcome,

@@ -4,6 +4,8 @@ use super::connection::{Connection, Edge, encode_cursor};
 use super::customer::Customer;
 use super::enums::FrictionKind;
 use super::signal::load_customer;
+use crate::global_id::Kind;
+use crate::graphql::types::connection::global;
 use crate::time::from_millis;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -18,8 +20,8 @@ pub struct Insight(pub insight::Model);
 #[Object]
 impl Insight {
     /// Id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        global(Kind::Insight, self.0.id)
     }
     /// The note.
     async fn text(&self) -> &str {

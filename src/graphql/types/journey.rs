@@ -5,7 +5,9 @@ use super::connection::{PageInfo, encode_cursor};
 use super::enums::{
     DealOutcome, Department, FeedbackMetric, FeedbackSubject, TicketPriority, stored,
 };
+use crate::global_id::Kind;
 use crate::graphql::ready::{ReadyFields, ReadyList, object_of, value_of};
+use crate::graphql::types::connection::global;
 use crate::service::journey::JourneyItem;
 use crate::service::page::Page;
 use crate::service::records::{
@@ -45,7 +47,7 @@ macro_rules! journey_event {
 
         journey_event!(@fields $name {
             /// Id of the timeline row.
-            "id" => async fn id(&self) -> (ID) { ID(self.row.id.to_string()) }
+            "id" => async fn id(&self) -> (ID) { global(Kind::JourneyEvent, self.row.id) }
             /// When it happened (RFC 3339, UTC).
             "occurredAt" => async fn occurred_at(&self) -> (DateTime<Utc>) { from_millis(self.row.occurred_at) }
             /// Department the event belongs to.
@@ -333,13 +335,10 @@ impl From<&Page<JourneyItem>> for JourneyConnection {
                 node: item.into(),
             })
             .collect();
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        let page_info = PageInfo::of(page, edges.iter().map(|e| &e.cursor));
         JourneyConnection {
             edges: ReadyList(edges),
-            page_info: PageInfo {
-                has_next_page: page.has_next_page,
-                end_cursor,
-            },
+            page_info,
         }
     }
 }
@@ -523,7 +522,7 @@ mod tests {
         let first_event = &ready[ready.find(r#""node":"#).expect("node")..];
         assert!(
             first_event.starts_with(
-                r#""node":{"__typename":"DealEvent","id":"1","at":"2026-09-21T14:14:20+00:00","department":"SALES","kind":"deal_won","channel":null,"source":"crm","externalId":"x-1","attributes":null,"dealExternalId":"D-1","dealOwner":"ana","stage":"closed","amount":1234.5,"outcome":"WON","#
+                r#""node":{"__typename":"DealEvent","id":"Sm91cm5leUV2ZW50OjE","at":"2026-09-21T14:14:20+00:00","department":"SALES","kind":"deal_won","channel":null,"source":"crm","externalId":"x-1","attributes":null,"dealExternalId":"D-1","dealOwner":"ana","stage":"closed","amount":1234.5,"outcome":"WON","#
             ),
             "{first_event}"
         );

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod insight;
 pub mod journey;
 pub mod kpi;
+pub mod node;
 pub mod outreach;
 pub mod signal;
 pub mod summary;

@@ -4,6 +4,8 @@ use super::connection::{Connection, Edge, encode_cursor};
 use super::customer::Customer;
 use super::enums::FrictionKind;
 use super::signal::{FrictionSignal, load_customer};
+use crate::global_id::Kind;
+use crate::graphql::types::connection::global;
 use crate::service::outreach::{self, QueueEntry, Status};
 use crate::time::from_millis;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
@@ -34,8 +36,8 @@ pub struct OutreachTask(pub outreach_task::Model);
 #[Object]
 impl OutreachTask {
     /// Id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        global(Kind::OutreachTask, self.0.id)
     }
     /// The customer to reach.
     async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {

@@ -3,6 +3,8 @@
 use super::enums::FrictionKind;
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
+use crate::global_id::Kind;
+use crate::graphql::types::connection::global;
 use crate::service::webhooks::{self, DeliveryLog};
 use crate::time::from_millis;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -16,8 +18,8 @@ pub struct Webhook(pub webhook::Model);
 #[Object]
 impl Webhook {
     /// Id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+    pub async fn id(&self) -> ID {
+        global(Kind::Webhook, self.0.id)
     }
     /// Where signals are posted.
     async fn url(&self) -> &str {
@@ -74,11 +76,11 @@ pub struct WebhookDelivery(pub DeliveryLog);
 impl WebhookDelivery {
     /// Id (for `replayWebhookDelivery`; sent as `Journeygraph-Delivery`).
     async fn id(&self) -> ID {
-        ID(self.0.delivery.id.to_string())
+        global(Kind::WebhookDelivery, self.0.delivery.id)
     }
     /// The signal delivered.
     async fn signal_id(&self) -> ID {
-        ID(self.0.delivery.signal_id.to_string())
+        global(Kind::FrictionAlert, self.0.delivery.signal_id)
     }
     /// PENDING, DELIVERED or FAILED.
     async fn status(&self) -> &str {
@@ -115,7 +117,10 @@ impl WebhookDelivery {
     }
     /// The delivery this one replays.
     async fn replay_of(&self) -> Option<ID> {
-        self.0.delivery.replay_of.map(|id| ID(id.to_string()))
+        self.0
+            .delivery
+            .replay_of
+            .map(|id| global(Kind::WebhookDelivery, id))
     }
     /// Every attempt, oldest first.
     async fn attempts(&self) -> Vec<WebhookAttempt> {

@@ -252,6 +252,21 @@ pub struct Alerts {
     pub webhook_allow_private: bool,
 }
 
+/// The signal `id` of the viewer's organization: the newest one below `id + 1`.
+pub async fn get(
+    db: &DatabaseConnection,
+    viewer: &crate::auth::Viewer,
+    id: i64,
+) -> AppResult<RaisedSignal> {
+    let not_found = || crate::error::AppError::NotFound("friction alert");
+    let below = id.checked_add(1).ok_or_else(not_found)?;
+    recent(db, viewer, &[], Some(below), 1)
+        .await?
+        .pop()
+        .filter(|s| s.id == id)
+        .ok_or_else(not_found)
+}
+
 /// The latest raised signals of the viewer's organization, newest first
 /// (a dashboard catching up after a reconnect): at most `first`, of
 /// `kinds` (all when empty), with an id below `before` when given.

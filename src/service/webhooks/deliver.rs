@@ -7,6 +7,7 @@
 
 use super::{DELIVERED, FAILED, PENDING, signature};
 use crate::error::AppResult;
+use crate::global_id::{self, Kind};
 use crate::service::alerts::bus::SignalBus;
 use crate::time::now_millis;
 use entity::{webhook, webhook_attempt, webhook_delivery};
@@ -193,7 +194,10 @@ async fn post(
         .post(&hook.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(signature::HEADER, signed)
-        .header("journeygraph-delivery", delivery.id.to_string())
+        .header(
+            "journeygraph-delivery",
+            global_id::encode(Kind::WebhookDelivery, delivery.id),
+        )
         .header("journeygraph-attempt", delivery.attempts.to_string())
         .body(body)
         .send()

@@ -12,6 +12,7 @@ use super::alerts::RaisedSignal;
 use crate::auth::Viewer;
 use crate::domain::FrictionKind;
 use crate::error::{AppError, AppResult};
+use crate::global_id::{self, Kind};
 use crate::time::{from_millis, now_millis};
 use entity::{webhook, webhook_attempt, webhook_delivery};
 use sea_orm::{
@@ -102,6 +103,12 @@ pub async fn list(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<web
         .order_by_desc(webhook::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The webhook `id` of the viewer's organization (ADMIN only).
+pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> AppResult<webhook::Model> {
+    viewer.require_admin()?;
+    find(db, viewer.org_id, id).await
 }
 
 async fn find(db: &impl ConnectionTrait, org: i64, id: i64) -> AppResult<webhook::Model> {
@@ -234,9 +241,9 @@ pub fn payload(signal: &RaisedSignal) -> String {
     json!({
         "event": "friction.detected",
         "signal": {
-            "id": signal.id.to_string(),
+            "id": global_id::encode(Kind::FrictionAlert, signal.id),
             "kind": signal.kind,
-            "customerId": signal.customer_id.to_string(),
+            "customerId": global_id::encode(Kind::Customer, signal.customer_id),
             "subject": signal.subject,
             "since": from_millis(signal.since).to_rfc3339(),
             "raisedAt": from_millis(signal.raised_at).to_rfc3339(),
