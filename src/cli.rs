@@ -31,6 +31,20 @@ pub struct Cli {
     )]
     pub log_format: LogFormat,
 
+    /// Export traces over OTLP/HTTP (protobuf) to this collector, e.g.
+    /// `http://127.0.0.1:4318` (`/v1/traces` is added unless given).
+    #[arg(long, global = true, env = "JOURNEYGRAPH_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
+    /// The `service.name` traces carry.
+    #[arg(
+        long,
+        global = true,
+        env = "JOURNEYGRAPH_OTLP_SERVICE_NAME",
+        default_value = "journeygraph"
+    )]
+    pub otlp_service_name: String,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -15,6 +15,7 @@ pub mod import;
 pub mod logging;
 pub mod memory;
 pub mod service;
+pub mod telemetry;
 pub mod time;
 
 /// mimalloc (its v2 line) instead of the system allocator for every binary

@@ -25,6 +25,8 @@ impl Write for Captured {
     }
 }
 
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 #[tokio::test]
 async fn every_line_of_a_request_carries_its_request_id() {
     let captured = Captured::default();
@@ -33,6 +35,7 @@ async fn every_line_of_a_request_carries_its_request_id() {
         journeygraph::config::LogFormat::Json,
         move || writer.clone(),
         false,
+        None,
     );
     let app = TestApp::sqlite().await;
 
@@ -52,6 +55,10 @@ async fn every_line_of_a_request_carries_its_request_id() {
             .json(&json!({"query": query}));
         if let Some(token) = token {
             request = request.bearer_auth(token);
+        }
+        if ids.is_empty() {
+            // The caller's W3C trace context: its trace id is logged.
+            request = request.header("traceparent", TRACEPARENT);
         }
         let response = request.send().await.expect("request");
         let id = response.headers()["x-request-id"]
@@ -119,8 +126,14 @@ async fn every_line_of_a_request_carries_its_request_id() {
         ),
         "{first}"
     );
+    assert_eq!(
+        first["span"]["trace_id"],
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
     let refused = access(&ids[1]);
     assert_eq!(refused["fields"]["status"], 401, "{refused}");
+    // No traceparent and no exporter: no trace id.
+    assert!(refused["span"].get("trace_id").is_none(), "{refused}");
     assert!(refused["span"].get("org").is_none(), "{refused}");
     for line in &in_requests {
         let id = line["span"]["request_id"].as_str().unwrap_or("-");

@@ -93,16 +93,21 @@ pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> 
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
             // The GraphQL handler fills in what it learns of the request.
-            tracing::info_span!(
+            let span = tracing::info_span!(
                 "request",
                 method = %req.method(),
                 path = %req.uri().path(),
                 request_id,
+                trace_id = tracing::field::Empty,
                 operation = tracing::field::Empty,
                 operation_type = tracing::field::Empty,
                 org = tracing::field::Empty,
                 principal_kind = tracing::field::Empty,
-            )
+            );
+            if let Some(trace_id) = crate::telemetry::continue_trace(&span, req.headers()) {
+                span.record("trace_id", trace_id.to_string());
+            }
+            span
         })
         // One access line per request, inside its span (so with its id).
         .on_response(
