@@ -29,6 +29,7 @@
 
 mod support;
 
+use journeygraph::global_id::{self, Kind};
 use journeygraph::service::summary;
 use journeygraph::time::{DAY_MS, now_millis};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -588,7 +589,7 @@ async fn main() {
         "server pid {pid}, pool {}, customers {lo}..={hi}, {} s per workload",
         a.pool, a.seconds
     );
-    let by_id = move |query: &'static str| move |rng: &mut Lcg| json!({"query": query, "variables": {"id": (lo + rng.next(span) as i64).to_string()}});
+    let by_id = move |query: &'static str| move |rng: &mut Lcg| json!({"query": query, "variables": {"id": global_id::encode(Kind::Customer, lo + rng.next(span) as i64)}});
     // Warm the server's and the database's caches alike.
     drive(
         &graphql,

@@ -9,6 +9,7 @@
 //! events, leader JWT), 5% KPIs, 25% ingest batches of 20 new touchpoints
 //! (the demo partner token). The rate limit is switched off for the run.
 
+use journeygraph::global_id::{self, Kind};
 use serde_json::{Value, json};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -137,7 +138,7 @@ async fn main() {
                 } else if roll < 30 {
                     (&jwt, json!({"query": "{ kpis(window: {from: \"2026-10-01T00:00:00Z\", to: \"2026-11-01T00:00:00Z\"}) { contactRate { value } } }"}), false)
                 } else {
-                    (&jwt, json!({"query": format!("{{ customer(id: \"{customer}\") {{ displayName journey(first: 20) {{ edges {{ node {{ kind occurredAt }} }} }} }} }}")}), false)
+                    (&jwt, json!({"query": format!("{{ customer(id: \"{}\") {{ displayName journey(first: 20) {{ edges {{ node {{ kind occurredAt }} }} }} }} }}", global_id::encode(Kind::Customer, customer as i64))}), false)
                 };
                 let started = Instant::now();
                 let Ok(response) = client.post(&base).bearer_auth(credential).json(&body).send().await else {

@@ -132,7 +132,7 @@ stored_enum!(
 );
 
 stored_enum!(
-    /// The friction kinds of DESIGN.md §5.
+    /// The friction kinds (docs/analytics.md).
     FrictionKind {
         HandoffDelay => "HANDOFF_DELAY",
         OnboardingStall => "ONBOARDING_STALL",

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-/// Milliseconds in one hour, the unit every duration in DESIGN.md §5 is exact in.
+/// Milliseconds in one hour, the unit every analytic duration is exact in.
 pub const HOUR_MS: i64 = 3_600_000;
 /// Milliseconds in one day (24 exact hours).
 pub const DAY_MS: i64 = 24 * HOUR_MS;

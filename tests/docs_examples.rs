@@ -167,8 +167,7 @@ fn has_content(value: &Value) -> bool {
     }
 }
 
-async fn seeded_demo() -> TestApp {
-    let app = TestApp::sqlite().await;
+async fn seeded_demo(app: TestApp) -> TestApp {
     let org = organization::ensure(&app.db, "demo", "Demo Company")
         .await
         .expect("org");
@@ -217,11 +216,11 @@ async fn run(app: &TestApp, token: &str, example: &Example) -> Result<(), String
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_graphql_block_of_the_docs_runs_and_quotes_the_demo_right() {
+/// Every block against the demo seeded on `app`'s database.
+async fn every_graphql_block_of_the_docs_runs_and_quotes_the_demo_right(app: TestApp) {
     let all: Vec<Example> = documents().iter().flat_map(|p| examples(p)).collect();
     assert!(all.len() >= 15, "only {} graphql blocks found", all.len());
-    let app = seeded_demo().await;
+    let app = seeded_demo(app).await;
     let token = app.jwt("demo", "ADMIN");
     let mut failures = Vec::new();
     for example in &all {
@@ -263,3 +262,5 @@ fn quoting_compares_to_the_decimals_written_and_names_the_difference() {
     ));
     assert!(has_content(&serde_json::json!({"x": {"edges": [{}]}})));
 }
+
+on_both_databases!(every_graphql_block_of_the_docs_runs_and_quotes_the_demo_right);

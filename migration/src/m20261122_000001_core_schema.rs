@@ -1,4 +1,4 @@
-//! The whole domain model of DESIGN.md §3.
+//! The whole domain model.
 
 use crate::schema_helpers::{
     create_all, drop_all, org_index, org_unique, references, tenant_table, with_partner_key,

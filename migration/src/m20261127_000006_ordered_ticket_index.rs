@@ -5,7 +5,7 @@
 //! The friction kinds that look for "the customer's first ticket after t0"
 //! (POST_SALE_CONTACT, CAMPAIGN_TRIGGERED_CONTACT,
 //! ONBOARDING_TRIGGERED_CONTACT and their baseline population) order by
-//! (opened_at, id), as DESIGN.md §5 orders tickets. Without `id` in the key,
+//! (opened_at, id), as the analytics order tickets. Without `id` in the key,
 //! PostgreSQL read every ticket of the customer in range and sorted them to
 //! keep one, once per exposed record (about 100,000 times per frictionPoints
 //! on the benchmark data set); with it, the first index entry is the answer.

@@ -1,4 +1,4 @@
-//! Frontline insights (DESIGN.md §1, "bottom-up signal"): notes people
+//! Frontline insights (the signal from the people closest to customers): notes people
 //! attach to a customer and/or a friction point (kind + subject key), with
 //! votes. One vote per person per insight, enforced by a unique key. People
 //! only: insights are free text and may name customers, so partner tokens

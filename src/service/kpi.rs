@@ -1,4 +1,4 @@
-//! KPIs (DESIGN.md §5), each computed by set-based SQL over one window and
+//! KPIs (docs/analytics.md), each computed by set-based SQL over one window and
 //! returned beside its value in the previous window of equal length. All
 //! times are epoch milliseconds, so every comparison is the same integer SQL
 //! on SQLite and PostgreSQL; medians are taken in Rust over the per-item

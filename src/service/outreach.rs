@@ -1,4 +1,4 @@
-//! Proactive outreach (DESIGN.md §1, "proactive, not reactive"): the queue
+//! Proactive outreach (reach customers before they call): the queue
 //! of customers with a friction signal active now and no unfinished task for
 //! it, the tasks people work (OPEN -> CONTACTED -> RESOLVED | DISMISSED,
 //! each change an OutreachEvent on the customer's journey), and whether

@@ -1,5 +1,5 @@
 //! Friction signals active *now*: what `Customer.summary` shows and what the
-//! outreach queue is built from. DESIGN.md §5 defines friction over a
+//! outreach queue is built from. docs/analytics.md defines friction over a
 //! window; a signal is the same condition judged at the present instant for
 //! one customer. Our definitions (also in the README):
 //!

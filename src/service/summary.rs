@@ -1,7 +1,7 @@
 //! `Customer.summary`: where a customer stands now, and a health score a
 //! person can explain.
 //!
-//! Stage (our definition, DESIGN.md names the field only):
+//! Stage (our definition):
 //! - ADOPTED: completed the organization's last onboarding step;
 //! - ONBOARDING: a WON deal or a started step, not adopted yet;
 //! - PROSPECT: an OPEN deal and nothing won;

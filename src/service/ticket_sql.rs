@@ -1,5 +1,5 @@
 //! The SQL fragment several analytics share: "an earlier ticket of the
-//! customer with the same reason within W before it" (DESIGN.md §5: of two
+//! customer with the same reason within W before it" (docs/analytics.md: of two
 //! tickets, the later is the later by (opened_at, id)).
 
 use super::sql::SqlBuilder;

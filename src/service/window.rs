@@ -1,4 +1,4 @@
-//! Analytic windows (DESIGN.md §5): `[from, to)`, the as-of time
+//! Analytic windows (docs/analytics.md): `[from, to)`, the as-of time
 //! `T = min(to, now)`, and the previous window of equal length.
 
 use crate::error::{AppError, AppResult};

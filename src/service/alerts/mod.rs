@@ -183,7 +183,7 @@ impl Batch {
 }
 
 /// After a batch committed: raises and publishes the signals its created or
-/// updated records make true (for the customers it touched; DESIGN.md §5's
+/// updated records make true (for the customers it touched; docs/analytics.md's
 /// conditions with the default parameters, judged now). A failure here
 /// cannot undo the committed batch: it is logged, and the sweep's catch-up
 /// raises what was missed.

@@ -4,7 +4,7 @@
 //! lookback before it. Delay: later - earlier opened_at, of the latest such
 //! earlier ticket, whose channel names the subject "EARLIER->LATER".
 //!
-//! DESIGN.md names a subject only for affected tickets. Our choice: the
+//! A subject exists only through affected tickets. Our choice: the
 //! subject "A->B" exists when at least one ticket switched from A to B in
 //! the window, and it is exposed to every ticket opened on B in the window
 //! (a customer who wrote on B and did not come from A is exposed, not

@@ -9,7 +9,7 @@
 //! Either is decided once a ticket came or t0 + W <= T. Delay: first such
 //! ticket - t0.
 //!
-//! Baseline (DESIGN.md §5): active customers not exposed to the subject;
+//! Baseline (docs/analytics.md): active customers not exposed to the subject;
 //! for each, t0 = their first non-SUPPORT touchpoint in the window, affected
 //! when a ticket opens within the same W after t0; customers whose
 //! t0 + W is after T (and who have no such ticket) are left out.

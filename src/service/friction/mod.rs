@@ -1,4 +1,4 @@
-//! Friction points (DESIGN.md §5): each kind, in its own module, turns a
+//! Friction points (docs/analytics.md): each kind, in its own module, turns a
 //! window into *items* (one per exposed record: a ticket, a deal, a step
 //! started ...) with their subject, customer, whether affected and the
 //! delay. This module aggregates items per (kind, subject) into the figures
@@ -6,7 +6,7 @@
 //! baseline of the other subjects, lift, median delay, revenue at risk,
 //! impact score and the previous window's rate, then ranks them.
 //!
-//! All ten kinds of DESIGN.md §5 are built. Item rows come from SQL, one
+//! All ten kinds are built. Item rows come from SQL, one
 //! query per kind and window, except that the three SUPPORT kinds share one
 //! read of each window's tickets (support_tickets.rs); the per-subject
 //! tally and the medians run here over those rows (a documented deviation
@@ -99,7 +99,7 @@ pub struct FrictionPoint {
     pub affected_customer_ids: Vec<i64>,
 }
 
-/// Every kind, in DESIGN.md's order.
+/// Every kind, in the order docs/analytics.md lists them.
 pub const BUILT: &[FrictionKind] = &[
     FrictionKind::RepeatContact,
     FrictionKind::SlowResolution,
@@ -113,7 +113,7 @@ pub const BUILT: &[FrictionKind] = &[
     FrictionKind::ChannelSwitch,
 ];
 
-/// Overridable parameters (DESIGN.md §5 defaults).
+/// Overridable parameters (defaults in docs/analytics.md).
 #[derive(Clone, Copy, Debug)]
 pub struct Params {
     /// REPEAT_CONTACT: an earlier same-reason ticket within this many hours.

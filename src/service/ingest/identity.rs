@@ -1,4 +1,4 @@
-//! Identity resolution (DESIGN.md §3): a known (source, external_id) is its
+//! Identity resolution (docs/api.md): a known (source, external_id) is its
 //! customer; else an existing customer with the same email (case-insensitive)
 //! gets the new identity; else a customer is created. One batch resolves in a
 //! fixed number of queries.

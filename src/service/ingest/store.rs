@@ -139,7 +139,7 @@ where
         .collect())
 }
 
-/// A lifecycle event a typed record implies (DESIGN.md §3, touchpoint).
+/// A lifecycle event a typed record implies (a touchpoint of the journey).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LifecycleEvent {
     /// e.g. `ticket_resolved`; also the last part of the event's key.

@@ -1,4 +1,4 @@
-//! The one algorithm every typed ingest follows (DESIGN.md §4, Mutations):
+//! The one algorithm every typed ingest follows (docs/api.md, ingesting records):
 //! resolve customers, look up existing rows by partner key, then per record
 //! `created` / `updated` (mutable records only, appending exactly the new
 //! lifecycle events) / `unchanged`, or IDEMPOTENCY_CONFLICT for an immutable
@@ -71,7 +71,7 @@ pub trait TypedInput: Sync {
 /// New keys are the common case, so the batch is inserted first, skipping
 /// keys that are already stored (`ON CONFLICT DO NOTHING`); only the keys the
 /// insert skipped are then read back and compared, record by record in input
-/// order, as DESIGN.md §4 says.
+/// order, as docs/api.md says.
 pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     db: &C,
     org_id: i64,
