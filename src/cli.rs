@@ -495,7 +495,7 @@ fn print_demo_access(app: &App, configured_port: u16) {
         configured_port
     };
     println!("\njourneygraph demo is ready");
-    println!("  GraphiQL:  http://127.0.0.1:{port}/");
+    println!("  GraphiQL:  http://127.0.0.1:{port}/graphiql");
     println!(
         "  Subscriptions: ws://127.0.0.1:{port}/graphql/ws (graphql-transport-ws; the token goes in connection_init)"
     );

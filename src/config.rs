@@ -222,7 +222,7 @@ pub struct ServeSettings {
     #[arg(long, env = "JOURNEYGRAPH_NO_MIGRATE")]
     pub no_migrate: bool,
 
-    /// Do not serve GraphiQL at `/` (it is on by default, for development).
+    /// Do not serve GraphiQL at `/graphiql` (it is on by default, for development).
     #[arg(long, env = "JOURNEYGRAPH_NO_GRAPHIQL")]
     pub no_graphiql: bool,
 

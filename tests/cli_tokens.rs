@@ -176,7 +176,7 @@ async fn the_demo_prints_an_admin_jwt_that_manages_tokens() {
         );
         let value = |prefix: &str| line.trim().strip_prefix(prefix).map(str::to_owned);
         if let Some(url) = value("GraphiQL:  http://127.0.0.1:") {
-            port = url.trim_end_matches('/').parse::<u16>().ok();
+            port = url.trim_end_matches("/graphiql").parse::<u16>().ok();
         }
         leader = leader.or(value("Leader JWT (7 days, reads everything): "));
         admin = admin.or(value(

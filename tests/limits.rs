@@ -302,13 +302,15 @@ async fn introspection_and_graphiql_can_be_switched_off_without_suggestions() {
         typo["errors"][0]["extensions"]["code"],
         "GRAPHQL_VALIDATION_FAILED"
     );
-    let graphiql = app
-        .client
-        .get(format!("{}/", app.base))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(graphiql.status(), 404);
+    for path in ["/", "/graphiql", "/graphiql/assets/boot.js"] {
+        let graphiql = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(graphiql.status(), 404, "{path}");
+    }
     // On by default.
     let dev = TestApp::sqlite().await;
     let (_, schema) = dev

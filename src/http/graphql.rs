@@ -15,14 +15,13 @@ use super::{AppState, REQUEST_ID};
 use crate::auth;
 use crate::error::AppError;
 use crate::graphql::limits::limit_error;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Response, ServerError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -569,12 +568,6 @@ pub(super) fn refuse_with(
     }
     stamp_errors(&mut response, request_id);
     respond(BatchResponse::Single(response), headers, Some(status))
-}
-
-/// GET /: GraphiQL. Paste a token into its headers:
-/// `{"Authorization": "Bearer <jwt>"}`.
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 #[cfg(test)]

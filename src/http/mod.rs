@@ -1,6 +1,7 @@
 //! HTTP routes: POST and GET /graphql, GET /graphql/ws (subscriptions), GET /
 //! (GraphiQL), /healthz, /readyz, /metrics.
 
+mod graphiql;
 mod graphql;
 mod header_limit;
 mod health;
@@ -128,7 +129,10 @@ pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> 
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
     if state.graphiql {
-        router = router.route("/", get(graphql::graphiql));
+        router = router
+            .route("/", get(graphiql::root))
+            .route("/graphiql", get(graphiql::page))
+            .route("/graphiql/assets/{file}", get(graphiql::asset));
     }
     Ok(router.with_state(state).layer(
         ServiceBuilder::new()
