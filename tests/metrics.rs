@@ -99,6 +99,8 @@ async fn every_metric_exists_from_start_up_with_help_and_type() {
         ("journeygraph_sweeps_total", "counter"),
         ("journeygraph_sweep_leader", "gauge"),
         ("journeygraph_build_info", "gauge"),
+        ("journeygraph_jwks_refreshes_total", "counter"),
+        ("journeygraph_jwks_keys", "gauge"),
         ("process_resident_memory_bytes", "gauge"),
         ("process_cpu_seconds_total", "counter"),
         ("process_open_fds", "gauge"),
@@ -122,6 +124,11 @@ async fn every_metric_exists_from_start_up_with_help_and_type() {
         "{text}"
     );
     assert!(series("journeygraph_rate_limited_total 0"), "{text}");
+    assert!(
+        series(r#"journeygraph_jwks_refreshes_total{outcome="error"} 0"#),
+        "{text}"
+    );
+    assert!(series("journeygraph_jwks_keys 0"), "{text}");
     assert!(series(&format!(
         r#"journeygraph_build_info{{version="{}"}} 1"#,
         env!("CARGO_PKG_VERSION")
