@@ -125,6 +125,9 @@ pub enum OrgCommand {
         /// Display name.
         #[arg(long)]
         name: String,
+        /// ISO 4217 code of the currency every money figure is in.
+        #[arg(long, default_value = "USD")]
+        currency: String,
         #[command(flatten)]
         database: DatabaseSettings,
     },
@@ -241,11 +244,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Org(OrgCommand::Create {
             slug,
             name,
+            currency,
             database,
         }) => {
             let conn = connect_migrated(&database).await?;
-            let org = organization::create(&conn, &slug, &name).await?;
-            println!("created organization {} (id {})", org.slug, org.id);
+            let org = organization::create_in(&conn, &slug, &name, &currency).await?;
+            println!(
+                "created organization {} (id {}, money in {})",
+                org.slug, org.id, org.currency
+            );
             Ok(())
         }
         Command::Token(TokenCommand::Mint {

@@ -122,7 +122,7 @@ async fn seed(app: &TestApp, token: &str) {
 }
 
 const KPIS: &str = r#"query($from: DateTime!, $to: DateTime!, $segment: String) { kpis(window: {from: $from, to: $to}, segment: $segment) {
-    contactRate { value previous } csatPercent { value previous } csatAverage { value previous } nps { value previous }
+    contactRate { value previous } csatPercent { value previous } csatRate { value previous } csatAverage { value previous } nps { value previous }
     cesAverage { value previous } fcrRate { value previous } repeatContactRate { value previous }
     medianFirstResponseHours { value previous } medianResolutionHours { value previous } slaAttainment { value previous }
     medianTimeToValueDays { value previous } onboardingCompletionRate { value previous } } }"#;
@@ -175,6 +175,7 @@ async fn kpis_match_the_hand_computed_figures(app: TestApp) {
     expect("contactRate", Some(4.0 / 5.0), Some(1.0 / 4.0));
     // CSAT in W: 5, 2, 4 -> two of three are 4-5; mean 11/3. None in P.
     expect("csatPercent", Some(200.0 / 3.0), None);
+    expect("csatRate", Some(2.0 / 3.0), None);
     expect("csatAverage", Some(11.0 / 3.0), None);
     // NPS in W: 10, 6, 8, 9 -> (2 promoters - 1 detractor) / 4 x 100.
     expect("nps", Some(25.0), None);

@@ -35,7 +35,30 @@ async fn up_down_up(db: DatabaseConnection) {
         "ux_ticket_key",
     ];
     assert_eq!(indexes(&db, "ticket").await, ticket_indexes);
+    // The seventh gives each organization a currency: USD for those
+    // created before it.
     Migrator::down(&db, Some(1)).await.expect("down one");
+    assert!(run(&db, "SELECT currency FROM organization").await.is_err());
+    run(
+        &db,
+        "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'old', 'Old', 0)",
+    )
+    .await
+    .expect("an organization before it");
+    Migrator::up(&db, None).await.expect("up one");
+    let currency = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT currency FROM organization WHERE id = 1",
+        ))
+        .await
+        .expect("select")
+        .expect("row")
+        .try_get::<String>("", "currency")
+        .expect("currency");
+    assert_eq!(currency, "USD");
+    run(&db, "DELETE FROM organization").await.expect("delete");
+    Migrator::down(&db, Some(2)).await.expect("down two");
     assert_eq!(
         indexes(&db, "ticket").await,
         [
@@ -45,7 +68,7 @@ async fn up_down_up(db: DatabaseConnection) {
             "ux_ticket_key"
         ]
     );
-    Migrator::up(&db, None).await.expect("up one");
+    Migrator::up(&db, None).await.expect("up two");
     assert_eq!(indexes(&db, "ticket").await, ticket_indexes);
     Migrator::down(&db, None).await.expect("down");
     assert_eq!(count_tables(&db).await, 0);

@@ -12,6 +12,7 @@ mod m20261124_000003_signals_and_webhooks;
 mod m20261125_000004_covering_timeline_index;
 mod m20261126_000005_touchpoint_customer_key;
 mod m20261127_000006_ordered_ticket_index;
+mod m20261204_000007_organization_currency;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_covering_timeline_index::Migration),
             Box::new(m20261126_000005_touchpoint_customer_key::Migration),
             Box::new(m20261127_000006_ordered_ticket_index::Migration),
+            Box::new(m20261204_000007_organization_currency::Migration),
         ]
     }
 }

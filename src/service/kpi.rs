@@ -23,6 +23,7 @@ pub const SLA_HOURS: [(&str, i64); 4] = [("URGENT", 4), ("HIGH", 24), ("NORMAL",
 pub struct KpiFigures {
     pub contact_rate: Option<f64>,
     pub csat_percent: Option<f64>,
+    pub csat_rate: Option<f64>,
     pub csat_average: Option<f64>,
     pub nps: Option<f64>,
     pub ces_average: Option<f64>,
@@ -107,7 +108,7 @@ impl Scope<'_> {
     async fn figures(&self, w: Window) -> AppResult<KpiFigures> {
         let (
             contact_rate,
-            (csat_percent, csat_average),
+            (csat_percent, csat_rate, csat_average),
             nps,
             ces_average,
             fcr_rate,
@@ -133,6 +134,7 @@ impl Scope<'_> {
         Ok(KpiFigures {
             contact_rate,
             csat_percent,
+            csat_rate,
             csat_average,
             nps,
             ces_average,
@@ -207,10 +209,10 @@ impl Scope<'_> {
         ))
     }
 
-    /// CSAT: share of 4-5 x 100, and the mean.
-    async fn csat(&self, w: Window) -> AppResult<(Option<f64>, Option<f64>)> {
+    /// CSAT: share of 4-5 as a percent and as a fraction, and the mean.
+    async fn csat(&self, w: Window) -> AppResult<(Option<f64>, Option<f64>, Option<f64>)> {
         let (n, total, good, _) = self.scores(w, "CSAT", (4, 5), (1, 2)).await?;
-        Ok((ratio(good * 100, n), ratio(total, n)))
+        Ok((ratio(good * 100, n), ratio(good, n), ratio(total, n)))
     }
 
     /// NPS: % promoters (9-10) minus % detractors (0-6).

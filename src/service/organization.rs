@@ -33,14 +33,41 @@ pub fn validate_slug(slug: &str) -> AppResult<()> {
     }
 }
 
-/// Creates an organization; BAD_USER_INPUT when the slug is taken or invalid.
-#[tracing::instrument(skip(db))]
+/// The currency of an organization created without one.
+pub const DEFAULT_CURRENCY: &str = "USD";
+
+/// `code` if it is an ISO 4217 currency code (`EUR`, `JPY`), else
+/// BAD_USER_INPUT on `currency`.
+pub fn validate_currency(code: &str) -> AppResult<()> {
+    match iso_currency::Currency::from_code(code) {
+        Some(_) => Ok(()),
+        None => Err(AppError::bad_input(
+            "currency",
+            format!("{code:?} is not an ISO 4217 currency code (such as USD, EUR, JPY)"),
+        )),
+    }
+}
+
+/// Creates an organization whose money is in US dollars.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     slug: &str,
     name: &str,
 ) -> AppResult<organization::Model> {
+    create_in(db, slug, name, DEFAULT_CURRENCY).await
+}
+
+/// Creates an organization whose money is in `currency` (ISO 4217);
+/// BAD_USER_INPUT when the slug is taken or invalid, or the code unknown.
+#[tracing::instrument(skip(db))]
+pub async fn create_in<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+    name: &str,
+    currency: &str,
+) -> AppResult<organization::Model> {
     validate_slug(slug)?;
+    validate_currency(currency)?;
     if find_by_slug(db, slug).await?.is_some() {
         return Err(AppError::bad_input(
             "slug",
@@ -51,6 +78,7 @@ pub async fn create<C: ConnectionTrait>(
         slug: Set(slug.to_owned()),
         name: Set(name.to_owned()),
         created_at: Set(now_millis()),
+        currency: Set(currency.to_owned()),
         ..Default::default()
     };
     Ok(model.insert(db).await?)
@@ -66,4 +94,13 @@ pub async fn ensure<C: ConnectionTrait>(
         Some(org) => Ok(org),
         None => create(db, slug, name).await,
     }
+}
+
+/// The currency of organization `id`.
+pub async fn currency<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<String> {
+    let found = organization::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
+    Ok(found.currency)
 }

@@ -87,7 +87,7 @@ impl Customer {
     async fn plan(&self) -> Option<&str> {
         self.model.plan.as_deref()
     }
-    /// Annual value in the org's currency: the revenue at stake.
+    /// Annual value in the organization's currency (`viewer.currency`): the revenue at stake.
     async fn annual_value(&self) -> f64 {
         self.model.annual_value_cents as f64 / 100.0
     }

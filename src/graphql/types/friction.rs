@@ -30,19 +30,20 @@ pub struct FrictionPoint {
     pub exposed_customers: i64,
     /// Customers affected.
     pub affected_customers: i64,
-    /// affectedCustomers / exposedCustomers.
+    /// affectedCustomers / exposedCustomers, a fraction (0-1).
     pub rate: f64,
-    /// Pooled rate of the kind's other subjects (null when there is none).
+    /// Pooled rate of the kind's other subjects, a fraction (0-1; null when there is none).
     pub baseline_rate: Option<f64>,
-    /// rate / baselineRate (null when the baseline is null or 0).
+    /// rate / baselineRate, a multiple (2.0 = twice the baseline; null when the baseline is null or 0).
     pub lift: Option<f64>,
     /// Median delay of affected items, in hours.
     pub median_delay_hours: Option<f64>,
-    /// Sum of the annual value of affected customers.
+    /// Sum of the annual value of affected customers, in the organization's
+    /// currency (`viewer.currency`).
     pub revenue_at_risk: f64,
-    /// revenueAtRisk x max(0, 1 - baselineRate / rate); revenueAtRisk without a baseline.
+    /// revenueAtRisk x max(0, 1 - baselineRate / rate); revenueAtRisk without a baseline. In the organization's currency (`viewer.currency`).
     pub impact_score: f64,
-    /// The rate of the same subject in the previous window of equal length.
+    /// The rate of the same subject in the previous window of equal length, a fraction (0-1).
     pub previous_rate: Option<f64>,
     /// The *_CONTACT kinds: reasons of the qualifying (first) tickets with
     /// their counts, most frequent first; empty for the other kinds.

@@ -35,7 +35,7 @@ pub struct CustomerRefInput {
     pub segment: Option<String>,
     /// Plan.
     pub plan: Option<String>,
-    /// Annual value in the org's currency, 0 to 1,000,000,000,000.
+    /// Annual value in the organization's currency (`viewer.currency`), 0 to 1,000,000,000,000.
     pub annual_value: Option<f64>,
 }
 
@@ -67,7 +67,7 @@ pub struct DealInput {
     pub owner: String,
     /// Pipeline stage.
     pub stage: String,
-    /// Amount in the org's currency, 0 to 1,000,000,000,000.
+    /// Amount in the organization's currency (`viewer.currency`), 0 to 1,000,000,000,000.
     pub amount: f64,
     /// When it opened.
     pub opened_at: DateTime<Utc>,

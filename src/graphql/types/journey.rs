@@ -105,7 +105,7 @@ journey_event!(
         "owner" => async fn owner(&self) -> (&str) { &self.deal.owner }
         /// Pipeline stage.
         "stage" => async fn stage(&self) -> (&str) { &self.deal.stage }
-        /// Deal amount in the org's currency.
+        /// Deal amount in the organization's currency (`viewer.currency`).
         "amount" => async fn amount(&self) -> (f64) { money(self.deal.amount_cents) }
         /// Outcome now.
         "outcome" => async fn outcome(&self) -> (Result<DealOutcome>) { Ok(stored::<crate::domain::DealOutcome>(&self.deal.outcome)?.into()) }

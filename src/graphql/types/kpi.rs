@@ -30,29 +30,32 @@ pub struct Kpi {
 /// The KPIs (defined in docs/analytics.md).
 #[derive(SimpleObject)]
 pub struct Kpis {
-    /// Tickets opened / active customers (>= 1 touchpoint in the window).
+    /// Tickets opened / active customers (>= 1 touchpoint in the window): tickets per customer, not a share (1.5 = three tickets for every two customers).
     pub contact_rate: Kpi,
-    /// CSAT responses scoring 4-5 / all CSAT responses x 100.
+    /// CSAT responses scoring 4-5 / all CSAT responses x 100, a percent (0-100).
+    #[graphql(deprecation = "a percent where every other share is a fraction: use csatRate")]
     pub csat_percent: Kpi,
+    /// CSAT responses scoring 4-5 / all CSAT responses, a fraction (0-1).
+    pub csat_rate: Kpi,
     /// Mean CSAT (1-5).
     pub csat_average: Kpi,
-    /// % NPS 9-10 minus % NPS 0-6.
+    /// % NPS 9-10 minus % NPS 0-6: a score from -100 to 100 (percentage points), not a share.
     pub nps: Kpi,
     /// Mean CES (1-7, 7 = very easy).
     pub ces_average: Kpi,
-    /// Tickets resolved with no same-reason ticket within 7 days after / tickets resolved (decided ones).
+    /// Tickets resolved with no same-reason ticket within 7 days after / tickets resolved (decided ones), a fraction (0-1).
     pub fcr_rate: Kpi,
-    /// Customers with a same-reason ticket within 7 days of an earlier one / customers with a ticket.
+    /// Customers with a same-reason ticket within 7 days of an earlier one / customers with a ticket, a fraction (0-1).
     pub repeat_contact_rate: Kpi,
     /// Median hours from opening to first response.
     pub median_first_response_hours: Kpi,
     /// Median hours from opening to resolution.
     pub median_resolution_hours: Kpi,
-    /// Decided tickets resolved within SLA (URGENT 4 h, HIGH 24 h, NORMAL 72 h, LOW 168 h) / decided tickets.
+    /// Decided tickets resolved within SLA (URGENT 4 h, HIGH 24 h, NORMAL 72 h, LOW 168 h) / decided tickets, a fraction (0-1).
     pub sla_attainment: Kpi,
     /// Median days from the first WON deal to completing the last onboarding step.
     pub median_time_to_value_days: Kpi,
-    /// Customers who completed every step by T / customers whose first step started in the window.
+    /// Customers who completed every step by T / customers whose first step started in the window, a fraction (0-1).
     pub onboarding_completion_rate: Kpi,
 }
 
@@ -62,6 +65,7 @@ impl Kpis {
         Kpis {
             contact_rate: k(current.contact_rate, previous.contact_rate),
             csat_percent: k(current.csat_percent, previous.csat_percent),
+            csat_rate: k(current.csat_rate, previous.csat_rate),
             csat_average: k(current.csat_average, previous.csat_average),
             nps: k(current.nps, previous.nps),
             ces_average: k(current.ces_average, previous.ces_average),
@@ -94,7 +98,7 @@ pub struct DepartmentShare {
     /// The department of the customer's last non-SUPPORT touchpoint in the 7
     /// days before the ticket; null when there was none.
     pub department: Option<super::enums::Department>,
-    /// Share of the reason's tickets (0-1).
+    /// Share of the reason's tickets, a fraction (0-1).
     pub share: f64,
 }
 
@@ -107,15 +111,15 @@ pub struct ContactReason {
     pub tickets: i64,
     /// Distinct customers who opened them.
     pub customers: i64,
-    /// Share of all tickets opened in the window (0-1).
+    /// Share of all tickets opened in the window, a fraction (0-1).
     pub share: f64,
-    /// The share in the previous window of equal length.
+    /// The share in the previous window of equal length, a fraction (0-1).
     pub previous_share: Option<f64>,
     /// Median hours to resolution of its resolved tickets.
     pub median_resolution_hours: Option<f64>,
     /// Mean CSAT of responses about these tickets.
     pub csat_average: Option<f64>,
-    /// Tickets following an earlier same-reason ticket of the customer within 7 days / tickets.
+    /// Tickets following an earlier same-reason ticket of the customer within 7 days / tickets, a fraction (0-1).
     pub repeat_rate: f64,
     /// What happened just before, largest share first.
     pub preceded_by: Vec<DepartmentShare>,
@@ -158,7 +162,7 @@ pub struct Handoff {
     pub transitions: i64,
     /// Median hours between the two touchpoints.
     pub median_gap_hours: Option<f64>,
-    /// Share of decided transitions followed by a support ticket within 7 days.
+    /// Share of decided transitions followed by a support ticket within 7 days, a fraction (0-1).
     pub followed_by_ticket_share: Option<f64>,
 }
 
@@ -169,7 +173,7 @@ pub struct JourneyPath {
     pub departments: Vec<super::enums::Department>,
     /// Customers who took it.
     pub customers: i64,
-    /// Share of customers whose first touch is in the window (0-1).
+    /// Share of customers whose first touch is in the window, a fraction (0-1).
     pub share: f64,
 }
 
@@ -180,8 +184,9 @@ pub struct FunnelStep {
     pub kind: String,
     /// Customers who reached it (decided ones).
     pub customers: i64,
-    /// customers / customers of the step before (null for the first step).
+    /// customers / customers of the step before, a fraction (0-1; null for
+    /// the first step).
     pub conversion_from_previous: Option<f64>,
-    /// customers / customers who entered.
+    /// customers / customers who entered, a fraction (0-1).
     pub conversion_from_start: Option<f64>,
 }

@@ -111,7 +111,7 @@ pub struct OutreachQueueEntry {
     pub customer: Customer,
     /// Sum of the severities of its distinct active friction kinds.
     pub severity: i64,
-    /// severity x annual value: the queue's order.
+    /// severity x annual value, in the organization's currency (`viewer.currency`): the queue's order.
     pub priority: f64,
     /// The signals without an unfinished task, oldest first per kind.
     pub reasons: Vec<FrictionSignal>,
@@ -146,11 +146,11 @@ pub struct OutreachEffectiveness {
     pub not_contacted_customers: i64,
     /// Not-contacted customers who opened a ticket within 14 days of the flag.
     pub not_contacted_with_ticket: i64,
-    /// contactedWithTicket / contactedCustomers.
+    /// contactedWithTicket / contactedCustomers, a fraction (0-1).
     pub contacted_ticket_rate: Option<f64>,
-    /// notContactedWithTicket / notContactedCustomers.
+    /// notContactedWithTicket / notContactedCustomers, a fraction (0-1).
     pub not_contacted_ticket_rate: Option<f64>,
-    /// 1 - contactedTicketRate / notContactedTicketRate (null when that is null or 0).
+    /// 1 - contactedTicketRate / notContactedTicketRate, a fraction (at most 1, negative when contacted customers opened more tickets; null when the not-contacted rate is null or 0).
     pub prevented_contact_rate: Option<f64>,
 }
 

@@ -2,7 +2,10 @@
 
 use super::enums::{Department, Role, Scope};
 use crate::auth::{self, Principal};
-use async_graphql::Object;
+use crate::error::IntoGraphql;
+use crate::service::organization;
+use async_graphql::{Context, Object, Result};
+use sea_orm::DatabaseConnection;
 
 /// The caller of this request.
 pub struct Viewer(pub auth::Viewer);
@@ -12,6 +15,14 @@ impl Viewer {
     /// Slug of the caller's organization (from the credential, never an argument).
     async fn organization(&self) -> &str {
         &self.0.org_slug
+    }
+
+    /// ISO 4217 code of the organization's currency (`USD`, `EUR`): every
+    /// money figure of the API (annual values, deal amounts, revenue at
+    /// risk, impact scores) is in it.
+    async fn currency(&self, ctx: &Context<'_>) -> Result<String> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        organization::currency(db, self.0.org_id).await.gql()
     }
 
     /// The principal: `user:<sub>` for a person, `token:<id>` for an API token.
