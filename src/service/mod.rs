@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod api_token;
+pub mod buckets;
 pub mod contact_reasons;
 pub mod customer;
 pub mod dedupe;
