@@ -420,19 +420,28 @@ fn respond(
     } else {
         "application/json"
     };
-    let mut body = match serde_json::to_value(&response) {
-        Ok(body) => body,
+    match serialize(&response) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, media_type)], body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "response did not serialize");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-    };
-    // A request that never reached execution has no `data` entry at all
-    // (the GraphQL specification, "Response Format").
-    let answers: Vec<&Response> = match &response {
+    }
+}
+
+/// The JSON of `response`. A request that never reached execution has no
+/// `data` entry at all (the GraphQL specification, "Response Format"); only
+/// then is the answer rebuilt as a value to drop it, so answers that ran
+/// are written straight out.
+fn serialize(response: &BatchResponse) -> serde_json::Result<Vec<u8>> {
+    let answers: Vec<&Response> = match response {
         BatchResponse::Single(r) => vec![r],
         BatchResponse::Batch(list) => list.iter().collect(),
     };
+    if !answers.iter().any(|a| before_execution(a)) {
+        return serde_json::to_vec(response);
+    }
+    let mut body = serde_json::to_value(response)?;
     let bodies: Vec<&mut serde_json::Value> = match &mut body {
         serde_json::Value::Array(list) => list.iter_mut().collect(),
         single => vec![single],
@@ -442,13 +451,7 @@ fn respond(
             object.remove("data");
         }
     }
-    match serde_json::to_vec(&body) {
-        Ok(body) => (status, [(header::CONTENT_TYPE, media_type)], body).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "response did not serialize");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    serde_json::to_vec(&body)
 }
 
 /// Whether `response` failed before execution began: no data, and no

@@ -3,7 +3,7 @@
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
 use crate::global_id::Kind;
-use crate::graphql::types::connection::parse_id;
+use crate::graphql::types::connection::{parse_id, parse_optional_id};
 use crate::graphql::types::enums::FrictionKind;
 use crate::graphql::types::insight::Insight;
 use crate::graphql::types::outreach::{OutreachStatus, OutreachTask};
@@ -99,10 +99,8 @@ impl OutreachMutation {
         let db = ctx.data::<DatabaseConnection>()?;
         let new = insight::NewInsight {
             text,
-            customer_id: customer_id
-                .map(|id| parse_id("customerId", Kind::Customer, &id))
-                .transpose()
-                .map_err(|e| e.extend())?,
+            customer_id: parse_optional_id("customerId", Kind::Customer, customer_id.as_ref())
+                .gql()?,
             friction_kind: friction_kind.map(Into::into),
             subject,
         };

@@ -5,7 +5,7 @@ use crate::auth::Viewer;
 use crate::error::IntoGraphql;
 use crate::global_id::Kind;
 use crate::graphql::types::connection::{
-    Connection, InsightEdge, OutreachQueueEdge, OutreachTaskEdge, decode_cursor, parse_id,
+    Connection, InsightEdge, OutreachQueueEdge, OutreachTaskEdge, decode_cursor, parse_optional_id,
     wants_total,
 };
 use crate::graphql::types::enums::FrictionKind;
@@ -26,12 +26,6 @@ pub struct OutreachQuery;
 fn cursor(kind: &str, n: usize, after: Option<&str>) -> Result<Option<Vec<i64>>> {
     after
         .map(|c| decode_cursor(kind, n, c))
-        .transpose()
-        .map_err(|e| e.extend())
-}
-
-fn optional_customer(argument: &str, id: Option<&ID>) -> Result<Option<i64>> {
-    id.map(|id| parse_id(argument, Kind::Customer, id))
         .transpose()
         .map_err(|e| e.extend())
 }
@@ -82,7 +76,8 @@ impl OutreachQuery {
         let after = cursor(TASK_CURSOR, 1, after.as_deref())?.map(|v| v[0]);
         let filter = outreach::TaskFilter {
             status: status.map(Into::into),
-            customer_id: optional_customer("customerId", customer_id.as_ref())?,
+            customer_id: parse_optional_id("customerId", Kind::Customer, customer_id.as_ref())
+                .gql()?,
         };
         let page = outreach::list(db, viewer, &filter, first, after, wants_total(ctx))
             .await
@@ -126,7 +121,8 @@ impl OutreachQuery {
         let after = cursor(INSIGHT_CURSOR, 2, after.as_deref())?
             .map(|v| (i32::try_from(v[0]).unwrap_or(i32::MAX), v[1]));
         let filter = insights::InsightFilter {
-            customer_id: optional_customer("customerId", customer_id.as_ref())?,
+            customer_id: parse_optional_id("customerId", Kind::Customer, customer_id.as_ref())
+                .gql()?,
             friction_kind: friction_kind.map(Into::into),
             subject,
         };

@@ -4,12 +4,12 @@ use crate::auth::Viewer;
 use crate::error::IntoGraphql;
 use crate::global_id::Kind;
 use crate::graphql::types::alert::FrictionAlert;
-use crate::graphql::types::connection::parse_id;
+use crate::graphql::types::connection::parse_optional_id;
 use crate::graphql::types::enums::FrictionKind;
 use crate::graphql::types::webhook::Webhook;
 use crate::service::page::validate_first;
 use crate::service::{alerts, webhooks};
-use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -44,10 +44,7 @@ impl WebhookQuery {
         let viewer = ctx.data::<Viewer>()?;
         let db = ctx.data::<DatabaseConnection>()?;
         let first = validate_first(first).gql()?;
-        let before = before
-            .map(|id| parse_id("before", Kind::FrictionAlert, &id))
-            .transpose()
-            .map_err(|e| e.extend())?;
+        let before = parse_optional_id("before", Kind::FrictionAlert, before.as_ref()).gql()?;
         let kinds: Vec<crate::domain::FrictionKind> = kinds
             .unwrap_or_default()
             .into_iter()

@@ -96,6 +96,15 @@ pub fn parse_id(argument: &str, kind: Kind, id: &async_graphql::ID) -> Result<i6
     global_id::expect(argument, kind, id)
 }
 
+/// The row of an optional `kind` id given as `argument` (None when absent).
+pub fn parse_optional_id(
+    argument: &str,
+    kind: Kind,
+    id: Option<&async_graphql::ID>,
+) -> Result<Option<i64>, AppError> {
+    id.map(|id| parse_id(argument, kind, id)).transpose()
+}
+
 /// The global `ID` of row `id` of `kind`.
 pub fn global(kind: Kind, id: i64) -> async_graphql::ID {
     async_graphql::ID(global_id::encode(kind, id))
