@@ -17,6 +17,7 @@ mod support;
 
 use journeygraph::auth::Viewer;
 use journeygraph::domain::{FrictionKind, Role};
+use journeygraph::service::buckets::Width;
 use journeygraph::service::window::{Window, median};
 use journeygraph::service::{
     contact_reasons, friction, funnel, handoff, kpi, outreach, paths, summary,
@@ -130,6 +131,32 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
         "kpis",
         time(runs, || async {
             kpi::kpis(db, v, w, None).await.expect("kpis");
+        })
+        .await,
+    );
+    // 26 weekly buckets: the half year before the anchor's Monday.
+    let monday = {
+        let day = anchor - anchor.rem_euclid(DAY_MS);
+        // 1970-01-01 was a Thursday: days since a Monday are (days + 3) % 7.
+        day - ((day / DAY_MS + 3) % 7) * DAY_MS
+    };
+    let weeks = Window::new(monday - 26 * 7 * DAY_MS, monday, now_millis()).expect("weeks");
+    t.insert(
+        "kpiTrend (26 weeks)",
+        time(runs, || async {
+            let points = kpi::kpi_trend(db, v, weeks, Width::Week, None)
+                .await
+                .expect("kpi trend");
+            assert_eq!(points.len(), 26);
+        })
+        .await,
+    );
+    t.insert(
+        "contactReasonTrend (26 weeks)",
+        time(runs, || async {
+            contact_reasons::contact_reason_trend(db, v, weeks, Width::Week)
+                .await
+                .expect("reason trend");
         })
         .await,
     );

@@ -356,7 +356,207 @@ async fn contact_reasons_match_the_hand_computed_figures(app: TestApp) {
     assert_eq!(agent["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
 
+const KPI_TREND: &str = r#"query($from: DateTime!, $to: DateTime!, $bucket: BucketWidth!) { kpiTrend(window: {from: $from, to: $to}, bucket: $bucket) {
+    buckets { from to partial } contactRate csatRate csatAverage nps cesAverage fcrRate repeatContactRate
+    medianFirstResponseHours medianResolutionHours slaAttainment medianTimeToValueDays onboardingCompletionRate } }"#;
+
+/// The KPI names of `kpiTrend` (every one but the deprecated csatPercent).
+const TREND_KPIS: [&str; 12] = [
+    "contactRate",
+    "csatRate",
+    "csatAverage",
+    "nps",
+    "cesAverage",
+    "fcrRate",
+    "repeatContactRate",
+    "medianFirstResponseHours",
+    "medianResolutionHours",
+    "slaAttainment",
+    "medianTimeToValueDays",
+    "onboardingCompletionRate",
+];
+
+/// Weekly buckets over hours [-24, 768): Wednesday 2025-12-31 to Monday
+/// 2026-02-02. Weeks start on Mondays at hours -72, 96, 264, 432 and 600,
+/// so the first bucket is cut by the window (partial) and the last one
+/// holds nothing. Each bucket is judged at its own end.
+async fn kpi_trend_matches_the_hand_computed_figures(app: TestApp) {
+    seed(&app, &app.admin()).await;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            KPI_TREND,
+            json!({"from": h(-24), "to": h(768), "bucket": "WEEK"}),
+        )
+        .await;
+    let t = &body["data"]["kpiTrend"];
+    assert!(t.is_object(), "{body}");
+    let bounds = [-24, 96, 264, 432, 600, 768];
+    let expected_buckets: Vec<Value> = bounds
+        .windows(2)
+        .enumerate()
+        .map(|(i, b)| json!({"from": h(b[0]), "to": h(b[1]), "partial": i == 0}))
+        .collect();
+    // DateTime comes back as RFC 3339 with a Z; compare instants.
+    for (got, want) in t["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .zip(&expected_buckets)
+    {
+        for edge in ["from", "to"] {
+            let at = |v: &Value| {
+                chrono::DateTime::parse_from_rfc3339(v[edge].as_str().expect("time"))
+                    .expect("rfc3339")
+            };
+            assert_eq!(at(got), at(want), "{got} {want}");
+        }
+        assert_eq!(got["partial"], want["partial"], "{got}");
+    }
+    assert_eq!(t["buckets"].as_array().map(Vec::len), Some(5));
+    let series = |name: &str, expected: [Option<f64>; 5]| {
+        for (i, e) in expected.into_iter().enumerate() {
+            close(&t[name][i], e, &format!("{name}[{i}]"));
+        }
+    };
+    let third = 1.0 / 3.0;
+    // Tickets opened / active customers. Week 0: E's deal opened at 50, no
+    // tickets. Week 1: T5, T1, T2 over A, B, C, E. Week 2: T3 over A, B, C,
+    // D. Week 3: T4 over C, D, E. Week 4: nobody active.
+    series(
+        "contactRate",
+        [Some(0.0), Some(0.75), Some(0.25), Some(third), None],
+    );
+    // CSAT: week 1 F1 (5); week 2 F2 (2), F3 (4).
+    series("csatRate", [None, Some(1.0), Some(0.5), None, None]);
+    series("csatAverage", [None, Some(5.0), Some(3.0), None, None]);
+    // NPS 10, 6, 8, 9 at 400; CES 5, 6 at 445-446.
+    series("nps", [None, None, Some(25.0), None, None]);
+    series("cesAverage", [None, None, None, Some(5.5), None]);
+    // Resolved in week 1 (T = 264): T5 at 210 (no billing ticket by 264:
+    // undecided), T1 at 240 (T2 opened at 250 decides it: not first
+    // contact) -> 0 / 1. Week 2: T2 at 330, 330 + 168 > 432 and no repeat:
+    // undecided -> null.
+    series("fcrRate", [None, Some(0.0), None, None, None]);
+    // Week 1: A (T2 after T1) and B (T5, first) -> 1/2. Week 2: B's T3 after
+    // T5 (100 h) -> 1/1. Week 3: C's T4, first -> 0/1.
+    series(
+        "repeatContactRate",
+        [None, Some(0.5), Some(1.0), Some(0.0), None],
+    );
+    // Week 1: first responses 1, 3 h; resolutions 10, 10, 80 h. Week 2: T3
+    // answered after 5 h, unresolved.
+    series(
+        "medianFirstResponseHours",
+        [None, Some(2.0), Some(5.0), None, None],
+    );
+    series(
+        "medianResolutionHours",
+        [None, Some(10.0), None, None, None],
+    );
+    // Week 1 (T = 264): T5, T1 met; T2's deadline 322 is after T:
+    // undecided -> 1. Week 2: T3 URGENT unresolved past 304 -> 0. Week 3: T4
+    // LOW, deadline 608 after T = 600 -> undecided -> null.
+    series("slaAttainment", [None, Some(1.0), Some(0.0), None, None]);
+    // A's first WON deal closed at 218 (week 1), but s2 was completed at
+    // 300, after the week's end: nobody counts in any week.
+    series("medianTimeToValueDays", [None; 5]);
+    // First step start: week 1 A (220, all done at 300 > 264) and B (210):
+    // 0/2. Week 2: C (400, s2 never): 0/1. Week 3: E (450, done by 470) 1/1.
+    series(
+        "onboardingCompletionRate",
+        [None, Some(0.0), Some(0.0), Some(1.0), None],
+    );
+
+    // Each bucket equals `kpis` asked for that bucket as its window.
+    for (i, b) in bounds.windows(2).enumerate() {
+        let one = leader_kpis(&app, json!({"from": h(b[0]), "to": h(b[1])})).await;
+        for name in TREND_KPIS {
+            let value = &one["data"]["kpis"][name]["value"];
+            close(
+                &t[name][i],
+                value.as_f64(),
+                &format!("{name}[{i}] against kpis"),
+            );
+        }
+    }
+
+    // Days over the same span: 33 buckets, the first and last partial.
+    let (_, days) = app
+        .gql(
+            Some(&app.leader()),
+            KPI_TREND,
+            json!({"from": h(-12), "to": h(780), "bucket": "DAY"}),
+        )
+        .await;
+    let buckets = days["data"]["kpiTrend"]["buckets"]
+        .as_array()
+        .expect("days");
+    assert_eq!(buckets.len(), 34, "{days}");
+    let partial: Vec<bool> = buckets.iter().map(|b| b["partial"] == true).collect();
+    assert!(partial[0] && partial[33] && !partial[1..33].iter().any(|p| *p));
+    // Too many buckets, and an AGENT, are refused.
+    let (_, long) = app
+        .gql(
+            Some(&app.leader()),
+            KPI_TREND,
+            json!({"from": h(0), "to": h(24 * 600), "bucket": "DAY"}),
+        )
+        .await;
+    assert_eq!(
+        long["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{long}"
+    );
+    let (_, agent) = app
+        .gql(
+            Some(&app.jwt("acme", "AGENT")),
+            KPI_TREND,
+            json!({"from": h(0), "to": h(24), "bucket": "DAY"}),
+        )
+        .await;
+    assert_eq!(
+        agent["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{agent}"
+    );
+}
+
+/// Contact reasons per week over the same span as the KPI trend.
+async fn contact_reason_trend_matches_the_hand_computed_figures(app: TestApp) {
+    seed(&app, &app.admin()).await;
+    let q = r#"query($from: DateTime!, $to: DateTime!) { contactReasonTrend(window: {from: $from, to: $to}, bucket: WEEK, first: 10) {
+        buckets { partial } tickets reasons { reason tickets customers share repeatRate } } }"#;
+    let (_, body) = app
+        .gql(
+            Some(&app.leader()),
+            q,
+            json!({"from": h(-24), "to": h(768)}),
+        )
+        .await;
+    let third = 1.0 / 3.0;
+    // Week 1: T5 (billing), T1 and T2 (login; T2 a repeat). Week 2: T3
+    // (billing, a repeat of T5). Week 3: T4 (how_to). billing and login tie
+    // at two tickets: by reason.
+    assert_eq!(
+        body["data"]["contactReasonTrend"],
+        json!({
+            "buckets": [{"partial": true}, {"partial": false}, {"partial": false}, {"partial": false}, {"partial": false}],
+            "tickets": [0, 3, 1, 1, 0],
+            "reasons": [
+                {"reason": "billing", "tickets": [0, 1, 1, 0, 0], "customers": [0, 1, 1, 0, 0],
+                 "share": [null, third, 1.0, 0.0, null], "repeatRate": [null, 0.0, 1.0, null, null]},
+                {"reason": "login", "tickets": [0, 2, 0, 0, 0], "customers": [0, 1, 0, 0, 0],
+                 "share": [null, 2.0 / 3.0, 0.0, 0.0, null], "repeatRate": [null, 0.5, null, null, null]},
+                {"reason": "how_to", "tickets": [0, 0, 0, 1, 0], "customers": [0, 0, 0, 1, 0],
+                 "share": [null, 0.0, 0.0, 1.0, null], "repeatRate": [null, null, null, 0.0, null]},
+            ]
+        }),
+        "{body}"
+    );
+}
+
 on_both_databases!(
+    kpi_trend_matches_the_hand_computed_figures,
+    contact_reason_trend_matches_the_hand_computed_figures,
     contact_reasons_match_the_hand_computed_figures,
     kpis_match_the_hand_computed_figures,
     an_empty_window_has_no_figures,

@@ -5,6 +5,7 @@
 //! clipped to the window; a clipped bucket, or one still running at `now`,
 //! is partial.
 
+use super::sql::SqlBuilder;
 use super::window::Window;
 use crate::error::{AppError, AppResult};
 use crate::time::{DAY_MS, from_millis, to_millis};
@@ -85,6 +86,37 @@ pub fn buckets(window: Window, width: Width, now: i64) -> AppResult<Vec<Bucket>>
         start = end;
     }
     Ok(found)
+}
+
+/// Appends `(SELECT ... FROM (VALUES ...) v) b`: one row per window,
+/// `b.i` its index in `windows`, `b.lo`, `b.hi` its bounds and `b.as_of`
+/// its as-of time. A statement joined to it and grouped by `b.i` computes
+/// a figure for every window at once, each by the same definition; the
+/// whole-window figure is the one-row case.
+pub fn push_windows(sql: &mut SqlBuilder, windows: &[Window]) {
+    sql.push("(SELECT CAST(column1 AS BIGINT) AS i, CAST(column2 AS BIGINT) AS lo, CAST(column3 AS BIGINT) AS hi, CAST(column4 AS BIGINT) AS as_of FROM (VALUES ");
+    for (i, w) in windows.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .bind(i as i64)
+            .push(", ")
+            .bind(w.from)
+            .push(", ")
+            .bind(w.to)
+            .push(", ")
+            .bind(w.as_of)
+            .push(")");
+    }
+    sql.push(") v) b");
+}
+
+/// The earliest start and the latest end of `windows` (empty: `(0, 0)`).
+pub fn span(windows: &[Window]) -> (i64, i64) {
+    let from = windows.iter().map(|w| w.from).min().unwrap_or(0);
+    let to = windows.iter().map(|w| w.to).max().unwrap_or(0);
+    (from, to)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! happened just before (the department of the customer's last non-SUPPORT
 //! touchpoint in the 7 days before each ticket, `[opened - 7 d, opened]`).
 
+use super::buckets::{Bucket, Width, buckets, push_windows, span};
 use super::parts::{CustomerRange, customer_ranges, push_range};
 use super::sql::SqlBuilder;
 use super::ticket_sql::{follows_within, sequenced};
@@ -45,34 +46,65 @@ fn int(row: &QueryResult, column: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// Per reason: tickets, customers, repeats (window `w`).
+/// One reason's counts in one window.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReasonCounts {
+    pub reason: String,
+    pub tickets: i64,
+    pub customers: i64,
+    /// Tickets that follow an earlier same-reason ticket of the customer within 7 days.
+    pub repeats: i64,
+}
+
+/// Per window of `windows`, per reason: tickets opened, customers, repeats.
+/// One statement for every window: the tickets are sequenced once over
+/// their span and each counted in the windows it was opened in.
 async fn counts(
     db: &DatabaseConnection,
     org: i64,
-    w: Window,
-) -> AppResult<Vec<(String, i64, i64, i64)>> {
+    windows: &[Window],
+) -> AppResult<Vec<Vec<ReasonCounts>>> {
+    let (from, to) = span(windows);
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT t.reason, CAST(COUNT(*) AS BIGINT) AS tickets, CAST(COUNT(DISTINCT t.customer_id) AS BIGINT) AS customers, ")
+    sql.push("SELECT b.i, t.reason, CAST(COUNT(*) AS BIGINT) AS tickets, CAST(COUNT(DISTINCT t.customer_id) AS BIGINT) AS customers, ")
         .push("CAST(SUM(CASE WHEN ");
     follows_within(&mut sql, LOOKBACK_MS);
     sql.push(" THEN 1 ELSE 0 END) AS BIGINT) AS repeats FROM ");
-    sequenced(&mut sql, org, w.from, w.to, LOOKBACK_MS);
-    sql.push(" WHERE t.opened_at >= ")
-        .bind(w.from)
-        .push(" GROUP BY t.reason");
-    let rows = db.query_all_raw(sql.build()).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let reason = r.try_get_by::<String, _>("reason").unwrap_or_default();
-            (
-                reason,
-                int(r, "tickets"),
-                int(r, "customers"),
-                int(r, "repeats"),
-            )
-        })
-        .collect())
+    sequenced(&mut sql, org, from, to, LOOKBACK_MS);
+    sql.push(" JOIN ");
+    push_windows(&mut sql, windows);
+    sql.push(" ON t.opened_at >= b.lo AND t.opened_at < b.hi GROUP BY b.i, t.reason");
+    let mut found = vec![Vec::new(); windows.len()];
+    for r in db.query_all_raw(sql.build()).await? {
+        let Some(slot) = usize::try_from(int(&r, "i"))
+            .ok()
+            .and_then(|i| found.get_mut(i))
+        else {
+            continue;
+        };
+        slot.push(ReasonCounts {
+            reason: r.try_get_by::<String, _>("reason").unwrap_or_default(),
+            tickets: int(&r, "tickets"),
+            customers: int(&r, "customers"),
+            repeats: int(&r, "repeats"),
+        });
+    }
+    Ok(found)
+}
+
+/// The counts per reason of each `width` bucket of `window`, oldest first.
+#[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
+pub async fn contact_reason_trend(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    window: Window,
+    width: Width,
+) -> AppResult<Vec<(Bucket, Vec<ReasonCounts>)>> {
+    viewer.require_analytics()?;
+    let found = buckets(window, width, now_millis())?;
+    let windows: Vec<Window> = found.iter().map(|b| b.window).collect();
+    let counts = counts(db, viewer.org_id, &windows).await?;
+    Ok(found.into_iter().zip(counts).collect())
 }
 
 /// Per ticket opened in `window` by the customers in `range`: its reason,
@@ -127,13 +159,15 @@ pub async fn contact_reasons(
         .await?;
         Ok(parts.into_iter().flatten().collect::<Vec<QueryResult>>())
     };
-    let (current, previous, rows) = futures::try_join!(
-        counts(db, org, window),
-        counts(db, org, window.previous(now_millis())),
-        per_ticket_rows,
-    )?;
-    let total: i64 = current.iter().map(|c| c.1).sum();
-    let previous_total: i64 = previous.iter().map(|c| c.1).sum();
+    let windows = [window, window.previous(now_millis())];
+    let (both, rows) = futures::try_join!(counts(db, org, &windows), per_ticket_rows,)?;
+    let mut both = both.into_iter();
+    let (current, previous) = (
+        both.next().unwrap_or_default(),
+        both.next().unwrap_or_default(),
+    );
+    let total: i64 = current.iter().map(|c| c.tickets).sum();
+    let previous_total: i64 = previous.iter().map(|c| c.tickets).sum();
 
     #[derive(Default)]
     struct Detail {
@@ -160,7 +194,13 @@ pub async fn contact_reasons(
 
     let mut reasons: Vec<ContactReason> = current
         .into_iter()
-        .map(|(reason, tickets, customers, repeats)| {
+        .map(|counts| {
+            let ReasonCounts {
+                reason,
+                tickets,
+                customers,
+                repeats,
+            } = counts;
             let d = details.remove(&reason).unwrap_or_default();
             let mut preceded_by: Vec<(Option<String>, f64)> = d
                 .preceded
@@ -168,7 +208,10 @@ pub async fn contact_reasons(
                 .map(|(dep, n)| (dep, n as f64 / tickets as f64))
                 .collect();
             preceded_by.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            let previous_tickets = previous.iter().find(|p| p.0 == reason).map_or(0, |p| p.1);
+            let previous_tickets = previous
+                .iter()
+                .find(|p| p.reason == reason)
+                .map_or(0, |p| p.tickets);
             ContactReason {
                 share: tickets as f64 / total as f64,
                 previous_share: ratio(previous_tickets, previous_total),

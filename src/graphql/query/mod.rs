@@ -5,6 +5,7 @@ mod api_token;
 mod customer;
 mod node;
 mod outreach;
+mod trends;
 mod viewer;
 mod webhook;
 
@@ -18,6 +19,7 @@ pub struct QueryRoot(
     customer::CustomerQuery,
     api_token::ApiTokenQuery,
     analytics::AnalyticsQuery,
+    trends::TrendQuery,
     outreach::OutreachQuery,
     webhook::WebhookQuery,
 );

@@ -25,6 +25,9 @@ pub struct Kpi {
     pub value: Option<f64>,
     /// In the previous window of equal length.
     pub previous: Option<f64>,
+    /// value - previous, in the figure's own unit (a change of a fraction is
+    /// a fraction: 0.05 is five percentage points); null when either is null.
+    pub change: Option<f64>,
 }
 
 /// The KPIs (defined in docs/analytics.md).
@@ -61,7 +64,11 @@ pub struct Kpis {
 
 impl Kpis {
     pub fn new(current: KpiFigures, previous: KpiFigures) -> Kpis {
-        let k = |value, previous| Kpi { value, previous };
+        let k = |value: Option<f64>, previous: Option<f64>| Kpi {
+            value,
+            previous,
+            change: value.zip(previous).map(|(v, p)| v - p),
+        };
         Kpis {
             contact_rate: k(current.contact_rate, previous.contact_rate),
             csat_percent: k(current.csat_percent, previous.csat_percent),

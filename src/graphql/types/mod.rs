@@ -16,5 +16,6 @@ pub mod node;
 pub mod outreach;
 pub mod signal;
 pub mod summary;
+pub mod trend;
 pub mod viewer;
 pub mod webhook;
