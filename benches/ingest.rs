@@ -83,6 +83,7 @@ fn settings(database_url: String) -> Settings {
             bind: "127.0.0.1:0".parse().expect("addr"),
             no_migrate: false,
             no_graphiql: true,
+            no_console: true,
             no_introspection: false,
             cors_origins: Vec::new(),
             demo: false,

@@ -93,6 +93,7 @@ impl App {
                 60,
             ))),
             graphiql: !settings.serve.no_graphiql,
+            console: !settings.serve.no_console,
             max_batch: settings.serve.limits.max_batch,
             request_timeout: std::time::Duration::from_millis(settings.serve.request_timeout_ms),
             rate_limit: crate::http::rate_limit::RateLimit::new(

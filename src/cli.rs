@@ -503,6 +503,7 @@ fn print_demo_access(app: &App, configured_port: u16) {
     };
     println!("\njourneygraph demo is ready");
     println!("  GraphiQL:  http://127.0.0.1:{port}/graphiql");
+    let console = format!("http://127.0.0.1:{port}/");
     println!(
         "  Subscriptions: ws://127.0.0.1:{port}/graphql/ws (graphql-transport-ws; the token goes in connection_init)"
     );
@@ -513,6 +514,9 @@ fn print_demo_access(app: &App, configured_port: u16) {
             let admin = signer.mint("demo", "demo-admin", Role::Admin, WEEK_SECS);
             match (leader, admin) {
                 (Ok(leader), Ok(admin)) => {
+                    // The token rides in the fragment, which the browser
+                    // never sends to the server.
+                    println!("  Console, signed in as a leader: {console}#token={leader}");
                     println!("  Leader JWT (7 days, reads everything): {leader}");
                     println!(
                         "  In GraphiQL's Headers tab: {{\"Authorization\": \"Bearer {leader}\"}}"
@@ -522,7 +526,10 @@ fn print_demo_access(app: &App, configured_port: u16) {
                 (Err(err), _) | (_, Err(err)) => println!("  could not mint a demo JWT: {err}"),
             }
         }
-        None => println!("  mint a JWT with your identity provider (no signing key configured)"),
+        None => {
+            println!("  Console: {console} (sign in with a JWT from your identity provider)");
+            println!("  mint a JWT with your identity provider (no signing key configured)");
+        }
     }
     if let Some(file) = &app.keys.secret_file {
         println!("  JWT secret kept in {}", file.display());

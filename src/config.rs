@@ -226,6 +226,12 @@ pub struct ServeSettings {
     #[arg(long, env = "JOURNEYGRAPH_NO_GRAPHIQL")]
     pub no_graphiql: bool,
 
+    /// Do not serve the leadership console at `/` (it is on by default; it
+    /// holds no data of its own and signs in with the same credentials as
+    /// the API).
+    #[arg(long, env = "JOURNEYGRAPH_NO_CONSOLE")]
+    pub no_console: bool,
+
     /// Refuse introspection queries (on by default, for development). Field
     /// suggestions ("did you mean") are never sent either way.
     #[arg(long, env = "JOURNEYGRAPH_NO_INTROSPECTION")]

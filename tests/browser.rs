@@ -1,7 +1,9 @@
 //! The pages in a real headless Chromium, driven over WebDriver
 //! (chromedriver): GraphiQL renders from the binary's own files, runs a
 //! query with the token from its Headers tab, and fetches nothing from
-//! anywhere but this server. Without Chromium and chromedriver the test
+//! anywhere but this server; the console signs in from its link, shows the
+//! API's figures, logs no error, and sends an expired credential back to
+//! sign-in and an AGENT to no leader view. Without Chromium and chromedriver the test
 //! says it was skipped; with `JOURNEYGRAPH_REQUIRE_BROWSER=1` (as `.ci/run`
 //! sets) it fails instead. A screenshot goes to `target/browser/`.
 
@@ -10,6 +12,9 @@ mod common;
 use common::TestApp;
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
+use journeygraph::service::demo::{self, DemoPlan};
+use journeygraph::service::organization;
+use journeygraph::time::{DAY_MS, now_millis};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -65,8 +70,10 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
-        json!({"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"]}),
+        json!({"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]}),
     );
+    capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
     for _ in 0..50 {
         // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
         if let Ok(client) = ClientBuilder::new(HttpConnector::new())
@@ -150,5 +157,290 @@ async fn graphiql_runs_offline_in_chromium() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("graphiql.png"), shot).expect("write");
+    page.close().await.expect("close");
+}
+
+/// chromedriver's browser log (what the page wrote to its console, and
+/// what Chromium reported: failed loads, policy violations), emptied as
+/// it is read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+/// The entries of the browser log at WARNING or above.
+async fn complaints(page: &fantoccini::Client) -> Vec<String> {
+    let log = page.issue_cmd(BrowserLog).await.expect("browser log");
+    log.as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["level"] == "SEVERE" || e["level"] == "WARNING")
+                .map(|e| e["message"].to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls until `body[data-loaded]` is `want`, or panics after 20 s.
+async fn until_loaded(page: &fantoccini::Client, want: &str) {
+    for _ in 0..200 {
+        let loaded = page
+            .execute("return document.body.dataset.loaded || '';", vec![])
+            .await
+            .expect("read");
+        if loaded == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the console did not load {want}");
+}
+
+/// The text of every element matching `css`.
+async fn texts(page: &fantoccini::Client, css: &str) -> Vec<String> {
+    let found = page
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent);",
+            vec![json!(css)],
+        )
+        .await
+        .expect("read");
+    found
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn screenshot(name: &str, png: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join(name), png).expect("write");
+}
+
+/// A fraction as the console writes it: "43.7 %".
+fn percent(value: &Value) -> String {
+    match value.as_f64() {
+        Some(v) => format!("{:.1} %", v * 100.0),
+        None => "—".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_the_apis_figures_in_chromium() {
+    let Some(driver) = driver("the_console_shows_the_apis_figures_in_chromium") else {
+        return;
+    };
+    let app = TestApp::sqlite().await;
+    let org = organization::ensure(&app.db, "demo", "Demo Company")
+        .await
+        .expect("org");
+    let now = now_millis();
+    let plan = DemoPlan {
+        customers: 300,
+        seed: 42,
+        anchor: now - now.rem_euclid(DAY_MS),
+    };
+    demo::seed(&app.db, org.id, &plan, |_| {})
+        .await
+        .expect("seed");
+    let leader = app.jwt("demo", "LEADER");
+    let page = browser(&driver).await;
+
+    // The sign-in link: the token in the fragment, which the server never sees.
+    page.goto(&format!("{}/#token={leader}", app.base))
+        .await
+        .expect("open");
+    until_loaded(&page, "overview").await;
+    let address = page.current_url().await.expect("url");
+    assert_eq!(
+        address.as_str(),
+        format!("{}/", app.base),
+        "the token leaves the address"
+    );
+
+    // The tiles and the friction table show the API's figures for the same window.
+    let (_, api) = app
+        .gql(
+            Some(&leader),
+            r#"{ kpis(window: {lastDays: 90}) { csatRate { value previous } fcrRate { value } slaAttainment { value } onboardingCompletionRate { value } }
+                frictionPoints(window: {lastDays: 90}, first: 5) { subject affectedCustomers rate } }"#,
+            json!({}),
+        )
+        .await;
+    let kpis = &api["data"]["kpis"];
+    for (kpi, value) in [
+        ("csatRate", &kpis["csatRate"]["value"]),
+        ("fcrRate", &kpis["fcrRate"]["value"]),
+        ("slaAttainment", &kpis["slaAttainment"]["value"]),
+        (
+            "onboardingCompletionRate",
+            &kpis["onboardingCompletionRate"]["value"],
+        ),
+    ] {
+        let shown = texts(&page, &format!("[data-kpi={kpi}] .value")).await;
+        assert_eq!(shown, [percent(value)], "{kpi}: {api}");
+    }
+    let previous = texts(&page, "[data-kpi=csatRate] .previous").await;
+    assert_eq!(
+        previous,
+        [format!(
+            "previous window: {}",
+            percent(&kpis["csatRate"]["previous"])
+        )]
+    );
+    let points = api["data"]["frictionPoints"].as_array().expect("points");
+    assert!(!points.is_empty(), "{api}");
+    let subjects = texts(&page, "#friction tbody td:nth-child(2)").await;
+    let affected = texts(&page, "#friction tbody td:nth-child(3)").await;
+    let rates = texts(&page, "#friction tbody td:nth-child(4)").await;
+    for (i, point) in points.iter().enumerate() {
+        assert_eq!(subjects[i], point["subject"].as_str().expect("subject"));
+        assert_eq!(
+            affected[i].replace(',', ""),
+            point["affectedCustomers"].to_string()
+        );
+        assert_eq!(rates[i], percent(&point["rate"]));
+    }
+    // Ten tiles, each with its trend line drawn.
+    let drawn = page
+        .execute(
+            "return [...document.querySelectorAll('.tile canvas')].filter(c => c.width > 0 && Chart.getChart(c)).length;",
+            vec![],
+        )
+        .await
+        .expect("charts");
+    assert_eq!(drawn, json!(10));
+
+    // Another window: the page asks again and shows that window's figures.
+    page.execute(
+        "const s = document.getElementById('window'); s.value = '30'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .expect("30 days");
+    let (_, month) = app
+        .gql(
+            Some(&leader),
+            "{ kpis(window: {lastDays: 30}) { csatRate { value } } }",
+            json!({}),
+        )
+        .await;
+    let want = [percent(&month["data"]["kpis"]["csatRate"]["value"])];
+    let mut shown = Vec::new();
+    for _ in 0..100 {
+        shown = texts(&page, "[data-kpi=csatRate] .value").await;
+        if shown == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, want);
+
+    // Nothing logged, and everything came from this server.
+    assert_eq!(complaints(&page).await, Vec::<String>::new());
+    let loaded = page
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name);",
+            vec![],
+        )
+        .await
+        .expect("resources");
+    for url in loaded
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(Value::as_str)
+    {
+        assert!(url.starts_with(&app.base), "{url} is not from this server");
+    }
+    page.execute(
+        "const s = document.getElementById('window'); s.value = '90'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .expect("90 days");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    screenshot(
+        "console-overview.png",
+        &page.screenshot().await.expect("shot"),
+    );
+    page.set_window_size(390, 844).await.expect("phone width");
+    screenshot(
+        "console-overview-phone.png",
+        &page.screenshot().await.expect("shot"),
+    );
+    page.set_window_size(1280, 900).await.expect("back");
+
+    // An expired credential lands on sign-in, saying why.
+    let past = now as u64 / 1000 - 7200;
+    let expired = common::sign(&common::claims("demo", "LEADER", past - 3600, past));
+    page.goto("about:blank").await.expect("blank");
+    page.goto(&format!("{}/#token={expired}", app.base))
+        .await
+        .expect("open");
+    let mut reason = Vec::new();
+    for _ in 0..100 {
+        reason = texts(&page, "#sign-in:not([hidden]) #sign-in-reason").await;
+        if reason.first().is_some_and(|r| !r.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        reason,
+        ["Your sign-in has expired or was revoked. Sign in again."]
+    );
+    screenshot(
+        "console-sign-in.png",
+        &page.screenshot().await.expect("shot"),
+    );
+    // Pasting a good one signs in.
+    page.find(Locator::Css("#token"))
+        .await
+        .expect("field")
+        .send_keys(&leader)
+        .await
+        .expect("type");
+    page.find(Locator::Css("#sign-in-form button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("submit");
+    until_loaded(&page, "overview").await;
+
+    // An AGENT is offered no leader view.
+    page.execute(
+        "sessionStorage.clear(); document.body.dataset.loaded = '';",
+        vec![],
+    )
+    .await
+    .expect("clear");
+    let agent = app.jwt("demo", "AGENT");
+    page.goto("about:blank").await.expect("blank");
+    page.goto(&format!("{}/#token={agent}", app.base))
+        .await
+        .expect("open");
+    until_loaded(&page, "not-for-role").await;
+    assert_eq!(texts(&page, "#views a").await, Vec::<String>::new());
+    assert_eq!(texts(&page, "#overview:not([hidden])").await.len(), 0);
     page.close().await.expect("close");
 }

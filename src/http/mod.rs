@@ -1,12 +1,12 @@
 //! HTTP routes: POST and GET /graphql, GET /graphql/ws (subscriptions), GET /
-//! (GraphiQL), /healthz, /readyz, /metrics.
+//! (the console), /graphiql, /healthz, /readyz, /metrics.
 
-mod graphiql;
 mod graphql;
 mod header_limit;
 mod health;
 mod metric_catalog;
 pub mod metrics;
+mod pages;
 pub mod rate_limit;
 pub mod serve;
 mod socket_gate;
@@ -49,6 +49,8 @@ pub struct AppState {
     /// Organization ids by slug, for people's JWTs.
     pub organizations: Arc<crate::auth::OrgCache>,
     pub graphiql: bool,
+    /// Serve the leadership console at `/`.
+    pub console: bool,
     /// Operations per batched request.
     pub max_batch: usize,
     /// Deadline of one request.
@@ -128,11 +130,15 @@ pub fn router(state: AppState, serve: &ServeSettings) -> anyhow::Result<Router> 
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
+    if state.console {
+        router = router
+            .route("/", get(pages::console_page))
+            .route("/console/assets/{file}", get(pages::console_asset));
+    }
     if state.graphiql {
         router = router
-            .route("/", get(graphiql::root))
-            .route("/graphiql", get(graphiql::page))
-            .route("/graphiql/assets/{file}", get(graphiql::asset));
+            .route("/graphiql", get(pages::page))
+            .route("/graphiql/assets/{file}", get(pages::asset));
     }
     Ok(router.with_state(state).layer(
         ServiceBuilder::new()

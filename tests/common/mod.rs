@@ -64,6 +64,7 @@ pub fn settings(database_url: String) -> Settings {
             bind: "127.0.0.1:0".parse().expect("addr"),
             no_migrate: false,
             no_graphiql: false,
+            no_console: false,
             no_introspection: false,
             cors_origins: vec!["https://app.example.com".into()],
             demo: false,
