@@ -161,6 +161,17 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
         .await,
     );
     t.insert(
+        "frictionTrend (26 weeks, every kind)",
+        time(runs, || async {
+            for kind in FrictionKind::ALL {
+                friction::friction_trend(db, v, weeks, Width::Week, *kind, None, &p, 100)
+                    .await
+                    .expect("friction trend");
+            }
+        })
+        .await,
+    );
+    t.insert(
         "contactReasons",
         time(runs, || async {
             contact_reasons::contact_reasons(db, v, w, 20)

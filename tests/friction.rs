@@ -296,6 +296,33 @@ async fn onboarding_stalls_are_decided_at_their_deadline(app: TestApp) {
             {"subject": "One", "exposedCustomers": 3, "affectedCustomers": 1, "rate": 1.0 / 3.0, "baselineRate": 0.0, "lift": null},
         ]),
     );
+
+    // Per week (Mondays at hours 264 and 432), each week judged at its own
+    // end. Week [216, 264): A1 in time (250 <= 268); B1's deadline 278 is
+    // after 264 and it was not done by then: undecided; A2 (deadline 370)
+    // undecided. Week [264, 432): D1 late (deadline 348); C1's deadline 468
+    // after 432: undecided; B2 in time (380 <= 420). Week [432, 456):
+    // nothing started.
+    let trend = r#"query($from: DateTime!, $to: DateTime!) { frictionTrend(window: {from: $from, to: $to}, bucket: WEEK,
+        kind: ONBOARDING_STALL, first: 10) { buckets { partial } subjects { subject subjectKey exposedCustomers affectedCustomers rate } } }"#;
+    let (_, weekly) = app
+        .gql(
+            Some(&app.leader()),
+            trend,
+            json!({"from": h(216), "to": h(456)}),
+        )
+        .await;
+    assert_eq!(
+        weekly["data"]["frictionTrend"],
+        json!({
+            "buckets": [{"partial": true}, {"partial": false}, {"partial": true}],
+            "subjects": [
+                {"subject": "One", "subjectKey": "s1", "exposedCustomers": [1, 1, 0], "affectedCustomers": [0, 1, 0], "rate": [0.0, 1.0, null]},
+                {"subject": "Two", "subjectKey": "s2", "exposedCustomers": [0, 1, 0], "affectedCustomers": [0, 0, 0], "rate": [null, 0.0, null]},
+            ]
+        }),
+        "{weekly}"
+    );
 }
 
 /// Won deals of ana (A at 220, B at 230; F's at 250 LOST) and dana (C at
@@ -746,7 +773,112 @@ async fn empty_windows_and_merged_customers(app: TestApp) {
     );
 }
 
+const TREND: &str = r#"query($from: DateTime!, $to: DateTime!, $kind: FrictionKind!) {
+    frictionTrend(window: {from: $from, to: $to}, bucket: WEEK, kind: $kind, first: 100) {
+    buckets { from to } subjects { subjectKey exposedCustomers affectedCustomers rate } } }"#;
+
+const BUCKET_POINTS: &str = r#"query($from: DateTime!, $to: DateTime!, $kind: FrictionKind!) {
+    frictionPoints(window: {from: $from, to: $to}, kinds: [$kind], minAffected: 0, first: 100) {
+    subjectKey exposedCustomers affectedCustomers rate } }"#;
+
+/// On the demo, every kind's weekly trend over the last 30 days equals
+/// `frictionPoints` asked for each week as its window, subject by subject
+/// (CHANNEL_SWITCH aside where a subject had no switch in a week: the
+/// trend then shows it with rate 0, frictionPoints not at all).
+async fn friction_trends_equal_friction_points_per_bucket(app: TestApp) {
+    let org = journeygraph::service::organization::ensure(&app.db, "demo", "Demo Company")
+        .await
+        .expect("org");
+    let now = journeygraph::time::now_millis();
+    let day = journeygraph::time::DAY_MS;
+    let plan = journeygraph::service::demo::DemoPlan {
+        customers: 300,
+        seed: 42,
+        anchor: now - now.rem_euclid(day),
+    };
+    journeygraph::service::demo::seed(&app.db, org.id, &plan, |_| {})
+        .await
+        .expect("seed");
+    let leader = app.jwt("demo", "LEADER");
+    let today = plan.anchor;
+    let iso = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .expect("time")
+            .to_rfc3339()
+    };
+    let (from, to) = (iso(today - 30 * day), iso(today));
+    let mut compared = 0;
+    for kind in [
+        "REPEAT_CONTACT",
+        "SLOW_RESOLUTION",
+        "LOW_SATISFACTION",
+        "ONBOARDING_STALL",
+        "HANDOFF_DELAY",
+        "GOING_DARK",
+        "POST_SALE_CONTACT",
+        "CAMPAIGN_TRIGGERED_CONTACT",
+        "ONBOARDING_TRIGGERED_CONTACT",
+        "CHANNEL_SWITCH",
+    ] {
+        let (_, trend) = app
+            .gql(
+                Some(&leader),
+                TREND,
+                json!({"from": from, "to": to, "kind": kind}),
+            )
+            .await;
+        let t = &trend["data"]["frictionTrend"];
+        let buckets = t["buckets"].as_array().expect("buckets");
+        assert!(buckets.len() >= 5, "{trend}");
+        let mut exposed_in_kind = 0;
+        for (i, bucket) in buckets.iter().enumerate() {
+            let (_, points) = app
+                .gql(
+                    Some(&leader),
+                    BUCKET_POINTS,
+                    json!({"from": bucket["from"], "to": bucket["to"], "kind": kind}),
+                )
+                .await;
+            let points = points["data"]["frictionPoints"]
+                .as_array()
+                .expect("points")
+                .clone();
+            for s in t["subjects"].as_array().expect("subjects") {
+                let key = &s["subjectKey"];
+                let point = points.iter().find(|p| &p["subjectKey"] == key);
+                let exposed = s["exposedCustomers"][i].as_i64().expect("exposed");
+                let affected = s["affectedCustomers"][i].as_i64().expect("affected");
+                exposed_in_kind += exposed;
+                match point {
+                    Some(p) => {
+                        assert_eq!(p["exposedCustomers"], exposed, "{kind} {key} week {i}");
+                        assert_eq!(p["affectedCustomers"], affected, "{kind} {key} week {i}");
+                        assert_eq!(p["rate"], s["rate"][i], "{kind} {key} week {i}");
+                        compared += 1;
+                    }
+                    None if kind == "CHANNEL_SWITCH" => assert_eq!(affected, 0),
+                    None => assert_eq!(exposed, 0, "{kind} {key} week {i}: {points:?}"),
+                }
+            }
+            // Every point of the week is a subject of the trend.
+            for p in &points {
+                assert!(
+                    t["subjects"]
+                        .as_array()
+                        .expect("s")
+                        .iter()
+                        .any(|s| s["subjectKey"] == p["subjectKey"]),
+                    "{kind} week {i}: {p} missing from the trend"
+                );
+            }
+        }
+        assert!(exposed_in_kind > 0, "{kind}: nobody exposed on the demo");
+    }
+    assert!(compared > 100, "{compared}");
+}
+
 on_both_databases!(
+    friction_trends_equal_friction_points_per_bucket,
     friction_points_match_the_hand_computed_figures,
     analytics_are_for_leaders_and_admins,
     low_satisfaction_by_what_it_is_about,

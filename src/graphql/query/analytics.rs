@@ -203,7 +203,9 @@ impl AnalyticsQuery {
 }
 
 /// Friction parameters from the argument, defaults where absent.
-fn friction_params(input: FrictionParamsInput) -> Result<friction::Params, crate::error::AppError> {
+pub(super) fn friction_params(
+    input: FrictionParamsInput,
+) -> Result<friction::Params, crate::error::AppError> {
     let mut p = friction::Params::default();
     if let Some(hours) = input.repeat_contact_hours {
         if !(1..=24 * 365).contains(&hours) {

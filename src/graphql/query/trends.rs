@@ -1,15 +1,17 @@
 //! Trends for dashboards (LEADER, ADMIN, `analytics:read`): figures per
 //! UTC-aligned bucket of a window, each computed in one pass for every bucket.
 
-use super::analytics::window;
+use super::analytics::{friction_params, window};
 use crate::auth::Viewer;
 use crate::error::IntoGraphql;
 use crate::graphql::AnalyticsDb;
+use crate::graphql::types::enums::FrictionKind;
+use crate::graphql::types::friction::FrictionParamsInput;
 use crate::graphql::types::kpi::WindowInput;
-use crate::graphql::types::trend::{BucketWidth, ContactReasonTrend, KpiTrend};
+use crate::graphql::types::trend::{BucketWidth, ContactReasonTrend, FrictionTrend, KpiTrend};
 use crate::service::page::validate_first;
-use crate::service::{contact_reasons, kpi};
-use async_graphql::{Context, Object, Result};
+use crate::service::{contact_reasons, friction, kpi};
+use async_graphql::{Context, ErrorExtensions, Object, Result};
 
 #[derive(Default)]
 pub struct TrendQuery;
@@ -56,5 +58,44 @@ impl TrendQuery {
             .await
             .gql()?;
         Ok(ContactReasonTrend::new(points, first as usize))
+    }
+
+    /// A friction kind per bucket of the window: each subject's exposed and
+    /// affected customers and rate, by the kind's definition applied to each
+    /// bucket as the window (the items of every bucket read at once). At
+    /// most 550 buckets.
+    #[graphql(complexity = "crate::graphql::limits::per_page(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn friction_trend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window [from, to).")] window: WindowInput,
+        #[graphql(desc = "How long each bucket is.")] bucket: BucketWidth,
+        #[graphql(desc = "The friction kind.")] kind: FrictionKind,
+        #[graphql(desc = "Only this subject (its `subjectKey`); every subject when absent.")]
+        subject_key: Option<String>,
+        #[graphql(desc = "Overrides of the default parameters.")] params: Option<
+            FrictionParamsInput,
+        >,
+        #[graphql(desc = "How many subjects, 1..=100.")] first: i64,
+    ) -> Result<FrictionTrend> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = &ctx.data::<AnalyticsDb>()?.0;
+        let first = validate_first(first).gql()?;
+        let window = self::window(&window)?;
+        let p = friction_params(params.unwrap_or_default()).map_err(|e| e.extend())?;
+        let (buckets, series) = friction::friction_trend(
+            db,
+            viewer,
+            window,
+            bucket.into(),
+            kind.into(),
+            subject_key.as_deref(),
+            &p,
+            first as usize,
+        )
+        .await
+        .gql()?;
+        Ok(FrictionTrend::new(&buckets, series))
     }
 }

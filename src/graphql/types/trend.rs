@@ -174,3 +174,48 @@ impl ContactReasonTrend {
         }
     }
 }
+
+/// One subject of a friction kind, per bucket.
+#[derive(SimpleObject)]
+pub struct FrictionSeries {
+    /// What the subject is (a campaign, a step, a reason ...).
+    pub subject: String,
+    /// Its stable key, as in `FrictionPoint.subjectKey`.
+    pub subject_key: String,
+    /// Customers with an exposed item in each bucket.
+    pub exposed_customers: Vec<i64>,
+    /// Customers with an affected item in each bucket.
+    pub affected_customers: Vec<i64>,
+    /// affectedCustomers / exposedCustomers per bucket, a fraction (0-1);
+    /// null in a bucket where nobody was exposed.
+    pub rate: Vec<Option<f64>>,
+}
+
+/// A friction kind per bucket: each subject's exposed and affected
+/// customers and rate, by the kind's definition applied to each bucket as
+/// the window.
+#[derive(SimpleObject)]
+pub struct FrictionTrend {
+    /// The buckets, oldest first; every list has one entry per bucket.
+    pub buckets: Vec<TrendBucket>,
+    /// The subjects, most affected customers over the window first (then by subject).
+    pub subjects: Vec<FrictionSeries>,
+}
+
+impl FrictionTrend {
+    pub fn new(buckets: &[Bucket], series: Vec<crate::service::friction::FrictionSeries>) -> Self {
+        FrictionTrend {
+            buckets: buckets.iter().map(Into::into).collect(),
+            subjects: series
+                .into_iter()
+                .map(|s| FrictionSeries {
+                    subject: s.subject,
+                    subject_key: s.subject_key,
+                    exposed_customers: s.exposed_customers,
+                    affected_customers: s.affected_customers,
+                    rate: s.rate,
+                })
+                .collect(),
+        }
+    }
+}

@@ -51,6 +51,7 @@ pub fn items<'a>(
                     delay_ms: switch.map(|(_, delay)| delay),
                     department: None,
                     reason: None,
+                    window: row.window,
                 }
             })
     })

@@ -14,6 +14,7 @@
 //! when a ticket opens within the same W after t0; customers whose
 //! t0 + W is after T (and who have no such ticket) are left out.
 
+use super::span::Span;
 use super::{Item, Name, Names};
 use crate::error::AppResult;
 use crate::service::sql::{SqlBuilder, map_rows};
@@ -28,7 +29,7 @@ fn first_ticket(
     t0: &str,
     customer: &str,
     org: i64,
-    w: Window,
+    as_of: i64,
     span: Option<i64>,
 ) {
     sql.push("(SELECT tk.id FROM ticket tk WHERE tk.org_id = ")
@@ -41,7 +42,7 @@ fn first_ticket(
             .bind(span);
     }
     sql.push(" AND tk.opened_at <= ")
-        .bind(w.as_of)
+        .bind(as_of)
         .push(" ORDER BY tk.opened_at, tk.id LIMIT 1) AS first_id");
 }
 
@@ -53,14 +54,20 @@ fn first_ticket(
 fn item(
     r: &QueryResult,
     at: usize,
-    w: Window,
+    windows: Span<'_>,
     span: i64,
     key: Name,
     subject: Name,
     names: &mut Names,
 ) -> AppResult<Option<Item>> {
     let t0: i64 = r.try_get_by_index(at)?;
-    let ticket: Option<i64> = r.try_get_by_index(at + 3)?;
+    let Some((window, w)) = windows.find(t0) else {
+        return Ok(None);
+    };
+    // Read by the span's latest T (span.rs).
+    let ticket = r
+        .try_get_by_index::<Option<i64>>(at + 3)?
+        .filter(|opened| *opened <= w.as_of);
     if ticket.is_none() && t0 + span > w.as_of {
         return Ok(None); // not decided yet
     }
@@ -71,28 +78,39 @@ fn item(
         affected: ticket.is_some(),
         delay_ms: ticket.map(|at| at - t0),
         department: None,
-        reason: r
-            .try_get_by_index::<Option<String>>(at + 4)?
-            .map(|reason| names.get(&reason)),
+        reason: match ticket {
+            Some(_) => r
+                .try_get_by_index::<Option<String>>(at + 4)?
+                .map(|reason| names.get(&reason)),
+            None => None,
+        },
+        window,
     }))
 }
 
 pub async fn post_sale(
     db: &DatabaseConnection,
     org: i64,
-    w: Window,
+    w: Span<'_>,
     span: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
         sql.push("SELECT d.owner, d.closed_at AS t0, d.customer_id, ");
-        first_ticket(sql, "d.closed_at", "d.customer_id", org, w, Some(span));
+        first_ticket(
+            sql,
+            "d.closed_at",
+            "d.customer_id",
+            org,
+            w.as_of(),
+            Some(span),
+        );
         sql.push(" FROM deal d WHERE d.org_id = ")
             .bind(org)
             .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
-            .bind(w.from)
+            .bind(w.from())
             .push(" AND d.closed_at < ")
-            .bind(w.to);
+            .bind(w.to());
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
@@ -105,20 +123,27 @@ pub async fn post_sale(
 pub async fn campaign(
     db: &DatabaseConnection,
     org: i64,
-    w: Window,
+    w: Span<'_>,
     span: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
         sql.push("SELECT cp.external_id, cp.name, dl.delivered_at AS t0, dl.customer_id, ");
-        first_ticket(sql, "dl.delivered_at", "dl.customer_id", org, w, Some(span));
+        first_ticket(
+            sql,
+            "dl.delivered_at",
+            "dl.customer_id",
+            org,
+            w.as_of(),
+            Some(span),
+        );
         sql.push(" FROM campaign_delivery dl JOIN campaign cp ON cp.id = dl.campaign_id ")
             .push("WHERE dl.org_id = ")
             .bind(org)
             .push(" AND dl.delivered_at >= ")
-            .bind(w.from)
+            .bind(w.from())
             .push(" AND dl.delivered_at < ")
-            .bind(w.to);
+            .bind(w.to());
     });
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
@@ -146,7 +171,7 @@ pub async fn population(db: &DatabaseConnection, org: i64, w: Window) -> AppResu
     let mut sql = SqlBuilder::new(db.get_database_backend());
     with_first_ticket(&mut sql, |sql| {
         sql.push("SELECT a.customer_id, a.t0, ");
-        first_ticket(sql, "a.t0", "a.customer_id", org, w, None);
+        first_ticket(sql, "a.t0", "a.customer_id", org, w.as_of, None);
         sql.push(" FROM (SELECT c.id AS customer_id, (SELECT MIN(tp.occurred_at) FROM touchpoint tp WHERE tp.org_id = c.org_id ")
             .push("AND tp.customer_id = c.id AND tp.department <> 'SUPPORT' AND tp.occurred_at >= ")
             .bind(w.from)

@@ -5,33 +5,40 @@
 //! ONBOARDING touchpoint after closed_at (or T) - closed_at. Subject: the
 //! deal owner.
 
+use super::span::Span;
 use super::{Item, Names};
 use crate::error::AppResult;
 use crate::service::sql::{SqlBuilder, map_rows};
-use crate::service::window::Window;
 use sea_orm::DatabaseConnection;
 
 pub async fn items(
     db: &DatabaseConnection,
     org: i64,
-    w: Window,
+    span: Span<'_>,
     allowance_ms: i64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     sql.push("SELECT d.owner, d.closed_at, d.customer_id, (SELECT MIN(tp.occurred_at) FROM touchpoint tp ")
         .push("WHERE tp.org_id = d.org_id AND tp.customer_id = d.customer_id AND tp.department = 'ONBOARDING' ")
         .push("AND tp.occurred_at >= d.closed_at AND tp.occurred_at <= ")
-        .bind(w.as_of)
+        .bind(span.as_of())
         .push(") AS first_onboarding FROM deal d WHERE d.org_id = ")
         .bind(org)
         .push(" AND d.outcome = 'WON' AND d.closed_at >= ")
-        .bind(w.from)
+        .bind(span.from())
         .push(" AND d.closed_at < ")
-        .bind(w.to);
+        .bind(span.to());
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
         let closed: i64 = r.try_get_by("closed_at")?;
-        let first: Option<i64> = r.try_get_by("first_onboarding")?;
+        let Some((window, w)) = span.find(closed) else {
+            return Ok(None);
+        };
+        // Read by the span's latest T (span.rs): none by this window's T
+        // when the first came after it.
+        let first = r
+            .try_get_by::<Option<i64>, _>("first_onboarding")?
+            .filter(|at| *at <= w.as_of);
         let deadline = closed + allowance_ms;
         let in_time = first.is_some_and(|at| at <= deadline);
         if !in_time && deadline > w.as_of {
@@ -46,6 +53,7 @@ pub async fn items(
             delay_ms: (!in_time).then(|| first.unwrap_or(w.as_of) - closed),
             department: None,
             reason: None,
+            window,
         }))
     })
     .await

@@ -5,16 +5,16 @@
 //! and the department follows the subject. Keys are prefixed with the
 //! subject kind (`ticket:login`) so subjects of different kinds never merge.
 
+use super::span::Span;
 use super::{Item, Names};
 use crate::domain::Department;
 use crate::error::AppResult;
 use crate::service::sql::{SqlBuilder, map_rows};
-use crate::service::window::Window;
 use sea_orm::DatabaseConnection;
 
-pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Vec<Item>> {
+pub async fn items(db: &DatabaseConnection, org: i64, span: Span<'_>) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
-    sql.push("SELECT f.metric, f.score, f.subject_kind, f.customer_id, ")
+    sql.push("SELECT f.metric, f.score, f.subject_kind, f.customer_id, f.occurred_at, ")
         .push("tk.reason AS ticket_reason, st.key AS step_key, st.name AS step_name, ")
         .push("cp.external_id AS campaign_key, cp.name AS campaign_name, d.owner AS deal_owner ")
         .push("FROM feedback f ")
@@ -22,11 +22,14 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
         .push("LEFT JOIN campaign cp ON cp.id = f.campaign_id LEFT JOIN deal d ON d.id = f.deal_id WHERE f.org_id = ")
         .bind(org)
         .push(" AND f.occurred_at >= ")
-        .bind(w.from)
+        .bind(span.from())
         .push(" AND f.occurred_at < ")
-        .bind(w.to);
+        .bind(span.to());
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
+        let Some((window, _)) = span.find(r.try_get_by("occurred_at")?) else {
+            return Ok(None);
+        };
         let metric: String = r.try_get_by("metric")?;
         let score: i32 = r.try_get_by("score")?;
         let text = |column: &str| {
@@ -76,6 +79,7 @@ pub async fn items(db: &DatabaseConnection, org: i64, w: Window) -> AppResult<Ve
             delay_ms: None,
             department: Some(department),
             reason: None,
+            window,
         }))
     })
     .await

@@ -21,7 +21,11 @@ mod onboarding_contact;
 mod onboarding_stall;
 mod repeat_contact;
 mod slow_resolution;
+mod span;
 mod support_tickets;
+mod trend;
+
+pub use trend::{FrictionSeries, friction_trend};
 
 use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
@@ -71,6 +75,8 @@ pub struct Item {
     pub department: Option<Department>,
     /// The *_CONTACT kinds: reason of the qualifying (first) ticket.
     pub reason: Option<Name>,
+    /// The index of the window of the query's [`span::Span`] it belongs to.
+    pub window: usize,
 }
 
 /// One friction point: a (kind, subject) and its figures.
@@ -158,12 +164,15 @@ fn departments(kind: FrictionKind) -> (Department, Department) {
     }
 }
 
-/// The items of `kind` in `w`: one statement. The SUPPORT kinds share
-/// their tickets instead ([`support_points`]).
-async fn items(r: &Request<'_>, kind: FrictionKind, w: Window) -> AppResult<Vec<Item>> {
-    let Request {
-        db, org, params: p, ..
-    } = *r;
+/// The items of `kind` in the windows of `w`: one statement. The SUPPORT
+/// kinds share their tickets instead ([`support_points`]).
+async fn items(
+    db: &DatabaseConnection,
+    org: i64,
+    p: &Params,
+    kind: FrictionKind,
+    w: span::Span<'_>,
+) -> AppResult<Vec<Item>> {
     match kind {
         FrictionKind::LowSatisfaction => low_satisfaction::items(db, org, w).await,
         FrictionKind::PostSaleContact => {
@@ -349,9 +358,13 @@ async fn support_points(r: &Request<'_>, kinds: &[FrictionKind]) -> AppResult<Ve
         db, org, params: p, ..
     } = *r;
     let lookback = p.repeat_contact_hours.max(p.channel_switch_hours) * HOUR_MS;
+    let (window, previous_window) = (
+        span::Span::new(std::slice::from_ref(&r.window)),
+        span::Span::new(std::slice::from_ref(&r.previous_window)),
+    );
     let (now, before) = futures::try_join!(
-        support_tickets::tickets(db, org, r.window, lookback),
-        support_tickets::tickets(db, org, r.previous_window, lookback),
+        support_tickets::tickets(db, org, window, lookback),
+        support_tickets::tickets(db, org, previous_window, lookback),
     )?;
     /// A kind's items, made from the rows as the tally takes them.
     type Items<'a> = Box<dyn Iterator<Item = Item> + 'a>;
@@ -367,8 +380,8 @@ async fn support_points(r: &Request<'_>, kinds: &[FrictionKind]) -> AppResult<Ve
                 )
             }
             FrictionKind::SlowResolution => (
-                Box::new(slow_resolution::items(&now, r.window)),
-                Box::new(slow_resolution::items(&before, r.previous_window)),
+                Box::new(slow_resolution::items(&now, window)),
+                Box::new(slow_resolution::items(&before, previous_window)),
             ),
             FrictionKind::ChannelSwitch => {
                 // The previous window's items are those of the current
@@ -412,8 +425,20 @@ async fn kind_points(r: &Request<'_>, kind: FrictionKind) -> AppResult<Vec<Frict
         }
     };
     let (current, previous, population) = futures::try_join!(
-        items(r, kind, window),
-        items(r, kind, r.previous_window),
+        items(
+            db,
+            org,
+            params,
+            kind,
+            span::Span::new(std::slice::from_ref(&r.window))
+        ),
+        items(
+            db,
+            org,
+            params,
+            kind,
+            span::Span::new(std::slice::from_ref(&r.previous_window))
+        ),
         population,
     )?;
     Ok(aggregate(

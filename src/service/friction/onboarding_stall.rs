@@ -4,17 +4,17 @@
 //! completed by the deadline. Delay: (completed_at or T) - started_at.
 //! Subject: the step name (key: step key).
 
+use super::span::Span;
 use super::{Item, Names};
 use crate::error::AppResult;
 use crate::service::sql::{SqlBuilder, map_rows};
-use crate::service::window::Window;
 use crate::time::DAY_MS;
 use sea_orm::DatabaseConnection;
 
 pub async fn items(
     db: &DatabaseConnection,
     org: i64,
-    w: Window,
+    span: Span<'_>,
     factor: f64,
 ) -> AppResult<Vec<Item>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
@@ -23,13 +23,16 @@ pub async fn items(
         .push("WHERE p.org_id = ")
         .bind(org)
         .push(" AND p.started_at >= ")
-        .bind(w.from)
+        .bind(span.from())
         .push(" AND p.started_at < ")
-        .bind(w.to);
+        .bind(span.to());
     let mut names = Names::default();
     map_rows(db, sql.build(), |r| {
         let expected_days: i32 = r.try_get_by("expected_days")?;
         let started: i64 = r.try_get_by("started_at")?;
+        let Some((window, w)) = span.find(started) else {
+            return Ok(None);
+        };
         let completed: Option<i64> = r
             .try_get_by::<Option<i64>, _>("completed_at")?
             .filter(|at| *at <= w.as_of);
@@ -46,6 +49,7 @@ pub async fn items(
             delay_ms: (!in_time).then(|| completed.unwrap_or(w.as_of) - started),
             department: None,
             reason: None,
+            window,
         }))
     })
     .await

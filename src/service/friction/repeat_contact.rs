@@ -17,6 +17,7 @@ pub fn items(rows: &[TicketRow], lookback_ms: i64) -> impl Iterator<Item = Item>
             delay_ms: delay,
             department: None,
             reason: None,
+            window: row.window,
         }
     })
 }

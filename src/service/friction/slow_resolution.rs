@@ -4,11 +4,12 @@
 //! Delay: (resolved_at or T) - opened_at. Subject: the team.
 
 use super::Item;
+use super::span::Span;
 use super::support_tickets::TicketRow;
-use crate::service::window::Window;
 
-pub fn items(rows: &[TicketRow], w: Window) -> impl Iterator<Item = Item> + '_ {
+pub fn items<'a>(rows: &'a [TicketRow], span: Span<'a>) -> impl Iterator<Item = Item> + 'a {
     rows.iter().filter_map(move |row| {
+        let w = span.window(row.window);
         let resolved = row.resolved_at.filter(|at| *at <= w.as_of);
         let deadline = row.opened_at + row.sla_ms;
         let met = resolved.is_some_and(|at| at <= deadline);
@@ -23,6 +24,7 @@ pub fn items(rows: &[TicketRow], w: Window) -> impl Iterator<Item = Item> + '_ {
             delay_ms: (!met).then(|| resolved.unwrap_or(w.as_of) - row.opened_at),
             department: None,
             reason: None,
+            window: row.window,
         })
     })
 }

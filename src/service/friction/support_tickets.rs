@@ -17,12 +17,12 @@
 //! an earlier ticket the longer range adds is older than the shorter
 //! lookback reaches from any ticket opened in the window.
 
+use super::span::Span;
 use super::{Name, Names};
 use crate::domain::FrictionKind;
 use crate::error::AppResult;
 use crate::service::kpi::SLA_HOURS;
 use crate::service::sql::{SqlBuilder, map_rows};
-use crate::service::window::Window;
 use crate::time::HOUR_MS;
 use sea_orm::DatabaseConnection;
 
@@ -55,6 +55,8 @@ pub struct TicketRow {
     /// ticket on another channel.
     switch_at: Option<i64>,
     switch_channel: Option<Name>,
+    /// The index of the window it was opened in.
+    pub window: usize,
 }
 
 impl TicketRow {
@@ -77,12 +79,13 @@ impl TicketRow {
     }
 }
 
-/// The tickets opened in `w`, read from `w.from - lookback_ms` so that
-/// lookbacks up to `lookback_ms` see every earlier ticket they reach.
+/// The tickets opened in `span`, read from its start - `lookback_ms` so
+/// that lookbacks up to `lookback_ms` see every earlier ticket they reach;
+/// each knows the window it was opened in.
 pub async fn tickets(
     db: &DatabaseConnection,
     org: i64,
-    w: Window,
+    span: Span<'_>,
     lookback_ms: i64,
 ) -> AppResult<Vec<TicketRow>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
@@ -90,9 +93,9 @@ pub async fn tickets(
         .push("FROM ticket t WHERE t.org_id = ")
         .bind(org)
         .push(" AND t.opened_at >= ")
-        .bind(w.from - lookback_ms)
+        .bind(span.from() - lookback_ms)
         .push(" AND t.opened_at < ")
-        .bind(w.to);
+        .bind(span.to());
     let mut names = Names::default();
     let read = map_rows(db, sql.build(), |r| {
         // By position, in the order of the SELECT above: a lookup by name
@@ -114,10 +117,15 @@ pub async fn tickets(
             prev_at: None,
             switch_at: None,
             switch_channel: None,
+            window: 0,
         }))
     })
     .await?;
-    Ok(in_sequence(read, w.from))
+    let mut rows = in_sequence(read, span.from());
+    for row in &mut rows {
+        row.window = span.find(row.opened_at).map_or(usize::MAX, |(i, _)| i);
+    }
+    Ok(rows)
 }
 
 /// Sets each ticket's `prev_at`, `switch_at` and `switch_channel` and keeps
@@ -185,6 +193,7 @@ mod tests {
             prev_at: None,
             switch_at: None,
             switch_channel: None,
+            window: 0,
         }
     }
 
