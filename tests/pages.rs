@@ -178,13 +178,48 @@ async fn the_console_is_served_from_the_binary_alone() {
                 "/console/assets/console.js",
                 "/console/assets/favicon.svg",
                 "/console/assets/console.css",
-                "/graphiql",
             ],
             vendored: 1,
             licences: &["LICENSE.chartjs"],
         },
     )
     .await;
+    // The modules console.js imports: every script of the folder is served
+    // as JavaScript and calls nothing outside this server.
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/console");
+    let mut modules = 0;
+    for entry in std::fs::read_dir(folder).expect("assets/console") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .into_string()
+            .expect("name");
+        if !name.ends_with(".js") || name.starts_with("chart.") {
+            continue;
+        }
+        let response = app
+            .client
+            .get(format!("{}/console/assets/{name}", app.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200, "{name}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            CONSOLE_POLICY
+        );
+        let text = response.text().await.expect("text");
+        assert!(
+            !text.contains("http://") && !text.contains("https://"),
+            "{name}"
+        );
+        modules += 1;
+    }
+    assert!(modules >= 10, "{modules}");
     // Without the console, / is not served.
     let off = TestApp::sqlite_with(|s| s.serve.no_console = true).await;
     let response = off
