@@ -12,9 +12,7 @@ mod common;
 use common::TestApp;
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use journeygraph::service::demo::{self, DemoPlan};
-use journeygraph::service::organization;
-use journeygraph::time::{DAY_MS, now_millis};
+use journeygraph::time::now_millis;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -279,30 +277,14 @@ async fn click(page: &fantoccini::Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
-/// The demo organization as `serve --demo` seeds it, with 300 customers.
-async fn seeded_demo(app: &TestApp) -> i64 {
-    let org = organization::ensure(&app.db, "demo", "Demo Company")
-        .await
-        .expect("org");
-    let now = now_millis();
-    let plan = DemoPlan {
-        customers: 300,
-        seed: 42,
-        anchor: now - now.rem_euclid(DAY_MS),
-    };
-    demo::seed(&app.db, org.id, &plan, |_| {})
-        .await
-        .expect("seed");
-    now
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_shows_the_apis_figures_in_chromium() {
     let Some(driver) = driver("the_console_shows_the_apis_figures_in_chromium") else {
         return;
     };
     let app = TestApp::sqlite().await;
-    let now = seeded_demo(&app).await;
+    app.seed_demo(300).await;
+    let now = now_millis();
     let leader = app.jwt("demo", "LEADER");
     let page = browser(&driver).await;
 
@@ -327,6 +309,7 @@ async fn the_console_shows_the_apis_figures_in_chromium() {
             "Journeys",
             "Outreach",
             "Customers",
+            "Insights",
             "Live"
         ]
     );
@@ -670,7 +653,7 @@ async fn the_console_shows_the_apis_figures_in_chromium() {
     );
     assert_eq!(
         texts(&page, "#views a").await,
-        ["Outreach", "Customers", "Live"]
+        ["Outreach", "Customers", "Insights", "Live"]
     );
     assert!(
         texts(&page, "#effect").await.is_empty(),
@@ -678,6 +661,23 @@ async fn the_console_shows_the_apis_figures_in_chromium() {
     );
     open_view(&page, "overview", "outreach").await;
     assert!(texts(&page, "#tiles").await.is_empty());
+    // The agent's insight, and the leader's from the friction view, with a vote.
+    open_view(&page, "insights", "insights").await;
+    page.find(Locator::Css("#new-text"))
+        .await
+        .expect("field")
+        .send_keys("The SSO reset mail lands in spam")
+        .await
+        .expect("type");
+    click(&page, "#new-insight button").await;
+    until(
+        &page,
+        "[...document.querySelectorAll('#insight-list td')].some(td => td.textContent === 'The SSO reset mail lands in spam')",
+        5,
+        "the agent's insight",
+    )
+    .await;
+    assert_eq!(texts(&page, "#insight-list tbody tr").await.len(), 2);
     assert_eq!(complaints(&page).await, Vec::<String>::new());
     page.close().await.expect("close");
 }

@@ -22,9 +22,6 @@ mod common;
 
 use common::TestApp;
 use common::ws::Client;
-use journeygraph::service::demo::{self, DemoPlan};
-use journeygraph::service::organization;
-use journeygraph::time::{DAY_MS, now_millis};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -168,18 +165,7 @@ fn has_content(value: &Value) -> bool {
 }
 
 async fn seeded_demo(app: TestApp) -> TestApp {
-    let org = organization::ensure(&app.db, "demo", "Demo Company")
-        .await
-        .expect("org");
-    let now = now_millis();
-    let plan = DemoPlan {
-        customers: 2_000,
-        seed: 42,
-        anchor: now - now.rem_euclid(DAY_MS),
-    };
-    demo::seed(&app.db, org.id, &plan, |_| {})
-        .await
-        .expect("seed");
+    app.seed_demo(2_000).await;
     app
 }
 

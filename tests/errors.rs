@@ -114,7 +114,12 @@ async fn health_and_readiness() {
     let get = |path: &str| app.client.get(format!("{}{path}", app.base)).send();
     assert_eq!(get("/healthz").await.expect("healthz").status(), 200);
     assert_eq!(get("/readyz").await.expect("readyz").status(), 200);
-    let graphiql = get("/").await.expect("graphiql");
-    assert_eq!(graphiql.status(), 200);
-    assert!(graphiql.text().await.expect("html").contains("graphiql"));
+    for (path, page) in [("/", "console"), ("/graphiql", "GraphiQL")] {
+        let response = get(path).await.expect("page");
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.text().await.expect("html").contains(page),
+            "{path}"
+        );
+    }
 }

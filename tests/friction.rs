@@ -786,21 +786,9 @@ const BUCKET_POINTS: &str = r#"query($from: DateTime!, $to: DateTime!, $kind: Fr
 /// (CHANNEL_SWITCH aside where a subject had no switch in a week: the
 /// trend then shows it with rate 0, frictionPoints not at all).
 async fn friction_trends_equal_friction_points_per_bucket(app: TestApp) {
-    let org = journeygraph::service::organization::ensure(&app.db, "demo", "Demo Company")
-        .await
-        .expect("org");
-    let now = journeygraph::time::now_millis();
+    let today = app.seed_demo(300).await;
     let day = journeygraph::time::DAY_MS;
-    let plan = journeygraph::service::demo::DemoPlan {
-        customers: 300,
-        seed: 42,
-        anchor: now - now.rem_euclid(day),
-    };
-    journeygraph::service::demo::seed(&app.db, org.id, &plan, |_| {})
-        .await
-        .expect("seed");
     let leader = app.jwt("demo", "LEADER");
-    let today = plan.anchor;
     let iso = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .expect("time")

@@ -11,10 +11,14 @@ import journeys from './view-journeys.js';
 import outreach from './view-outreach.js';
 import customers from './view-customers.js';
 import live from './view-live.js';
+import insights from './view-insights.js';
 
-const VIEWS = [overview, friction, reasons, handoffs, journeys, outreach, customers, live];
+const VIEWS = [overview, friction, reasons, handoffs, journeys, outreach, customers, insights, live];
 const VIEWER = 'query ConsoleViewer { viewer { organization role scopes currency } }';
 const $ = (id) => document.getElementById(id);
+// The window picker; it moves under each view's title.
+const toolbar = $('toolbar');
+const pick = (id) => toolbar.querySelector(`#${id}`);
 
 let viewer = null;
 const charts = [];
@@ -27,7 +31,7 @@ function signIn(reason) {
   $('who').textContent = '';
   $('views').replaceChildren();
   $('sign-out').hidden = true;
-  $('toolbar').hidden = true;
+  toolbar.hidden = true;
   $('view').replaceChildren();
   $('sign-in-reason').textContent = reason || '';
   $('sign-in').hidden = false;
@@ -42,13 +46,13 @@ function allowed(view) {
 
 /** The window the picker says, with a bucket that keeps a trend readable. */
 function windowChoice() {
-  const choice = $('window').value;
+  const choice = pick('window').value;
   if (choice !== 'custom') {
     const days = Number(choice);
     return { w: { lastDays: days }, bucket: days <= 31 ? 'DAY' : 'WEEK', text: `the last ${days} whole days (UTC)` };
   }
-  const from = $('from').value;
-  const to = $('to').value;
+  const from = pick('from').value;
+  const to = pick('to').value;
   if (!from || !to) return null;
   const days = (Date.parse(to) - Date.parse(from)) / 86400000;
   const bucket = days <= 62 ? 'DAY' : days <= 400 ? 'WEEK' : 'MONTH';
@@ -89,12 +93,13 @@ async function route() {
     else link.removeAttribute('aria-current');
   }
   const choice = windowChoice();
-  $('toolbar').hidden = !view.usesWindow;
-  $('window-text').textContent = view.usesWindow && choice
+  toolbar.hidden = !view.usesWindow;
+  pick('window-text').textContent = view.usesWindow && choice
     ? `Figures for ${choice.text}, compared with the window of equal length before it; trends by ${choice.bucket.toLowerCase()}. A diamond marks a partial bucket.`
     : '';
   const root = el('div', { class: 'view', id: `view-${view.id}` });
-  $('view').replaceChildren(el('h1', {}, view.title), root);
+  // The window picker sits under the view's title.
+  $('view').replaceChildren(el('h1', {}, view.title), toolbar, root);
   const params = Object.fromEntries(new URLSearchParams(query || ''));
   if (arg) params.id = decodeURIComponent(arg);
   if (view.usesWindow && !choice) return;
@@ -139,11 +144,11 @@ $('sign-in-form').addEventListener('submit', guard(async (event) => {
   await start();
 }));
 $('sign-out').addEventListener('click', () => signIn('You are signed out.'));
-$('window').addEventListener('change', guard(async () => {
-  $('custom').hidden = $('window').value !== 'custom';
-  if ($('window').value !== 'custom') await route();
+pick('window').addEventListener('change', guard(async () => {
+  pick('custom').hidden = pick('window').value !== 'custom';
+  if (pick('window').value !== 'custom') await route();
 }));
-$('window-form').addEventListener('submit', guard(async (event) => {
+pick('window-form').addEventListener('submit', guard(async (event) => {
   event.preventDefault();
   await route();
 }));

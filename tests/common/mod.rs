@@ -223,6 +223,25 @@ impl TestApp {
         );
     }
 
+    /// Seeds organization `demo` as `serve --demo` does (seed 42, anchored
+    /// at today's midnight UTC) with `customers` customers; the anchor.
+    pub async fn seed_demo(&self, customers: u32) -> i64 {
+        use journeygraph::service::demo::{self, DemoPlan};
+        let org = organization::ensure(&self.db, "demo", "Demo Company")
+            .await
+            .expect("org");
+        let now = journeygraph::time::now_millis();
+        let plan = DemoPlan {
+            customers,
+            seed: 42,
+            anchor: now - now.rem_euclid(journeygraph::time::DAY_MS),
+        };
+        demo::seed(&self.db, org.id, &plan, |_| {})
+            .await
+            .expect("seed");
+        plan.anchor
+    }
+
     /// Runs an ingest `mutation` with `input` as `token`; the test fails on any error.
     pub async fn ingest(&self, token: &str, mutation: &str, input: Value) {
         let (_, body) = self

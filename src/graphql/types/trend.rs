@@ -52,7 +52,7 @@ impl From<&Bucket> for TrendBucket {
 pub struct KpiTrend {
     /// The buckets, oldest first; every list below has one entry per bucket.
     pub buckets: Vec<TrendBucket>,
-    /// Tickets per active customer (not a share).
+    /// Tickets opened / active customers: tickets per customer, not a share.
     pub contact_rate: Vec<Option<f64>>,
     /// CSAT responses scoring 4-5 / all CSAT responses, a fraction (0-1).
     pub csat_rate: Vec<Option<f64>>,

@@ -14,7 +14,7 @@ mod tickets;
 
 use super::buckets::{self, Bucket, Width};
 use super::sql::SqlBuilder;
-use super::window::{Window, median};
+use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
 use crate::time::now_millis;
@@ -136,6 +136,23 @@ impl<'a> Scope<'a> {
         Ok(found)
     }
 
+    /// Runs `stmt` and answers `part / whole` of each window from the
+    /// columns of those names (None where `whole` is 0 or the window has no row).
+    async fn ratios(
+        &self,
+        stmt: Statement,
+        n: usize,
+        part: &str,
+        whole: &str,
+    ) -> AppResult<Vec<Option<f64>>> {
+        let counts = self
+            .per_window(stmt, n, |c: &mut (i64, i64), row| {
+                *c = (int(row, part), int(row, whole));
+            })
+            .await?;
+        Ok(counts.into_iter().map(|(p, w)| ratio(p, w)).collect())
+    }
+
     /// Every KPI of each of `windows`; the statements run at once (on
     /// separate pool connections), so the slowest one sets the pace.
     async fn figures(&self, windows: &[Window]) -> AppResult<Vec<KpiFigures>> {
@@ -164,7 +181,7 @@ impl<'a> Scope<'a> {
                 repeat_contact_rate: at(&repeat),
                 median_first_response_hours: median(t.first_responses),
                 median_resolution_hours: median(t.resolutions),
-                sla_attainment: super::window::ratio(t.sla_met, t.sla_decided),
+                sla_attainment: ratio(t.sla_met, t.sla_decided),
                 median_time_to_value_days: median(
                     time_to_value.get(i).cloned().unwrap_or_default(),
                 ),

@@ -3,7 +3,7 @@
 use super::{Scope, int};
 use crate::error::AppResult;
 use crate::service::buckets::push_windows;
-use crate::service::window::{Window, ratio};
+use crate::service::window::Window;
 use crate::time::DAY_MS;
 
 impl Scope<'_> {
@@ -52,14 +52,7 @@ impl Scope<'_> {
         sql.push(" ON x.first_start >= b.lo AND x.first_start < b.hi");
         self.filter(&mut sql, "x");
         sql.push(" GROUP BY b.i");
-        let counts = self
-            .per_window(sql.build(), windows.len(), |c: &mut (i64, i64), row| {
-                *c = (int(row, "completed"), int(row, "started"));
-            })
-            .await?;
-        Ok(counts
-            .into_iter()
-            .map(|(done, started)| ratio(done, started))
-            .collect())
+        self.ratios(sql.build(), windows.len(), "completed", "started")
+            .await
     }
 }

@@ -126,15 +126,8 @@ impl Scope<'_> {
             .push(" AND r.opened_at <= x.as_of AND r.opened_at >= ")
             .bind(earliest)
             .push(") GROUP BY x.i) r ON r.i = a.i");
-        let counts = self
-            .per_window(sql.build(), windows.len(), |c: &mut (i64, i64), row| {
-                *c = (int(row, "resolved_first"), int(row, "decided"));
-            })
-            .await?;
-        Ok(counts
-            .into_iter()
-            .map(|(first, decided)| ratio(first, decided))
-            .collect())
+        self.ratios(sql.build(), windows.len(), "resolved_first", "decided")
+            .await
     }
 
     /// Customers with a ticket opened in a window that follows, within 7
@@ -154,15 +147,8 @@ impl Scope<'_> {
         sql.push(" ON t.opened_at >= b.lo AND t.opened_at < b.hi");
         self.filter(&mut sql, "t");
         sql.push(" GROUP BY b.i");
-        let counts = self
-            .per_window(sql.build(), windows.len(), |c: &mut (i64, i64), row| {
-                *c = (int(row, "repeated"), int(row, "contacted"));
-            })
-            .await?;
-        Ok(counts
-            .into_iter()
-            .map(|(repeated, all)| ratio(repeated, all))
-            .collect())
+        self.ratios(sql.build(), windows.len(), "repeated", "contacted")
+            .await
     }
 
     /// The tickets opened in each window, with the times the response,
