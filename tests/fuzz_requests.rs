@@ -7,7 +7,9 @@
 //! keeps answering.
 //!
 //! In `cargo test` each path runs a fixed number of cases from a fixed seed.
-//! `JOURNEYGRAPH_FUZZ_SECS=600` runs each path for that long instead, and
+//! `JOURNEYGRAPH_FUZZ_SECS=600` runs each path for that long instead (with
+//! `-- --test-threads=3` all three at once; the harness otherwise runs one
+//! test per core, and on two cores the third path waits its turn), and
 //! `JOURNEYGRAPH_FUZZ_SEED=n` picks another seed; a finding prints the seed
 //! and case number that replays it.
 
