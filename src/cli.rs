@@ -77,7 +77,7 @@ pub enum Command {
     /// Partner API tokens.
     #[command(subcommand)]
     ApiToken(ApiTokenCommand),
-    /// Repair customers: merge live customers that share an email.
+    /// Customers: merge those that share an email; erase a person.
     #[command(subcommand)]
     Customers(CustomersCommand),
     /// Import NDJSON files of typed records (see the README for the format).
@@ -142,6 +142,21 @@ pub enum CustomersCommand {
         #[arg(long)]
         org: String,
         /// Only list what would be merged.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Erase the customer a source system knows by an identity, with every
+    /// customer merged into it and all their records (as `eraseCustomer`).
+    Erase {
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        /// `source:externalId`, as a partner system names the customer.
+        #[arg(long)]
+        identity: String,
+        /// Only count what would go.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -355,6 +370,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}: {verb} {:?} into {}", g.email, g.merged, g.survivor);
             }
             println!("{} emails shared by several customers", groups.len());
+            Ok(())
+        }
+        Command::Customers(CustomersCommand::Erase {
+            org,
+            identity,
+            dry_run,
+            database,
+        }) => {
+            let (source, external_id) = identity
+                .split_once(':')
+                .context("--identity is source:externalId")?;
+            let conn = connect_migrated(&database).await?;
+            let org = existing_org(&conn, &org).await?;
+            let viewer = cli_admin(&org);
+            let customer =
+                crate::service::customer::get_by_identity(&conn, &viewer, source, external_id)
+                    .await
+                    .with_context(|| format!("no customer known as {identity} in {}", org.slug))?;
+            let erased =
+                crate::service::erasure::erase_customer(&conn, &viewer, customer.id, dry_run)
+                    .await?;
+            let verb = if dry_run { "would erase" } else { "erased" };
+            println!(
+                "{verb} {} customer(s) known as {identity}:",
+                erased.customers
+            );
+            for (table, rows) in &erased.rows {
+                println!("  {table}: {rows}");
+            }
             Ok(())
         }
         Command::Import {

@@ -8,6 +8,7 @@ pub mod contact_reasons;
 pub mod customer;
 pub mod dedupe;
 pub mod demo;
+pub mod erasure;
 pub mod friction;
 pub mod funnel;
 pub mod handoff;

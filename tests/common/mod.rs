@@ -23,6 +23,8 @@ pub const AUDIENCE: &str = "journeygraph";
 
 pub struct TestApp {
     pub base: String,
+    /// The database's URL, for the binary's CLI.
+    pub database_url: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     /// Organization `acme` (the viewer's) and `other`.
@@ -121,6 +123,7 @@ impl TestApp {
     }
 
     async fn start(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
+        let database_url = settings.database.database_url.clone();
         let mut db = journeygraph::db::connect(&settings.database)
             .await
             .expect("connect");
@@ -145,6 +148,7 @@ impl TestApp {
             .id;
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            database_url,
             db,
             client: reqwest::Client::new(),
             org_id,

@@ -6,7 +6,7 @@ use crate::global_id::Kind;
 use crate::graphql::types::connection::global;
 use crate::graphql::types::connection::parse_id;
 use crate::graphql::types::customer::Customer;
-use crate::service::merge;
+use crate::service::{erasure, merge};
 use crate::time::from_millis;
 use async_graphql::{Context, ErrorExtensions, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -41,8 +41,60 @@ pub struct MergeResult {
     pub audit: IdentityMerge,
 }
 
+/// Rows one table lost to an erasure.
+#[derive(SimpleObject)]
+pub struct ErasedRows {
+    /// The table (`insight (unlinked)`: insights that lost their customer link).
+    pub table: String,
+    /// How many rows.
+    pub rows: i64,
+}
+
+/// What `eraseCustomer` removed, or with `dryRun` would remove.
+#[derive(SimpleObject)]
+pub struct Erasure {
+    /// The customer and every customer merged into it.
+    pub customers: i64,
+    /// Rows per table, in table order.
+    pub tables: Vec<ErasedRows>,
+    /// True when nothing was kept (`dryRun`).
+    pub dry_run: bool,
+}
+
 #[Object]
 impl CustomerMutation {
+    /// Erases a person (GDPR article 17, CCPA deletion): the customer, every
+    /// customer merged into it, their identities, records, touchpoints,
+    /// signals (with the webhook deliveries that carried them), outreach
+    /// tasks and merge audit rows, in one transaction; insights about them
+    /// lose the link and keep their text. ADMIN people only.
+    async fn erase_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer.")] id: ID,
+        #[graphql(desc = "Count what would go, and keep everything.", default = false)]
+        dry_run: bool,
+    ) -> Result<Erasure> {
+        let viewer = ctx.data::<Viewer>()?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let id = parse_id("id", Kind::Customer, &id).map_err(|e| e.extend())?;
+        let erased = erasure::erase_customer(db, viewer, id, dry_run)
+            .await
+            .gql()?;
+        Ok(Erasure {
+            customers: erased.customers as i64,
+            tables: erased
+                .rows
+                .into_iter()
+                .map(|(table, rows)| ErasedRows {
+                    table: table.to_owned(),
+                    rows: rows as i64,
+                })
+                .collect(),
+            dry_run,
+        })
+    }
+
     /// Folds `mergedId` into `survivorId`: identities and every record move,
     /// later records sent under either identity land on the survivor, and an
     /// audit row is kept. People only.
