@@ -133,28 +133,9 @@ async fn graphiql_runs_offline_in_chromium() {
     assert!(answer.contains("\"role\": \"LEADER\""), "{answer}");
 
     // Everything the page loaded came from this server.
-    let loaded: Value = page
-        .execute(
-            "return performance.getEntriesByType('resource').map(e => e.name);",
-            vec![],
-        )
-        .await
-        .expect("resources");
-    let loaded: Vec<&str> = loaded
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(loaded.len() >= 6, "{loaded:?}");
-    for url in &loaded {
-        assert!(url.starts_with(&app.base), "{url} is not from this server");
-    }
+    all_from(&page, &app.base, 6).await;
 
-    let shot = page.screenshot().await.expect("screenshot");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser");
-    std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("graphiql.png"), shot).expect("write");
+    screenshot("graphiql.png", &page.screenshot().await.expect("shot"));
     page.close().await.expect("close");
 }
 
@@ -225,6 +206,27 @@ async fn texts(page: &fantoccini::Client, css: &str) -> Vec<String> {
         .iter()
         .map(|v| v.as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+/// Asserts the page loaded at least `at_least` resources, every one from `base`.
+async fn all_from(page: &fantoccini::Client, base: &str, at_least: usize) {
+    let loaded = page
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name);",
+            vec![],
+        )
+        .await
+        .expect("resources");
+    let loaded: Vec<&str> = loaded
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(loaded.len() >= at_least, "{loaded:?}");
+    for url in loaded {
+        assert!(url.starts_with(base), "{url} is not from this server");
+    }
 }
 
 fn screenshot(name: &str, png: &[u8]) {
@@ -582,23 +584,7 @@ async fn the_console_shows_the_apis_figures_in_chromium() {
 
     // Nothing logged on any view, and everything came from this server.
     assert_eq!(complaints(&page).await, Vec::<String>::new());
-    let loaded = page
-        .execute(
-            "return performance.getEntriesByType('resource').map(e => e.name);",
-            vec![],
-        )
-        .await
-        .expect("resources");
-    let loaded: Vec<&str> = loaded
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(loaded.len() >= 12, "{loaded:?}");
-    for url in loaded {
-        assert!(url.starts_with(&app.base), "{url} is not from this server");
-    }
+    all_from(&page, &app.base, 12).await;
 
     // An expired credential lands on sign-in, saying why.
     let past = now as u64 / 1000 - 7200;
