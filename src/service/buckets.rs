@@ -10,6 +10,7 @@ use super::window::Window;
 use crate::error::{AppError, AppResult};
 use crate::time::{DAY_MS, from_millis, to_millis};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement};
 
 /// How long a bucket is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +111,28 @@ pub fn push_windows(sql: &mut SqlBuilder, windows: &[Window]) {
             .push(")");
     }
     sql.push(") v) b");
+}
+
+/// Runs `stmt`, a statement joined to [`push_windows`] that selects `b.i`,
+/// and hands each row to `f` with the slot of its window: one `T` per
+/// window, in order (a window without rows keeps `T::default()`).
+pub async fn per_window<T: Default + Clone>(
+    db: &DatabaseConnection,
+    stmt: Statement,
+    n: usize,
+    mut f: impl FnMut(&mut T, &QueryResult),
+) -> AppResult<Vec<T>> {
+    let mut found = vec![T::default(); n];
+    for row in db.query_all_raw(stmt).await? {
+        let window = row
+            .try_get_by::<i64, _>("i")
+            .ok()
+            .and_then(|i| usize::try_from(i).ok());
+        if let Some(slot) = window.and_then(|i| found.get_mut(i)) {
+            f(slot, &row);
+        }
+    }
+    Ok(found)
 }
 
 /// The earliest start and the latest end of `windows` (empty: `(0, 0)`).

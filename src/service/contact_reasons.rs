@@ -2,7 +2,7 @@
 //! happened just before (the department of the customer's last non-SUPPORT
 //! touchpoint in the 7 days before each ticket, `[opened - 7 d, opened]`).
 
-use super::buckets::{Bucket, Width, buckets, push_windows, span};
+use super::buckets::{Bucket, Width, buckets, per_window, push_windows, span};
 use super::parts::{CustomerRange, customer_ranges, push_range};
 use super::sql::SqlBuilder;
 use super::ticket_sql::{follows_within, sequenced};
@@ -74,22 +74,20 @@ async fn counts(
     sql.push(" JOIN ");
     push_windows(&mut sql, windows);
     sql.push(" ON t.opened_at >= b.lo AND t.opened_at < b.hi GROUP BY b.i, t.reason");
-    let mut found = vec![Vec::new(); windows.len()];
-    for r in db.query_all_raw(sql.build()).await? {
-        let Some(slot) = usize::try_from(int(&r, "i"))
-            .ok()
-            .and_then(|i| found.get_mut(i))
-        else {
-            continue;
-        };
-        slot.push(ReasonCounts {
-            reason: r.try_get_by::<String, _>("reason").unwrap_or_default(),
-            tickets: int(&r, "tickets"),
-            customers: int(&r, "customers"),
-            repeats: int(&r, "repeats"),
-        });
-    }
-    Ok(found)
+    per_window(
+        db,
+        sql.build(),
+        windows.len(),
+        |slot: &mut Vec<ReasonCounts>, r| {
+            slot.push(ReasonCounts {
+                reason: r.try_get_by::<String, _>("reason").unwrap_or_default(),
+                tickets: int(r, "tickets"),
+                customers: int(r, "customers"),
+                repeats: int(r, "repeats"),
+            });
+        },
+    )
+    .await
 }
 
 /// The counts per reason of each `width` bucket of `window`, oldest first.

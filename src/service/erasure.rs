@@ -182,25 +182,8 @@ async fn erase_in(tx: &DatabaseTransaction, org: i64, id: i64) -> AppResult<Eras
     Ok(erased)
 }
 
-/// Erases customer `id` of the organization `org` (no permission check:
-/// the CLI's caller owns the database). With `dry_run` nothing is kept.
-pub async fn erase_in_org(
-    db: &DatabaseConnection,
-    org: i64,
-    id: i64,
-    dry_run: bool,
-) -> AppResult<Erased> {
-    let tx = db.begin().await?;
-    let erased = erase_in(&tx, org, id).await?;
-    if dry_run {
-        tx.rollback().await?;
-    } else {
-        tx.commit().await?;
-    }
-    Ok(erased)
-}
-
-/// `eraseCustomer`: ADMIN people only.
+/// `eraseCustomer` and `customers erase`: ADMIN people only (the CLI acts
+/// as one). With `dry_run` the transaction is rolled back.
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
 pub async fn erase_customer(
     db: &DatabaseConnection,
@@ -209,7 +192,13 @@ pub async fn erase_customer(
     dry_run: bool,
 ) -> AppResult<Erased> {
     viewer.require_admin()?;
-    let erased = erase_in_org(db, viewer.org_id, id, dry_run).await?;
+    let tx = db.begin().await?;
+    let erased = erase_in(&tx, viewer.org_id, id).await?;
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
     tracing::info!(
         customers = erased.customers,
         dry_run,

@@ -18,7 +18,7 @@ use super::window::{Window, median, ratio};
 use crate::auth::Viewer;
 use crate::error::AppResult;
 use crate::time::now_millis;
-use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement};
+use sea_orm::{DatabaseConnection, QueryResult, Statement};
 
 /// SLA targets by priority, from opened_at to resolved_at.
 pub const SLA_HOURS: [(&str, i64); 4] = [("URGENT", 4), ("HIGH", 24), ("NORMAL", 72), ("LOW", 168)];
@@ -90,11 +90,6 @@ fn int(row: &QueryResult, column: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// The window a row is about (`b.i`), if it is one of `n`.
-fn window_of(row: &QueryResult, n: usize) -> Option<usize> {
-    usize::try_from(int(row, "i")).ok().filter(|i| *i < n)
-}
-
 impl<'a> Scope<'a> {
     fn new(db: &'a DatabaseConnection, viewer: &Viewer, segment: Option<&'a str>) -> Self {
         Scope {
@@ -120,20 +115,14 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Runs `stmt` and hands each row to `f` with the index of its window.
+    /// [`buckets::per_window`] on this request's database.
     async fn per_window<T: Default + Clone>(
         &self,
         stmt: Statement,
         n: usize,
-        mut f: impl FnMut(&mut T, &QueryResult),
+        f: impl FnMut(&mut T, &QueryResult),
     ) -> AppResult<Vec<T>> {
-        let mut found = vec![T::default(); n];
-        for row in self.db.query_all_raw(stmt).await? {
-            if let Some(slot) = window_of(&row, n).and_then(|i| found.get_mut(i)) {
-                f(slot, &row);
-            }
-        }
-        Ok(found)
+        buckets::per_window(self.db, stmt, n, f).await
     }
 
     /// Runs `stmt` and answers `part / whole` of each window from the
