@@ -250,9 +250,13 @@ async fn run(backend: &str, url: String, records: usize) -> Option<(f64, f64)> {
         departments: None,
         expires_in_days: api_token::DEFAULT_EXPIRY_DAYS,
     };
-    let (_, token) = api_token::create_in_org(&db, org.id, "bench", &new)
-        .await
-        .expect("token");
+    let (_, token) = api_token::create_in_org(
+        &db,
+        &journeygraph::service::audit::Actor::named(org.id, "bench"),
+        &new,
+    )
+    .await
+    .expect("token");
     let analyzer = autovacuum_substitute(&db).await;
     eprintln!("{backend}: {records} touchpoints through the API, concurrency {concurrency} ...");
     let ours = through_api(&base, &token, records, concurrency).await;

@@ -5,6 +5,7 @@ use crate::app::{App, Settings};
 use crate::config::{AuthSettings, DatabaseSettings, LogFormat, ServeSettings};
 use crate::domain::Role;
 use crate::service::api_token::{self, NewToken};
+use crate::service::audit::Actor;
 use crate::service::demo::{self, DemoPlan};
 use crate::service::organization;
 use crate::{auth, db, graphql, time};
@@ -174,7 +175,8 @@ pub enum ApiTokenCommand {
         /// Name of the partner system.
         #[arg(long)]
         name: String,
-        /// Comma-separated: ingest:write, journeys:read, analytics:read, outreach:write.
+        /// Comma-separated: ingest:write, journeys:read, analytics:read,
+        /// outreach:write, customers:erase.
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
         /// Comma-separated departments it may write (all when absent).
@@ -329,7 +331,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 expires_in_days,
             };
-            let (row, secret) = api_token::create_in_org(&conn, org.id, "cli", &new).await?;
+            let (row, secret) =
+                api_token::create_in_org(&conn, &Actor::named(org.id, "cli"), &new).await?;
             eprintln!(
                 "created API token {} ({}), expires {}; the secret is shown once:",
                 row.id,
@@ -530,13 +533,20 @@ async fn demo_partner_token(db: &DatabaseConnection, org_id: i64) -> anyhow::Res
         .await?;
     let new = NewToken {
         name: NAME.into(),
-        scopes: crate::domain::Scope::ALL.to_vec(),
+        // Every scope but erasure, which is given only explicitly.
+        scopes: crate::domain::Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != crate::domain::Scope::CustomersErase)
+            .collect(),
         departments: None,
         expires_in_days: 30,
     };
-    Ok(api_token::create_in_org(db, org_id, "serve --demo", &new)
-        .await?
-        .1)
+    Ok(
+        api_token::create_in_org(db, &Actor::named(org_id, "serve --demo"), &new)
+            .await?
+            .1,
+    )
 }
 
 fn print_demo_access(app: &App, configured_port: u16) {
@@ -614,6 +624,12 @@ async fn import_file(
         summary.records as f64 / secs.max(1e-9),
         summary.errors.len()
     );
+    if summary.suppressed > 0 {
+        println!(
+            "  {} records left out: they name people erased from the organization",
+            summary.suppressed
+        );
+    }
     for error in &summary.errors {
         println!("  {error}");
     }

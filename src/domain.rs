@@ -128,6 +128,29 @@ stored_enum!(
         JourneysRead => "journeys:read",
         AnalyticsRead => "analytics:read",
         OutreachWrite => "outreach:write",
+        CustomersErase => "customers:erase",
+    }
+);
+
+stored_enum!(
+    /// What ingest does with a record that names an erased person.
+    SuppressedRecords {
+        Refuse => "REFUSE",
+        Drop => "DROP",
+    }
+);
+
+stored_enum!(
+    /// The administrative acts the audit trail records.
+    AuditAction {
+        ApiTokenCreated => "api_token.created",
+        ApiTokenRevoked => "api_token.revoked",
+        WebhookCreated => "webhook.created",
+        WebhookDeleted => "webhook.deleted",
+        CustomersMerged => "customers.merged",
+        CustomerErased => "customer.erased",
+        SuppressionLifted => "suppression.lifted",
+        OrganizationSettingsChanged => "organization.settings_changed",
     }
 );
 

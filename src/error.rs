@@ -9,6 +9,7 @@
 //!   Another organization's id answers exactly like an unknown id.
 //! - `BadUserInput`: the request names a field (`path`) that is wrong.
 //! - `IdempotencyConflict`: an immutable record was re-sent with other content.
+//! - `Suppressed`: records name a person erased from the organization.
 //! - `RateLimited`, `Timeout`, `Unavailable`: retryable conditions.
 //! - `Db` / `Internal`: our fault. The detail is logged with the request id;
 //!   the client gets a generic message only.
@@ -31,6 +32,12 @@ pub enum AppError {
     BadUserInput { path: String, message: String },
     #[error("{0}")]
     IdempotencyConflict(String),
+    #[error(
+        "{} record(s) name a person erased from this organization (the first: {}); records about them are refused until an ADMIN lifts the suppression",
+        paths.len(),
+        paths.first().map_or("", String::as_str)
+    )]
+    Suppressed { paths: Vec<String> },
     #[error("rate limit exceeded, retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("the request took longer than its deadline")]
@@ -60,6 +67,7 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::IdempotencyConflict(_) => "IDEMPOTENCY_CONFLICT",
+            AppError::Suppressed { .. } => "SUPPRESSED",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Timeout => "TIMEOUT",
             AppError::Unavailable => "UNAVAILABLE",
@@ -114,6 +122,11 @@ impl ErrorExtensions for AppError {
         let message = err.public_message();
         let path = match &err {
             AppError::BadUserInput { path, .. } => Some(path.clone()),
+            AppError::Suppressed { paths } => paths.first().cloned(),
+            _ => None,
+        };
+        let paths = match &err {
+            AppError::Suppressed { paths } => Some(paths.clone()),
             _ => None,
         };
         let retry_after = match &err {
@@ -124,6 +137,9 @@ impl ErrorExtensions for AppError {
             ext.set("code", code);
             if let Some(path) = &path {
                 ext.set("path", path.as_str());
+            }
+            if let Some(paths) = &paths {
+                ext.set("paths", paths.clone());
             }
             if let Some(secs) = retry_after {
                 ext.set("retryAfter", secs);

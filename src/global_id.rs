@@ -20,10 +20,12 @@ pub enum Kind {
     ApiToken,
     JourneyEvent,
     MergeAudit,
+    AuditEvent,
+    Suppression,
 }
 
 impl Kind {
-    const ALL: [Kind; 9] = [
+    const ALL: [Kind; 11] = [
         Kind::Customer,
         Kind::Insight,
         Kind::OutreachTask,
@@ -33,6 +35,8 @@ impl Kind {
         Kind::ApiToken,
         Kind::JourneyEvent,
         Kind::MergeAudit,
+        Kind::AuditEvent,
+        Kind::Suppression,
     ];
 
     /// The GraphQL type name, which is also the id's prefix.
@@ -47,6 +51,8 @@ impl Kind {
             Kind::ApiToken => "ApiToken",
             Kind::JourneyEvent => "JourneyEvent",
             Kind::MergeAudit => "MergeAudit",
+            Kind::AuditEvent => "AuditEvent",
+            Kind::Suppression => "Suppression",
         }
     }
 }

@@ -48,6 +48,9 @@ pub struct ImportSummary {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Records left out because they name an erased person (the
+    /// organization's `DROP` setting; with `REFUSE` each is an error).
+    pub suppressed: u64,
     /// `line N: message`, in line order.
     pub errors: Vec<String>,
 }
@@ -58,6 +61,7 @@ impl ImportSummary {
         self.created += report.created;
         self.updated += report.updated;
         self.unchanged += report.unchanged;
+        self.suppressed += report.suppressed.len() as u64;
     }
 }
 
@@ -116,6 +120,11 @@ fn failing_index(err: &AppError) -> Option<usize> {
         AppError::IdempotencyConflict(message) | AppError::Forbidden(message) => message.as_str(),
         _ => return None,
     };
+    index_in(text)
+}
+
+/// The index of `input[3]...` or `steps[3]...`.
+fn index_in(text: &str) -> Option<usize> {
     let rest = text
         .strip_prefix("input[")
         .or_else(|| text.strip_prefix("steps["))?;
@@ -162,6 +171,29 @@ async fn flush(
             Ok(report) => {
                 summary.add(&report);
                 return Ok(());
+            }
+            Err(AppError::Suppressed { paths }) => {
+                // Every such record at once, each against its line.
+                let mut failing: Vec<usize> = paths
+                    .iter()
+                    .filter_map(|p| index_in(p))
+                    .filter(|i| *i < batch.len())
+                    .collect();
+                if failing.is_empty() {
+                    return Err(anyhow::anyhow!(
+                        "import stopped at line {}: {paths:?}",
+                        numbers[0]
+                    ));
+                }
+                failing.sort_unstable();
+                failing.dedup();
+                for i in failing.into_iter().rev() {
+                    summary.errors.push(format!(
+                        "line {}: customer: names a person erased from this organization; an ADMIN can lift the suppression",
+                        numbers[i]
+                    ));
+                    batch.remove(i);
+                }
             }
             Err(err) => match failing_index(&err) {
                 Some(i) if i < batch.len() => {

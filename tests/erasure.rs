@@ -384,8 +384,6 @@ async fn a_person_is_erased_from_every_table(app: TestApp) {
     );
 }
 
-on_both_databases!(a_person_is_erased_from_every_table);
-
 /// The CLI finds the person by a partner identity; a dry run keeps them.
 #[tokio::test]
 async fn the_cli_erases_by_identity_with_a_dry_run() {
@@ -431,3 +429,260 @@ async fn the_cli_erases_by_identity_with_a_dry_run() {
             .contains("no customer known as helpdesk:H-P in acme")
     );
 }
+
+/// Rows of the tables a re-sent record would write to.
+async fn written(app: &TestApp) -> [i64; 4] {
+    [
+        app.count("customer").await,
+        app.count("customer_identity").await,
+        app.count("ticket").await,
+        app.count("touchpoint").await,
+    ]
+}
+
+const TICKET_REPORT: &str = "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created updated unchanged suppressed items { externalId outcome } } }";
+const SETTINGS: &str = "mutation($m: SuppressedRecords!) { updateOrganizationSettings(suppressedRecords: $m) { currency suppressedRecords } }";
+const LIFT: &str = "mutation($i: IdentityKey, $e: String) { liftSuppression(identity: $i, email: $e) { kind customerRef createdBy } }";
+
+/// Erased stays erased: the person's identities (Quinn's too, merged into
+/// Pat) and emails are refused at ingest, with each record's path; with
+/// the organization's DROP setting they are left out and listed; an
+/// ADMIN lifts one entry; another organization is not affected.
+async fn an_erased_person_is_refused_at_ingest(app: TestApp) {
+    let (pat, _) = seed(&app).await;
+    let admin = app.admin();
+    let (_, erased) = app
+        .gql(
+            Some(&admin),
+            "mutation($id: ID!) { eraseCustomer(id: $id) { suppressed customerRef } }",
+            json!({"id": pat}),
+        )
+        .await;
+    let report = &erased["data"]["eraseCustomer"];
+    // crm:P-1, helpdesk:H-P, mkt:Q-1, pat@ and quinn@.
+    assert_eq!(report["suppressed"], 5, "{erased}");
+    let pseudonym = report["customerRef"].as_str().expect("customerRef");
+    assert!(
+        pseudonym.starts_with("cust_") && pseudonym.len() == 29,
+        "{pseudonym}"
+    );
+
+    let before = written(&app).await;
+    let robin = who("crm", "R-1", "robin@example.com", "Robin R");
+    let refused = [
+        // Pat's helpdesk identity, as the help desk re-sends it.
+        (
+            json!([ticket(
+                "T-P1",
+                who("helpdesk", "H-P", "pat@example.com", "Pat Person"),
+                50
+            )]),
+            vec!["input[0].customer"],
+        ),
+        // A new identity with Pat's email (other case, spaces), after a
+        // customer who may be written: the whole batch is refused.
+        (
+            json!([
+                ticket("T-R2", robin.clone(), 95),
+                ticket("T-C9", who("chat", "C-9", " PAT@Example.com ", "P."), 96)
+            ]),
+            vec!["input[1].customer"],
+        ),
+        // Quinn, merged into Pat, without an email; and Pat's crm id twice.
+        (
+            json!([
+                ticket("T-Q2", json!({"source": "mkt", "externalId": "Q-1"}), 97),
+                ticket("T-R3", robin.clone(), 98),
+                ticket("T-P5", json!({"source": "crm", "externalId": "P-1"}), 99),
+                ticket("T-P6", json!({"source": "crm", "externalId": "P-1"}), 99)
+            ]),
+            vec![
+                "input[0].customer",
+                "input[2].customer",
+                "input[3].customer",
+            ],
+        ),
+    ];
+    for (input, paths) in refused {
+        let (_, body) = app
+            .gql(Some(&admin), TICKET_REPORT, json!({"input": input}))
+            .await;
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "SUPPRESSED", "{body}");
+        assert_eq!(error["extensions"]["path"], paths[0], "{body}");
+        assert_eq!(error["extensions"]["paths"], json!(paths), "{body}");
+        assert_eq!(
+            error["message"],
+            format!(
+                "{} record(s) name a person erased from this organization (the first: {}); records about them are refused until an ADMIN lifts the suppression",
+                paths.len(),
+                paths[0]
+            )
+        );
+        assert_eq!(written(&app).await, before, "nothing is written");
+    }
+    // Another organization's customer with Pat's ids is not suppressed.
+    let (_, theirs) = app
+        .gql(
+            Some(&app.jwt("other", "ADMIN")),
+            TICKET_REPORT,
+            json!({"input": [ticket("T-P7", who("helpdesk", "H-P", "pat@example.com", "Pat Person"), 99)]}),
+        )
+        .await;
+    assert_eq!(theirs["data"]["ingestTickets"]["created"], 1, "{theirs}");
+
+    // DROP: the batch goes through without them, and says which were left out.
+    let (_, denied) = app
+        .gql(Some(&app.leader()), SETTINGS, json!({"m": "DROP"}))
+        .await;
+    assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let (_, settings) = app.gql(Some(&admin), SETTINGS, json!({"m": "DROP"})).await;
+    assert_eq!(
+        settings["data"]["updateOrganizationSettings"],
+        json!({"currency": "USD", "suppressedRecords": "DROP"})
+    );
+    let before = written(&app).await;
+    let (_, dropped) = app
+        .gql(
+            Some(&admin),
+            TICKET_REPORT,
+            json!({"input": [
+                ticket("T-C9", who("chat", "C-9", "pat@example.com", "P."), 96),
+                ticket("T-R2", robin.clone(), 95)
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        dropped["data"]["ingestTickets"],
+        json!({"created": 1, "updated": 0, "unchanged": 0, "suppressed": [0],
+            "items": [{"externalId": "T-R2", "outcome": "CREATED"}]}),
+        "{dropped}"
+    );
+    // Robin's ticket and its two timeline events; no customer, no identity.
+    let after = written(&app).await;
+    assert_eq!(
+        [after[0], after[1], after[2], after[3]],
+        [before[0], before[1], before[2] + 1, before[3] + 2]
+    );
+
+    // The list holds hashes only: ADMINs see kinds and the pseudonym.
+    let (_, list) = app
+        .gql(
+            Some(&admin),
+            "{ suppressions(first: 10) { kind customerRef createdBy } }",
+            json!({}),
+        )
+        .await;
+    let entries = list["data"]["suppressions"].as_array().expect("list");
+    assert_eq!(entries.len(), 5, "{list}");
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "identity").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| **k == "email").count(), 2);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["customerRef"] == pseudonym && e["createdBy"] == "user:tester")
+    );
+    for (token, code) in [
+        (app.leader(), "FORBIDDEN"),
+        (
+            app.api_token(&["JOURNEYS_READ", "INGEST_WRITE"], None)
+                .await,
+            "FORBIDDEN",
+        ),
+    ] {
+        let (_, body) = app
+            .gql(Some(&token), "{ suppressions { kind } }", json!({}))
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+        let (_, body) = app
+            .gql(Some(&token), LIFT, json!({"e": "pat@example.com"}))
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+    }
+    let (_, theirs) = app
+        .gql(
+            Some(&app.jwt("other", "ADMIN")),
+            "{ suppressions { kind } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(theirs["data"]["suppressions"], json!([]), "{theirs}");
+
+    // Lifting: exactly one of identity and email.
+    let helpdesk = json!({"source": "helpdesk", "externalId": "H-P"});
+    for variables in [json!({}), json!({"i": helpdesk, "e": "pat@example.com"})] {
+        let (_, body) = app.gql(Some(&admin), LIFT, variables).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+    }
+    let (_, lifted) = app.gql(Some(&admin), LIFT, json!({"i": helpdesk})).await;
+    assert_eq!(
+        lifted["data"]["liftSuppression"],
+        json!({"kind": "identity", "customerRef": pseudonym, "createdBy": "user:tester"})
+    );
+    let (_, again) = app.gql(Some(&admin), LIFT, json!({"i": helpdesk})).await;
+    assert_eq!(
+        again["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{again}"
+    );
+    // Back to REFUSE: the help desk id alone is accepted (a new customer);
+    // with Pat's email, still listed, it is refused.
+    app.gql(Some(&admin), SETTINGS, json!({"m": "REFUSE"}))
+        .await;
+    let (_, accepted) = app
+        .gql(
+            Some(&admin),
+            TICKET_REPORT,
+            json!({"input": [ticket("T-P8", json!({"source": "helpdesk", "externalId": "H-P"}), 99)]}),
+        )
+        .await;
+    assert_eq!(
+        accepted["data"]["ingestTickets"]["created"], 1,
+        "{accepted}"
+    );
+    let (_, refused) = app
+        .gql(
+            Some(&admin),
+            TICKET_REPORT,
+            json!({"input": [ticket("T-P9", who("helpdesk", "H-P", "pat@example.com", "Pat"), 99)]}),
+        )
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "SUPPRESSED",
+        "{refused}"
+    );
+}
+
+/// A partner token erases only with the explicit `CUSTOMERS_ERASE` scope.
+async fn a_privacy_system_erases_with_its_own_scope(app: TestApp) {
+    let (pat, _) = seed(&app).await;
+    let token = app.api_token(&["CUSTOMERS_ERASE"], None).await;
+    let (_, body) = app
+        .gql(Some(&token), ERASE, json!({"id": pat, "dry": false}))
+        .await;
+    assert_eq!(body["data"]["eraseCustomer"]["customers"], 2, "{body}");
+    let (_, events) = app
+        .gql(
+            Some(&app.admin()),
+            "{ auditEvents(first: 1) { action actor } }",
+            json!({}),
+        )
+        .await;
+    let token_id = app.count("api_token").await;
+    assert_eq!(
+        events["data"]["auditEvents"],
+        json!([{"action": "CUSTOMER_ERASED", "actor": format!("token:{token_id}")}])
+    );
+}
+
+on_both_databases!(
+    a_person_is_erased_from_every_table,
+    an_erased_person_is_refused_at_ingest,
+    a_privacy_system_erases_with_its_own_scope
+);

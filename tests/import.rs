@@ -112,3 +112,58 @@ async fn bad_lines_are_reported_by_number_and_the_rest_is_written() {
     );
     assert_eq!(count(&db, "touchpoint").await, 2);
 }
+
+/// A file that names an erased person: with REFUSE each such line is an
+/// error and the rest is written; with DROP they are counted as left out.
+#[tokio::test]
+async fn lines_naming_an_erased_person_are_refused_or_left_out() {
+    use journeygraph::auth::Viewer;
+    use journeygraph::domain::{Role, SuppressedRecords};
+    use journeygraph::service::{erasure, organization};
+    let dir = tempfile::tempdir().expect("dir");
+    let (db, org) = fresh_db(&dir).await;
+    let tp = |id: &str, customer: &str| {
+        format!(
+            r#"{{"type":"touchpoint","source":"product","externalId":"{id}","customer":{{"source":"crm","externalId":"{customer}"}},"department":"PRODUCT","kind":"login","occurredAt":"2026-01-01T00:00:00Z"}}"#
+        )
+    };
+    let first = import(&db, org, tp("e0", "C-1").as_bytes(), |_| {})
+        .await
+        .expect("import");
+    assert_eq!(first.created, 1);
+    let admin = Viewer::person(org, "acme".into(), "ops".into(), Role::Admin);
+    let customer = count(&db, "customer").await;
+    assert_eq!(customer, 1);
+    let id = journeygraph::service::customer::get_by_identity(&db, &admin, "crm", "C-1")
+        .await
+        .expect("customer")
+        .id;
+    erasure::erase_customer(&db, &admin, id, false)
+        .await
+        .expect("erased");
+    let text = [tp("e1", "C-1"), tp("e2", "C-2"), tp("e3", "C-1")].join("\n");
+    let refused = import(&db, org, text.as_bytes(), |_| {})
+        .await
+        .expect("import");
+    assert_eq!((refused.created, refused.suppressed), (1, 0), "{refused:?}");
+    assert_eq!(
+        refused.errors,
+        [
+            "line 1: customer: names a person erased from this organization; an ADMIN can lift the suppression",
+            "line 3: customer: names a person erased from this organization; an ADMIN can lift the suppression"
+        ]
+    );
+    organization::update_settings(&db, &admin, Some(SuppressedRecords::Drop))
+        .await
+        .expect("DROP");
+    let dropped = import(&db, org, text.as_bytes(), |_| {})
+        .await
+        .expect("import");
+    assert_eq!(
+        (dropped.records, dropped.unchanged, dropped.suppressed),
+        (1, 1, 2),
+        "{dropped:?}"
+    );
+    assert!(dropped.errors.is_empty(), "{dropped:?}");
+    assert_eq!(count(&db, "customer").await, 1, "only C-2");
+}

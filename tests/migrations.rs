@@ -5,7 +5,7 @@ mod common;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
-const TABLES: usize = 20;
+const TABLES: usize = 22;
 
 async fn count_tables(db: &DatabaseConnection) -> i64 {
     let sql = match db.get_database_backend() {
@@ -35,6 +35,46 @@ async fn up_down_up(db: DatabaseConnection) {
         "ux_ticket_key",
     ];
     assert_eq!(indexes(&db, "ticket").await, ticket_indexes);
+    // The eighth keeps the audit trail append-only: the database refuses
+    // to change or delete a row, except to clear its customer ids.
+    run(
+        &db,
+        "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'a', 'A', 0)",
+    )
+    .await
+    .expect("org");
+    assert_eq!(
+        ids(&db, "SELECT COUNT(*) FROM organization WHERE suppressed_records = 'REFUSE' AND erasure_key IS NULL").await,
+        [1]
+    );
+    run(&db, "INSERT INTO audit_event (org_id, at, actor, action, customer_id, customer_ref, other_customer_id, detail) VALUES (1, 5, 'user:x', 'customers.merged', 10, 'cust_1', 11, '{}')").await.expect("audit row");
+    for refused in [
+        "UPDATE audit_event SET actor = 'user:y'",
+        "UPDATE audit_event SET customer_ref = 'cust_2'",
+        "UPDATE audit_event SET detail = '{\"a\": 1}'",
+        "DELETE FROM audit_event",
+        "DELETE FROM organization",
+    ] {
+        assert!(run(&db, refused).await.is_err(), "{refused}");
+    }
+    run(
+        &db,
+        "UPDATE audit_event SET customer_id = NULL, other_customer_id = NULL",
+    )
+    .await
+    .expect("an erasure clears the ids");
+    assert_eq!(
+        ids(&db, "SELECT COUNT(*) FROM audit_event WHERE customer_id IS NULL AND other_customer_id IS NULL AND customer_ref = 'cust_1' AND actor = 'user:x'").await,
+        [1]
+    );
+    Migrator::down(&db, Some(1)).await.expect("down the eighth");
+    assert!(
+        run(&db, "SELECT erasure_key FROM organization")
+            .await
+            .is_err()
+    );
+    assert!(run(&db, "SELECT 1 FROM audit_event").await.is_err());
+    run(&db, "DELETE FROM organization").await.expect("delete");
     // The seventh gives each organization a currency: USD for those
     // created before it.
     Migrator::down(&db, Some(1)).await.expect("down one");
@@ -58,7 +98,7 @@ async fn up_down_up(db: DatabaseConnection) {
         .expect("currency");
     assert_eq!(currency, "USD");
     run(&db, "DELETE FROM organization").await.expect("delete");
-    Migrator::down(&db, Some(2)).await.expect("down two");
+    Migrator::down(&db, Some(3)).await.expect("down three");
     assert_eq!(
         indexes(&db, "ticket").await,
         [

@@ -9,6 +9,7 @@
 //! - enums are stored as their upper-case GraphQL names.
 
 pub mod api_token;
+pub mod audit_event;
 pub mod campaign;
 pub mod campaign_delivery;
 pub mod customer;
@@ -23,6 +24,7 @@ pub mod onboarding_progress;
 pub mod onboarding_step;
 pub mod organization;
 pub mod outreach_task;
+pub mod suppression;
 pub mod ticket;
 pub mod touchpoint;
 pub mod webhook;

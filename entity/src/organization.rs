@@ -12,6 +12,11 @@ pub struct Model {
     pub created_at: i64,
     /// ISO 4217 code: every money figure of the organization is in it.
     pub currency: String,
+    /// Random key of the organization's keyed hashes (suppression list,
+    /// customer pseudonyms); made when first needed.
+    pub erasure_key: Option<String>,
+    /// What ingest does with a record naming an erased person: `REFUSE` or `DROP`.
+    pub suppressed_records: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,8 @@ pub struct Viewer {
     pub org_id: i64,
     pub org_slug: String,
     pub principal: Principal,
+    /// The `x-request-id` of the HTTP request, for the audit trail.
+    pub request_id: Option<String>,
 }
 
 impl Viewer {
@@ -35,6 +37,7 @@ impl Viewer {
             org_id,
             org_slug,
             principal: Principal::Person { subject, role },
+            request_id: None,
         }
     }
 
@@ -142,6 +145,21 @@ impl Viewer {
             Principal::Person { .. } => Ok(()),
             Principal::Partner { .. } if self.has_scope(Scope::OutreachWrite) => Ok(()),
             Principal::Partner { .. } => Err(missing_scope(Scope::OutreachWrite)),
+        }
+    }
+
+    /// Erasing a customer: ADMIN people, and tokens given `customers:erase`
+    /// (a privacy system carrying out deletion requests).
+    pub fn require_erase(&self) -> Result<(), AppError> {
+        match &self.principal {
+            Principal::Person {
+                role: Role::Admin, ..
+            } => Ok(()),
+            Principal::Person { .. } => Err(AppError::Forbidden(
+                "only an ADMIN may erase a customer".into(),
+            )),
+            Principal::Partner { .. } if self.has_scope(Scope::CustomersErase) => Ok(()),
+            Principal::Partner { .. } => Err(missing_scope(Scope::CustomersErase)),
         }
     }
 

@@ -242,7 +242,11 @@ async fn run(
     )
     .await
     {
-        Ok(viewer) => viewer,
+        Ok(viewer) => auth::Viewer {
+            // A client may send its own id; the audit trail keeps at most 200 characters.
+            request_id: Some(request_id.chars().take(200).collect()),
+            ..viewer
+        },
         Err(err) => return refuse(err, request_id, headers),
     };
     let span = tracing::Span::current();

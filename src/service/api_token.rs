@@ -2,15 +2,17 @@
 //! an 8-hex checksum, so a mistyped token is refused without a database read.
 //! Only the SHA-256 of the whole token is stored; the secret is shown once.
 
+use super::audit::{self, Act, Actor};
 use crate::auth::{Principal, Viewer};
-use crate::domain::{Department, Scope};
+use crate::domain::{AuditAction, Department, Scope};
 use crate::error::{AppError, AppResult};
 use crate::time::{DAY_MS, now_millis};
 use entity::{api_token, organization};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait,
 };
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 const PREFIX: &str = "jg_";
@@ -77,12 +79,11 @@ fn split<T: std::str::FromStr>(text: &str) -> Vec<T> {
         .collect()
 }
 
-/// Creates a token in `org_id` on behalf of `created_by`; returns the row and
-/// the secret (shown once).
-pub async fn create_in_org<C: ConnectionTrait>(
+/// Creates a token in the actor's organization, audited; returns the row
+/// and the secret (shown once).
+pub async fn create_in_org<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    org_id: i64,
-    created_by: &str,
+    by: &Actor,
     new: &NewToken,
 ) -> AppResult<(api_token::Model, String)> {
     let name = new.name.trim();
@@ -112,34 +113,51 @@ pub async fn create_in_org<C: ConnectionTrait>(
     }
     let expires_at = Some(now_millis() + new.expires_in_days * DAY_MS);
     let secret = generate();
+    let txn = db.begin().await?;
     let row = api_token::ActiveModel {
         id: NotSet,
-        org_id: Set(org_id),
+        org_id: Set(by.org_id),
         name: Set(name.to_owned()),
         prefix: Set(secret[..PREFIX.len() + 8].to_owned()),
         secret_hash: Set(hash(&secret)),
         scopes: Set(join(&new.scopes)),
         departments: Set(new.departments.as_deref().map(join)),
-        created_by: Set(created_by.to_owned()),
+        created_by: Set(by.name.clone()),
         created_at: Set(now_millis()),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
         last_used_at: Set(None),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    audit::record_by(
+        &txn,
+        by,
+        Act::on(
+            AuditAction::ApiTokenCreated,
+            format!("api_token:{}", row.id),
+            json!({
+                "name": row.name,
+                "scopes": row.scopes,
+                "departments": row.departments,
+                "expiresAt": row.expires_at,
+            }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
     Ok((row, secret))
 }
 
 /// `createApiToken`: ADMIN people only.
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
-pub async fn create<C: ConnectionTrait>(
+pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     viewer: &Viewer,
     new: &NewToken,
 ) -> AppResult<(api_token::Model, String)> {
     viewer.require_admin()?;
-    create_in_org(db, viewer.org_id, &viewer.principal_name(), new).await
+    create_in_org(db, &Actor::from(viewer), new).await
 }
 
 /// `apiTokens`: ADMIN people only; newest first.
@@ -168,8 +186,9 @@ pub async fn get<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("API token"))
 }
 
-/// `revokeApiToken`: effective for the next request.
-pub async fn revoke<C: ConnectionTrait>(
+/// `revokeApiToken`: effective for the next request. Revoking a revoked
+/// token changes (and audits) nothing.
+pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     viewer: &Viewer,
     id: i64,
@@ -178,9 +197,22 @@ pub async fn revoke<C: ConnectionTrait>(
     if row.revoked_at.is_some() {
         return Ok(row);
     }
+    let txn = db.begin().await?;
     let mut active = row.into_active_model();
     active.revoked_at = Set(Some(now_millis()));
-    Ok(active.update(db).await?)
+    let row = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        Act::on(
+            AuditAction::ApiTokenRevoked,
+            format!("api_token:{}", row.id),
+            json!({"name": row.name}),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
 }
 
 /// Resolves a `jg_` token to its viewer, or UNAUTHENTICATED.
@@ -222,6 +254,7 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<
             scopes: split(&row.scopes),
             departments: row.departments.as_deref().map(split),
         },
+        request_id: None,
     })
 }
 

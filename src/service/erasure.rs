@@ -4,10 +4,16 @@
 //! their identities, every typed record and touchpoint, their friction
 //! signals with the webhook deliveries (and attempts) that carried them,
 //! their outreach tasks and the merge audit rows that name them; insights
-//! attached to them lose the link and keep their text. A dry run does the
-//! same and rolls it back, so it counts exactly what would go.
+//! attached to them lose the link and keep their text. Their identities
+//! and emails go on the suppression list (as keyed hashes), their audit
+//! rows keep only their pseudonym, and the erasure is itself audited. A
+//! dry run does the same and rolls it back, so it counts exactly what
+//! would go.
 
+use super::audit::{self, Act, Subject};
+use super::{erasure_key, suppression};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::error::{AppError, AppResult};
 use entity::{
     campaign_delivery, customer, customer_identity, deal, feedback, friction_signal,
@@ -28,6 +34,10 @@ pub struct Erased {
     pub customers: u64,
     /// Rows deleted per table, and `insight` rows unlinked.
     pub rows: BTreeMap<&'static str, u64>,
+    /// Entries added to the suppression list (identities and emails).
+    pub suppressed: u64,
+    /// The pseudonym the audit trail names the person by from now on.
+    pub customer_ref: String,
 }
 
 /// Deletes the rows of `$table` whose `customer_id` is one of `$ids`.
@@ -70,12 +80,18 @@ async fn person(tx: &DatabaseTransaction, org: i64, id: i64) -> AppResult<Vec<i6
     Ok(ids)
 }
 
-async fn erase_in(tx: &DatabaseTransaction, org: i64, id: i64) -> AppResult<Erased> {
+async fn erase_in(tx: &DatabaseTransaction, viewer: &Viewer, id: i64) -> AppResult<Erased> {
+    let org = viewer.org_id;
     let ids = person(tx, org, id).await?;
+    let key = erasure_key::ensure(tx, org).await?;
+    let customer_ref = key.customer_ref(id);
     let mut erased = Erased {
         customers: ids.len() as u64,
+        suppressed: suppression::suppress(tx, viewer, &key, &ids, &customer_ref).await?,
+        customer_ref,
         ..Erased::default()
     };
+    audit::forget_customers(tx, org, &ids).await?;
     // The webhook deliveries of their signals, and those deliveries' attempts.
     let signals = Query::select()
         .column(friction_signal::Column::Id)
@@ -179,11 +195,28 @@ async fn erase_in(tx: &DatabaseTransaction, org: i64, id: i64) -> AppResult<Eras
         removed += delete.exec(tx).await?.rows_affected;
     }
     erased.rows.insert("customer", removed);
+    audit::record(
+        tx,
+        viewer,
+        Act {
+            action: AuditAction::CustomerErased,
+            target: None,
+            customer: Some(Subject::Erased(erased.customer_ref.clone())),
+            other_customer: None,
+            detail: serde_json::json!({
+                "customers": erased.customers,
+                "rows": erased.rows,
+                "suppressed": erased.suppressed,
+            }),
+        },
+    )
+    .await?;
     Ok(erased)
 }
 
-/// `eraseCustomer` and `customers erase`: ADMIN people only (the CLI acts
-/// as one). With `dry_run` the transaction is rolled back.
+/// `eraseCustomer` and `customers erase`: ADMIN people (the CLI acts as
+/// one) and tokens given `customers:erase`. With `dry_run` the
+/// transaction is rolled back.
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
 pub async fn erase_customer(
     db: &DatabaseConnection,
@@ -191,9 +224,11 @@ pub async fn erase_customer(
     id: i64,
     dry_run: bool,
 ) -> AppResult<Erased> {
-    viewer.require_admin()?;
-    let tx = db.begin().await?;
-    let erased = erase_in(&tx, viewer.org_id, id).await?;
+    viewer.require_erase()?;
+    let tx = db
+        .begin_with_options(crate::service::ingest::write_transaction())
+        .await?;
+    let erased = erase_in(&tx, viewer, id).await?;
     if dry_run {
         tx.rollback().await?;
     } else {

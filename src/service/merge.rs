@@ -3,7 +3,9 @@
 //! points at the survivor (`merged_into`), and an `identity_merge` row keeps
 //! the audit trail with how many rows moved per table.
 
+use super::audit::{self, Act, Subject};
 use crate::auth::Viewer;
+use crate::domain::AuditAction;
 use crate::error::{AppError, AppResult};
 use crate::time::now_millis;
 use entity::{
@@ -138,6 +140,18 @@ pub async fn merge_customers(
         detail: Set(serde_json::to_string(&moved).map_err(anyhow::Error::from)?),
     }
     .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        viewer,
+        Act {
+            action: AuditAction::CustomersMerged,
+            target: Some(format!("identity_merge:{}", audit.id)),
+            customer: Some(Subject::Live(survivor_id)),
+            other_customer: Some(Subject::Live(merged_id)),
+            detail: serde_json::json!({"moved": moved}),
+        },
+    )
     .await?;
     txn.commit().await?;
     Ok((survivor, audit))

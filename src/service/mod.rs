@@ -3,12 +3,14 @@
 
 pub mod alerts;
 pub mod api_token;
+pub mod audit;
 pub mod buckets;
 pub mod contact_reasons;
 pub mod customer;
 pub mod dedupe;
 pub mod demo;
 pub mod erasure;
+pub mod erasure_key;
 pub mod friction;
 pub mod funnel;
 pub mod handoff;
@@ -26,6 +28,7 @@ pub mod records;
 pub mod signals;
 pub mod sql;
 pub mod summary;
+pub mod suppression;
 pub mod ticket_sql;
 pub mod webhooks;
 pub mod window;

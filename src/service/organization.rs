@@ -1,9 +1,16 @@
 //! Organizations (tenants).
 
+use super::audit::{self, Act};
+use crate::auth::Viewer;
+use crate::domain::{AuditAction, SuppressedRecords};
 use crate::error::{AppError, AppResult};
 use crate::time::now_millis;
 use entity::organization;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+use serde_json::json;
 
 /// The organization with `slug`, if any.
 pub async fn find_by_slug<C: ConnectionTrait>(
@@ -103,4 +110,54 @@ pub async fn currency<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<String> 
         .await?
         .ok_or(AppError::NotFound("organization"))?;
     Ok(found.currency)
+}
+
+/// The viewer's organization (its settings): ADMIN people only.
+pub async fn settings<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+) -> AppResult<organization::Model> {
+    viewer.require_admin()?;
+    organization::Entity::find_by_id(viewer.org_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("organization"))
+}
+
+/// `updateOrganizationSettings`: ADMIN people only. Each change is audited
+/// with its old and new value; a call that changes nothing writes nothing.
+pub async fn update_settings<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    suppressed_records: Option<SuppressedRecords>,
+) -> AppResult<organization::Model> {
+    let txn = db.begin().await?;
+    let current = settings(&txn, viewer).await?;
+    let mut changes = serde_json::Map::new();
+    let mut next = current.clone().into_active_model();
+    if let Some(mode) = suppressed_records
+        && mode.as_str() != current.suppressed_records
+    {
+        changes.insert(
+            "suppressedRecords".into(),
+            json!({"from": current.suppressed_records, "to": mode.as_str()}),
+        );
+        next.suppressed_records = Set(mode.as_str().to_owned());
+    }
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    let updated = next.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        Act::on(
+            AuditAction::OrganizationSettingsChanged,
+            format!("organization:{}", viewer.org_id),
+            serde_json::Value::Object(changes),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }

@@ -57,6 +57,12 @@ pub struct Erasure {
     pub customers: i64,
     /// Rows per table, in table order.
     pub tables: Vec<ErasedRows>,
+    /// Identities and emails added to the suppression list: records that
+    /// name them again are refused (or dropped, by the organization's
+    /// `suppressedRecords` setting).
+    pub suppressed: i64,
+    /// The pseudonym the audit trail names the person by from now on.
+    pub customer_ref: String,
     /// True when nothing was kept (`dryRun`).
     pub dry_run: bool,
 }
@@ -67,7 +73,9 @@ impl CustomerMutation {
     /// customer merged into it, their identities, records, touchpoints,
     /// signals (with the webhook deliveries that carried them), outreach
     /// tasks and merge audit rows, in one transaction; insights about them
-    /// lose the link and keep their text. ADMIN people only.
+    /// lose the link and keep their text. Their identities and emails go on
+    /// the suppression list, as keyed hashes. ADMIN people, and tokens
+    /// given `CUSTOMERS_ERASE`.
     async fn erase_customer(
         &self,
         ctx: &Context<'_>,
@@ -91,6 +99,8 @@ impl CustomerMutation {
                     rows: rows as i64,
                 })
                 .collect(),
+            suppressed: erased.suppressed as i64,
+            customer_ref: erased.customer_ref,
             dry_run,
         })
     }

@@ -4,6 +4,7 @@ mod api_token;
 mod customer;
 mod ingest;
 mod outreach;
+mod privacy;
 mod webhook;
 
 use async_graphql::MergedObject;
@@ -16,4 +17,5 @@ pub struct MutationRoot(
     customer::CustomerMutation,
     outreach::OutreachMutation,
     webhook::WebhookMutation,
+    privacy::PrivacyMutation,
 );

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod api_token;
+mod audit;
 mod customer;
 mod node;
 mod outreach;
@@ -10,6 +11,7 @@ mod viewer;
 mod webhook;
 
 use async_graphql::MergedObject;
+pub use audit::settings_of;
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -22,4 +24,5 @@ pub struct QueryRoot(
     trends::TrendQuery,
     outreach::OutreachQuery,
     webhook::WebhookQuery,
+    audit::AuditQuery,
 );

@@ -55,7 +55,11 @@ async fn find(ctx: &Context<'_>, id: &ID) -> Result<Node> {
         ))),
         Kind::Webhook => Node::Webhook(Webhook(webhooks::get(db, viewer, row).await.gql()?)),
         Kind::ApiToken => Node::ApiToken(ApiToken(api_token::get(db, viewer, row).await.gql()?)),
-        Kind::JourneyEvent | Kind::WebhookDelivery | Kind::MergeAudit => {
+        Kind::JourneyEvent
+        | Kind::WebhookDelivery
+        | Kind::MergeAudit
+        | Kind::AuditEvent
+        | Kind::Suppression => {
             return Err(AppError::bad_input(
                 "id",
                 format!("a {} is read through its parent, not by id", kind.name()),

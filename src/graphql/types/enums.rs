@@ -114,6 +114,10 @@ pub enum Scope {
     AnalyticsRead,
     /// `outreach:write`: update outreach tasks.
     OutreachWrite,
+    /// `customers:erase`: erase a customer (`eraseCustomer`), for a
+    /// privacy system that carries out deletion requests. Given only
+    /// explicitly: no other scope implies it.
+    CustomersErase,
 }
 
 /// Kinds of friction between or within departments (defined in docs/analytics.md).
@@ -140,4 +144,39 @@ pub enum FrictionKind {
     GoingDark,
     /// Tickets repeating a reason on another channel (SUPPORT).
     ChannelSwitch,
+}
+
+/// What ingest does with a record that names a person erased from the
+/// organization.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::SuppressedRecords")]
+pub enum SuppressedRecords {
+    /// The batch fails with SUPPRESSED, naming each such record's path;
+    /// nothing of it is written. The default.
+    Refuse,
+    /// Such records are left out, their input indexes listed in the
+    /// report's `suppressed`; the rest is written.
+    Drop,
+}
+
+/// The administrative acts the audit trail records.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "domain::AuditAction")]
+pub enum AuditAction {
+    /// `createApiToken` (and `token create`, and the demo's token).
+    ApiTokenCreated,
+    /// `revokeApiToken`.
+    ApiTokenRevoked,
+    /// `createWebhook`.
+    WebhookCreated,
+    /// `deleteWebhook`.
+    WebhookDeleted,
+    /// `mergeCustomers` (and `customers dedupe`).
+    CustomersMerged,
+    /// `eraseCustomer` (and `customers erase`).
+    CustomerErased,
+    /// `liftSuppression`.
+    SuppressionLifted,
+    /// `updateOrganizationSettings`.
+    OrganizationSettingsChanged,
 }

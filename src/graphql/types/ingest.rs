@@ -410,8 +410,12 @@ pub struct IngestReportOutput {
     /// Records already stored as sent (before this batch, or by an earlier
     /// copy in it).
     pub unchanged: u64,
-    /// Per record, in input order.
+    /// Per record written, in input order.
     pub items: Vec<IngestItem>,
+    /// Input indexes of the records left out because they name a person
+    /// erased from the organization (only when its `suppressedRecords`
+    /// setting is DROP; with REFUSE the batch fails with SUPPRESSED).
+    pub suppressed: Vec<u64>,
 }
 
 impl From<IngestReport> for IngestReportOutput {
@@ -433,6 +437,7 @@ impl From<IngestReport> for IngestReportOutput {
                     },
                 })
                 .collect(),
+            suppressed: r.suppressed.into_iter().map(|i| i as u64).collect(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod api_token;
+pub mod audit;
 pub mod batch_item;
 pub mod connection;
 pub mod customer;

@@ -36,6 +36,7 @@ fn counted(kind: &'static str, report: IngestReport) -> IngestReport {
         ("created", report.created),
         ("updated", report.updated),
         ("unchanged", report.unchanged),
+        ("suppressed", report.suppressed.len() as u64),
     ] {
         if n > 0 {
             metrics::counter!("journeygraph_ingest_records_total", "type" => kind, "outcome" => outcome)

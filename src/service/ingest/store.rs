@@ -66,6 +66,9 @@ pub struct IngestReport {
     pub updated: u64,
     pub unchanged: u64,
     pub items: Vec<ItemReport>,
+    /// Input indexes of records left out because they name an erased
+    /// person (organization setting `DROP`), ascending.
+    pub suppressed: Vec<usize>,
 }
 
 impl IngestReport {

@@ -12,6 +12,7 @@ use super::store::{
 };
 use crate::domain::RecordKind;
 use crate::error::{AppError, AppResult};
+use crate::service::suppression;
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait,
@@ -80,6 +81,35 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     now: i64,
 ) -> AppResult<IngestReport> {
     let refs: Vec<&CustomerRef> = records.iter().map(R::customer).collect();
+    let screened = suppression::screen(db, org_id, &refs).await?;
+    if !screened.suppressed.is_empty() && !screened.drop {
+        return Err(AppError::Suppressed {
+            paths: screened
+                .suppressed
+                .iter()
+                .map(|i| format!("input[{i}].customer"))
+                .collect(),
+        });
+    }
+    let kept: Vec<(usize, &R)> = records
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| screened.suppressed.binary_search(i).is_err())
+        .collect();
+    let mut report = ingest_kept(db, org_id, &kept, ctx, now).await?;
+    report.suppressed = screened.suppressed;
+    Ok(report)
+}
+
+/// `ingest` of the records not suppressed, each with its input index.
+async fn ingest_kept<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    org_id: i64,
+    records: &[(usize, &R)],
+    ctx: &R::Context,
+    now: i64,
+) -> AppResult<IngestReport> {
+    let refs: Vec<&CustomerRef> = records.iter().map(|(_, r)| r.customer()).collect();
     let customers = identity::resolve(db, org_id, &refs, now).await?;
 
     // Every record built, in input order, and the batch's version of each key.
@@ -87,7 +117,7 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     let mut batch_version: HashMap<Key, usize> = HashMap::with_capacity(records.len());
     // Keys in order of first sight, so new rows get ids in the batch's order.
     let mut first_seen: Vec<Key> = Vec::with_capacity(records.len());
-    for (index, record) in records.iter().enumerate() {
+    for (position, (index, record)) in records.iter().enumerate() {
         let path = format!("input[{index}]");
         let key = record.key();
         let customer = record.customer();
@@ -97,7 +127,7 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
         let new = record.build(&path, org_id, customer_id, now, ctx)?;
         if let Some(earlier) = batch_version.get_mut(&key) {
             let before = &built[*earlier].1;
-            let also = format!("input[{earlier}]");
+            let also = format!("input[{}]", records[*earlier].0);
             if R::customer_id(&new) != R::customer_id(before) {
                 return Err(moved(&path, &key, Some(&also)));
             }
@@ -106,10 +136,10 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
                 return Err(conflict(&path, &key, Some(&also)));
             }
             if !same {
-                *earlier = index;
+                *earlier = position;
             }
         } else {
-            batch_version.insert(key.clone(), index);
+            batch_version.insert(key.clone(), position);
             first_seen.push(key.clone());
         }
         built.push((key, new));
@@ -132,7 +162,7 @@ pub async fn ingest<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
     let mut new_rows: HashMap<Key, (R::Model, Vec<LifecycleEvent>)> = HashMap::new();
     let mut lifecycle = Vec::new();
     let mut report = IngestReport::default();
-    for (index, (key, new)) in built.into_iter().enumerate() {
+    for ((index, _), (key, new)) in records.iter().zip(built) {
         if let Some(id) = created.get(&key) {
             let new = R::with_id(new, *id);
             let events = R::KIND.map(|_| R::events(&new, ctx)).unwrap_or_default();

@@ -9,15 +9,16 @@ pub mod signature;
 mod url_check;
 
 use super::alerts::RaisedSignal;
+use super::audit::{self, Act};
 use crate::auth::Viewer;
-use crate::domain::FrictionKind;
+use crate::domain::{AuditAction, FrictionKind};
 use crate::error::{AppError, AppResult};
 use crate::global_id::{self, Kind};
 use crate::time::{from_millis, now_millis};
 use entity::{webhook, webhook_attempt, webhook_delivery};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -75,6 +76,7 @@ pub async fn create(
     }
     let random: [u8; 32] = rand::random();
     let secret = format!("whsec_{}", hex::encode(random));
+    let txn = db.begin().await?;
     let webhook = webhook::ActiveModel {
         id: NotSet,
         org_id: Set(viewer.org_id),
@@ -90,8 +92,19 @@ pub async fn create(
         created_at: Set(now_millis()),
         disabled_at: Set(None),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        viewer,
+        Act::on(
+            AuditAction::WebhookCreated,
+            format!("webhook:{}", webhook.id),
+            json!({"origin": origin(&webhook.url), "kinds": webhook.kinds}),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(Created { webhook, secret })
 }
 
@@ -120,6 +133,12 @@ async fn find(db: &impl ConnectionTrait, org: i64, id: i64) -> AppResult<webhook
         .ok_or(AppError::NotFound("webhook"))
 }
 
+/// A webhook URL as the audit trail names it: scheme, host and port only
+/// (a path or query may carry the receiver's own credentials).
+fn origin(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| String::new(), |u| u.origin().ascii_serialization())
+}
+
 /// Stops a webhook: nothing new is queued for it; pending deliveries fail.
 pub async fn delete(
     db: &DatabaseConnection,
@@ -131,9 +150,22 @@ pub async fn delete(
     if found.disabled_at.is_some() {
         return Ok(found);
     }
+    let txn = db.begin().await?;
     let mut active: webhook::ActiveModel = found.into();
     active.disabled_at = Set(Some(now_millis()));
-    Ok(active.update(db).await?)
+    let webhook = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        Act::on(
+            AuditAction::WebhookDeleted,
+            format!("webhook:{}", webhook.id),
+            json!({"origin": origin(&webhook.url)}),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(webhook)
 }
 
 /// A delivery with its attempts, oldest attempt first.
