@@ -332,7 +332,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 expires_in_days,
             };
             let (row, secret) =
-                api_token::create_in_org(&conn, &Actor::named(org.id, "cli"), &new).await?;
+                api_token::create_in_org(&conn, &Actor::from(&cli_admin(&org)), &new).await?;
             eprintln!(
                 "created API token {} ({}), expires {}; the secret is shown once:",
                 row.id,
@@ -521,16 +521,16 @@ async fn serve_command(settings: Settings) -> anyhow::Result<()> {
 /// Revokes the previous demo partner token and creates a fresh one.
 async fn demo_partner_token(db: &DatabaseConnection, org_id: i64) -> anyhow::Result<String> {
     const NAME: &str = "demo partner";
-    entity::api_token::Entity::update_many()
-        .col_expr(
-            entity::api_token::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(time::now_millis()),
-        )
+    let by = Actor::named(org_id, "serve --demo");
+    let previous = entity::api_token::Entity::find()
         .filter(entity::api_token::Column::OrgId.eq(org_id))
         .filter(entity::api_token::Column::Name.eq(NAME))
         .filter(entity::api_token::Column::RevokedAt.is_null())
-        .exec(db)
+        .all(db)
         .await?;
+    for token in previous {
+        api_token::revoke_row(db, &by, token).await?;
+    }
     let new = NewToken {
         name: NAME.into(),
         // Every scope but erasure, which is given only explicitly.

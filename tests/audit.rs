@@ -276,7 +276,7 @@ async fn every_administrative_act_is_audited(app: TestApp) {
             audit["actor"].clone(),
             audit["requestId"].clone()
         ),
-        (json!("API_TOKEN_CREATED"), json!("cli"), Value::Null)
+        (json!("API_TOKEN_CREATED"), json!("user:cli"), Value::Null)
     );
 
     // Newest first, paged with `before`.

@@ -138,6 +138,19 @@ async fn deliveries(app: &TestApp) -> Vec<Value> {
         .clone()
 }
 
+/// The delivery log once the newest delivery is no longer PENDING (the
+/// receiver can have a request before the server has recorded its answer).
+async fn settled(app: &TestApp) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let log = deliveries(app).await;
+        if log[0]["status"] != "PENDING" || Instant::now() > deadline {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn signed_retried_after_a_500_and_replayed(app: TestApp) {
     let receiver = Receiver::start(&[500]).await;
     let (_, secret) = create(&app, &receiver.url, json!(["REPEAT_CONTACT"])).await;
@@ -192,7 +205,7 @@ async fn signed_retried_after_a_500_and_replayed(app: TestApp) {
     assert_eq!(receiver.header(0, "journeygraph-attempt"), "1");
     assert_eq!(receiver.header(1, "journeygraph-attempt"), "2");
 
-    let log = deliveries(&app).await;
+    let log = settled(&app).await;
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["status"], "DELIVERED");
     assert_eq!(log[0]["attemptCount"], 2);
@@ -246,14 +259,7 @@ async fn a_receiver_that_keeps_failing_exhausts_the_attempts(app: TestApp) {
     .await;
     // Attempts at 0, +1 s, +2 s (base 1 s, doubling); the tests allow 3.
     receiver.wait_for(3, Duration::from_secs(10)).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let log = loop {
-        let log = deliveries(&app).await;
-        if log[0]["status"] != "PENDING" || Instant::now() > deadline {
-            break log;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let log = settled(&app).await;
     assert_eq!(log[0]["status"], "FAILED", "{log:?}");
     assert_eq!(log[0]["attemptCount"], 3);
     assert_eq!(log[0]["lastStatusCode"], 500);

@@ -194,6 +194,15 @@ pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     id: i64,
 ) -> AppResult<api_token::Model> {
     let row = get(db, viewer, id).await?;
+    revoke_row(db, &Actor::from(viewer), row).await
+}
+
+/// Revokes `row` (of the actor's organization), audited.
+pub async fn revoke_row<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    by: &Actor,
+    row: api_token::Model,
+) -> AppResult<api_token::Model> {
     if row.revoked_at.is_some() {
         return Ok(row);
     }
@@ -201,9 +210,9 @@ pub async fn revoke<C: ConnectionTrait + TransactionTrait>(
     let mut active = row.into_active_model();
     active.revoked_at = Set(Some(now_millis()));
     let row = active.update(&txn).await?;
-    audit::record(
+    audit::record_by(
         &txn,
-        viewer,
+        by,
         Act::on(
             AuditAction::ApiTokenRevoked,
             format!("api_token:{}", row.id),
