@@ -541,6 +541,25 @@ async fn an_erased_person_is_refused_at_ingest(app: TestApp) {
         settings["data"]["updateOrganizationSettings"],
         json!({"currency": "USD", "suppressedRecords": "DROP"})
     );
+    let (_, read) = app
+        .gql(
+            Some(&admin),
+            "{ organizationSettings { currency suppressedRecords } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["organizationSettings"],
+        json!({"currency": "USD", "suppressedRecords": "DROP"})
+    );
+    let (_, denied) = app
+        .gql(
+            Some(&app.leader()),
+            "{ organizationSettings { currency } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN");
     let before = written(&app).await;
     let (_, dropped) = app
         .gql(

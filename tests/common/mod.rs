@@ -3,6 +3,7 @@
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL` is set — and an HTTP client.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod process;
 pub mod ws;
 
@@ -122,7 +123,8 @@ impl TestApp {
         Some(TestApp::start(settings, None).await)
     }
 
-    async fn start(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
+    /// The app on `settings`, migrated, with organizations `acme` and `other`.
+    pub async fn start(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
         let database_url = settings.database.database_url.clone();
         let mut db = journeygraph::db::connect(&settings.database)
             .await
