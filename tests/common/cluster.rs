@@ -51,19 +51,24 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Runs `program` of `bin` with `args` as the user PostgreSQL runs as.
-fn run(bin: &Path, program: &str, args: &[&str]) {
+/// `program` of `bin`, to run as the user PostgreSQL runs as.
+fn command(bin: &Path, program: &str) -> Command {
     let path = bin.join(program);
-    let output = if is_root() {
-        Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(&path)
-            .args(args)
-            .output()
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(path);
+        command
     } else {
-        Command::new(&path).args(args).output()
+        Command::new(path)
     }
-    .unwrap_or_else(|e| panic!("run {program}: {e}"));
+}
+
+/// Runs `program` of `bin` with `args`; the test fails if it does.
+fn run(bin: &Path, program: &str, args: &[&str]) {
+    let output = command(bin, program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
     assert!(
         output.status.success(),
         "{program} {args:?}: {}{}",
@@ -170,17 +175,9 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         let data = self.data();
-        let path = self.bin.join("pg_ctl");
-        let args = ["stop", "-m", "immediate", "-D", data.as_str()];
-        let _ = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&path)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&path).args(args).output()
-        };
+        let _ = command(&self.bin, "pg_ctl")
+            .args(["stop", "-m", "immediate", "-D", &data])
+            .output();
     }
 }
 
