@@ -9,7 +9,8 @@ pub struct Model {
     pub id: i64,
     pub org_id: i64,
     /// HMAC-SHA256, under the organization's `erasure_key`, of the identity
-    /// (`identity` kind) or the normalized email (`email` kind), in hex.
+    /// (`identity` kind) or the normalized email (`email` kind): its first
+    /// 128 bits in hex. On PostgreSQL the column compares bytewise (`C`).
     pub hash: String,
     /// `identity` or `email`.
     pub kind: String,

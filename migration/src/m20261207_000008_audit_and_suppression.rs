@@ -95,6 +95,15 @@ impl MigrationTrait for Migration {
         )
         .await?;
         create_all(manager, tables(), indexes()).await?;
+        if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Ingest probes up to 2,000 hashes per batch: compared byte by
+            // byte (SQLite's default), the index lookup and the sort of
+            // the probes cost a quarter of what the database's collation does.
+            db.execute_unprepared(
+                "ALTER TABLE suppression ALTER COLUMN hash TYPE TEXT COLLATE \"C\"",
+            )
+            .await?;
+        }
         for statement in append_only(manager.get_database_backend()) {
             db.execute_unprepared(&statement).await?;
         }

@@ -13,16 +13,19 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use sha2::Sha256;
 
-/// An organization's hashing key.
+/// An organization's hashing key, as an HMAC state already keyed: each
+/// hash clones it instead of hashing the key again (a batch hashes up to
+/// 2,000 identities and emails).
 #[derive(Clone)]
-pub struct ErasureKey(Vec<u8>);
+pub struct ErasureKey(Hmac<Sha256>);
 
 impl ErasureKey {
+    /// The first 128 bits of the HMAC, in hex (RFC 4868 truncates the same
+    /// way; a shorter probe is cheaper to send and compare).
     fn hash(&self, text: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        let mut mac = self.0.clone();
         mac.update(text.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// The suppression hash of a partner identity.
@@ -80,7 +83,9 @@ pub async fn ensure<C: ConnectionTrait>(db: &C, org_id: i64) -> AppResult<Erasur
 
 /// A key as `organization.erasure_key` stores it (hex).
 pub fn parse(text: &str) -> AppResult<ErasureKey> {
-    hex::decode(text)
-        .map(ErasureKey)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("corrupt erasure key: {e}")))
+    let bytes = hex::decode(text)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("corrupt erasure key: {e}")))?;
+    let mac = Hmac::<Sha256>::new_from_slice(&bytes)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    Ok(ErasureKey(mac))
 }
