@@ -57,14 +57,13 @@ conf=/etc/postgresql/$VERSION/jgprimary
 printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n' > "$conf/pg_hba.conf"
 cat >> "$conf/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
-synchronous_standby_names = '*'
 max_connections = 200
 EOF
 pg_ctlcluster "$VERSION" jgprimary start
 DB=postgres psql_at "$PRIMARY" "CREATE DATABASE jg"
 pg_createcluster -q "$VERSION" jgreplica -p "$REPLICA" >/dev/null
 data=/var/lib/postgresql/$VERSION/jgreplica
-rm -rf "$data"
+find "$data" -mindepth 1 -delete
 runuser -u postgres -- pg_basebackup -h 127.0.0.1 -p "$PRIMARY" -U postgres -D "$data" -R -X stream -c fast
 cp "$conf/pg_hba.conf" "/etc/postgresql/$VERSION/jgreplica/pg_hba.conf"
 cat >> "/etc/postgresql/$VERSION/jgreplica/postgresql.conf" <<EOF
@@ -72,6 +71,13 @@ listen_addresses = '127.0.0.1'
 max_connections = 200
 EOF
 pg_ctlcluster "$VERSION" jgreplica start
+# Synchronous from now on (with no standby yet, every commit would wait).
+DB=postgres psql_at "$PRIMARY" "ALTER SYSTEM SET synchronous_standby_names = '*'"
+DB=postgres psql_at "$PRIMARY" "SELECT pg_reload_conf()" > /dev/null
+for _ in $(seq 1 50); do
+  [ "$(DB=postgres psql_at "$PRIMARY" "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'")" = 1 ] && break
+  sleep 0.2
+done
 echo "replica in recovery: $(DB=postgres psql_at "$REPLICA" 'SELECT pg_is_in_recovery()'); sync state: $(DB=postgres psql_at "$PRIMARY" 'SELECT sync_state FROM pg_stat_replication')"
 
 cat > "$work/haproxy.cfg" <<EOF
@@ -121,26 +127,47 @@ serve "$S2"
 "$bin" org create scale --name Scale >/dev/null
 token=$("$bin" api-token create --org scale --name load --scopes ingest:write,journeys:read,analytics:read 2>/dev/null)
 jwt=$("$bin" token mint --org scale --role LEADER --sub load)
-admin=$("$bin" token mint --org scale --role ADMIN --sub ops)
 load() { python3 benches/scale_out_load.py "$@"; }
 requests() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^journeygraph_requests_total/ { n += $NF } END { print n + 0 }'; }
 commits() { psql_at "$1" "SELECT xact_commit FROM pg_stat_database WHERE datname = 'jg'"; }
 
-say "1. Mixed load through HAProxy, ${SECONDS_PER_PHASE} s: 4 writers, a journey reader, an analytics reader"
+# Writers (retrying) and readers through HAProxy for the phase's seconds;
+# `$2` runs in the background after 5 s (the event under test).
+phase() {
+  local prefix=$1 event=${2:-}
+  load readers --url "http://127.0.0.1:$FRONT/graphql" --jwt "$jwt" --seconds "$SECONDS_PER_PHASE" > "$work/$prefix-reads.json" &
+  local reader=$!
+  load writers --url "http://127.0.0.1:$FRONT/graphql" --token "$token" --prefix "$prefix" --seconds "$SECONDS_PER_PHASE" --writers 4 > "$work/$prefix.json" &
+  local writer=$!
+  if [ -n "$event" ]; then sleep 5; $event; fi
+  wait "$writer" "$reader"
+  echo "writes: $(cat "$work/$prefix.json")"
+  echo "reads:  $(cat "$work/$prefix-reads.json")"
+}
+
+stored() { psql_at "$1" "SELECT count(*), count(*) - count(DISTINCT external_id) FROM touchpoint WHERE source = 'scale' AND external_id LIKE '$2-%'"; }
+
+# The customer the journey reader reads.
+curl -fs "http://127.0.0.1:$FRONT/graphql" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"query":"mutation { ingestTouchpoints(input: [{source: \"scale\", externalId: \"seed-1\", customer: {source: \"crm\", externalId: \"S-1\"}, department: PRODUCT, kind: \"login\", occurredAt: \"2026-01-01T00:00:00Z\"}]) { created } }"}' > /dev/null
+
+say "1. Mixed load through HAProxy, ${SECONDS_PER_PHASE} s: 4 retrying writers, a journey reader, an analytics reader"
 r1=$(requests "$S1") r2=$(requests "$S2") c_primary=$(commits "$PRIMARY") c_replica=$(commits "$REPLICA")
-load readers --url "http://127.0.0.1:$FRONT/graphql" --jwt "$jwt" --seconds "$SECONDS_PER_PHASE" > "$work/readers.json" &
-reader=$!
-sleep 1
-psql_at "$REPLICA" "SELECT count(*) FROM pg_stat_activity WHERE datname = 'jg' AND state = 'active'" > /dev/null
-replica_sample=$(for _ in 1 2 3 4 5; do psql_at "$REPLICA" "SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 60) FROM pg_stat_activity WHERE datname = 'jg' AND state = 'active' AND pid <> pg_backend_pid()"; sleep 0.5; done | sort | uniq -c | sort -rn | head -n 3)
-load writers --url "http://127.0.0.1:$FRONT/graphql" --token "$token" --prefix mixed --seconds "$SECONDS_PER_PHASE" --writers 4 > "$work/mixed.json"
-wait "$reader"
-echo "writes: $(cat "$work/mixed.json")"
-echo "reads:  $(cat "$work/readers.json")"
+sample_replica() {
+  sleep 2
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    psql_at "$REPLICA" "SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 70) FROM pg_stat_activity WHERE datname = 'jg' AND state = 'active' AND pid <> pg_backend_pid()"
+    sleep 0.3
+  done | sort | uniq -c | sort -rn | head -n 3 > "$work/replica-sample.txt"
+}
+sample_replica &
+sampler=$!
+phase mixed
+wait "$sampler"
 echo "server :$S1 answered $(( $(requests "$S1") - r1 )) requests, :$S2 $(( $(requests "$S2") - r2 ))"
 echo "transactions: primary +$(( $(commits "$PRIMARY") - c_primary )), replica +$(( $(commits "$REPLICA") - c_replica )) (the replica takes only reads)"
 echo "statements seen running on the replica:"
-echo "$replica_sample"
+cat "$work/replica-sample.txt"
 
 say "2. A subscriber on :$S2 and a repeat contact ingested through :$S1"
 load subscribe --ws "ws://127.0.0.1:$S2/graphql/ws" --jwt "$jwt" --seconds 8 > "$work/subscriber.json" &
@@ -159,33 +186,26 @@ for port in "$S1" "$S2"; do
   echo ":$port $(curl -fs "http://127.0.0.1:$port/metrics" | grep -E '^journeygraph_(sweep_leader|sweeps_total)' | tr '\n' ' ')"
 done
 
-stored() { psql_at "$1" "SELECT count(*), count(*) - count(DISTINCT external_id) FROM touchpoint WHERE source = 'scale' AND external_id LIKE '$2-%'"; }
 
 say "4. Server :$S1 killed after 5 s of a ${SECONDS_PER_PHASE} s retrying write load"
-load writers --url "http://127.0.0.1:$FRONT/graphql" --token "$token" --prefix kill --seconds "$SECONDS_PER_PHASE" --writers 4 > "$work/kill.json" &
-writer=$!
-sleep 5
-kill -9 "${pids[0]}"
-echo "killed :$S1 at $(date -u +%T)"
-wait "$writer"
-echo "writes: $(cat "$work/kill.json")"
+kill_s1() { kill -9 "${pids[0]}"; echo "killed :$S1 at $(date -u +%T)"; }
+phase kill kill_s1 2>/dev/null
 IFS='|' read -r count doubled <<< "$(stored "$PRIMARY" kill)"
 echo "acknowledged $(python3 -c "import json,sys; print(json.load(open('$work/kill.json'))['distinct'])"), stored $count, doubled $doubled"
-echo "HAProxy: $(haproxy_cmd 'show servers state servers' | awk 'NR > 2 { print $4 "=" ($6 == 2 ? "up" : "down") }' | tr '\n' ' ')"
+echo "HAProxy: $(haproxy_cmd 'show servers state servers' | awk 'NR > 2 && NF > 5 { print $4 "=" ($6 == 2 ? "up" : "down") }' | tr '\n' ' ')"
 serve "$S1"
 
 say "5. The primary stopped and the replica promoted after 5 s of a ${SECONDS_PER_PHASE} s retrying write load"
-load writers --url "http://127.0.0.1:$FRONT/graphql" --token "$token" --prefix failover --seconds "$SECONDS_PER_PHASE" --writers 4 > "$work/failover.json" &
-writer=$!
-sleep 5
-pg_ctlcluster "$VERSION" jgprimary stop -m immediate
-started=$(date +%s.%N)
-haproxy_cmd "set server postgres/primary state maint" > /dev/null
-DB=postgres psql_at "$REPLICA" "SELECT pg_promote(true, 30)" > /dev/null
-haproxy_cmd "set server postgres/replica state ready" > /dev/null
-echo "primary stopped, replica promoted and behind HAProxy in $(python3 -c "print(round($(date +%s.%N) - $started, 2))") s"
-wait "$writer"
-echo "writes: $(cat "$work/failover.json")"
+failover() {
+  pg_ctlcluster "$VERSION" jgprimary stop -m immediate
+  local started
+  started=$(date +%s.%N)
+  haproxy_cmd "set server postgres/primary state maint" > /dev/null
+  DB=postgres psql_at "$REPLICA" "SELECT pg_promote(true, 30)" > /dev/null
+  haproxy_cmd "set server postgres/replica state ready" > /dev/null
+  echo "primary stopped at $(date -u +%T); replica promoted and behind HAProxy in $(python3 -c "print(round($(date +%s.%N) - $started, 2))") s"
+}
+phase failover failover
 IFS='|' read -r count doubled <<< "$(stored "$REPLICA" failover)"
 echo "acknowledged $(python3 -c "import json,sys; print(json.load(open('$work/failover.json'))['distinct'])"), stored $count, doubled $doubled (on the new primary)"
 IFS='|' read -r count doubled <<< "$(stored "$REPLICA" kill)"

@@ -110,6 +110,7 @@ def readers(args):
     analytics = '{ kpis(window: {lastDays: 30}) { contactRate { value } } }'
     counts = {"journey": [], "analytics": []}
     failures = [0]
+    first_error = []
     stop_at = time.monotonic() + args.seconds
 
     def run(kind, query):
@@ -119,10 +120,13 @@ def readers(args):
                 answer = post(args.url, args.jwt, query, {})
                 if "errors" in answer:
                     failures[0] += 1
+                    first_error[:] = first_error or [answer["errors"][0].get("message")]
+                    time.sleep(0.05)
                     continue
                 counts[kind].append(time.monotonic() - started)
-            except (urllib.error.URLError, OSError, ValueError):
+            except (urllib.error.URLError, OSError, ValueError) as error:
                 failures[0] += 1
+                first_error[:] = first_error or [str(error)]
                 time.sleep(0.05)
 
     threads = [
@@ -133,7 +137,12 @@ def readers(args):
         thread.start()
     for thread in threads:
         thread.join()
-    print(json.dumps({kind: latency(values) for kind, values in counts.items()} | {"failed": failures[0]}))
+    print(
+        json.dumps(
+            {kind: latency(values) for kind, values in counts.items()}
+            | {"failed": failures[0], "first_failure": first_error[0] if first_error else None}
+        )
+    )
 
 
 async def subscribe(args):
