@@ -193,6 +193,7 @@ phase kill kill_s1 2>/dev/null
 IFS='|' read -r count doubled <<< "$(stored "$PRIMARY" kill)"
 echo "acknowledged $(python3 -c "import json,sys; print(json.load(open('$work/kill.json'))['distinct'])"), stored $count, doubled $doubled"
 echo "HAProxy: $(haproxy_cmd 'show servers state servers' | awk 'NR > 2 && NF > 5 { print $4 "=" ($6 == 2 ? "up" : "down") }' | tr '\n' ' ')"
+echo ":$S2 after the kill: $(curl -fs "http://127.0.0.1:$S2/metrics" | grep -E '^journeygraph_(sweep_leader|sweeps_total)' | tr '\n' ' ')"
 serve "$S1"
 
 say "5. The primary stopped and the replica promoted after 5 s of a ${SECONDS_PER_PHASE} s retrying write load"
