@@ -10,7 +10,8 @@
 # that an acknowledged write is on the replica before the client hears of
 # it), two server processes, HAProxy. It then shows:
 #   1. mixed load: which server and which PostgreSQL answered what;
-#   2. a subscriber on one server receiving a signal ingested through the other;
+#   2. subscribers through HAProxy, one on each server, receiving a signal
+#      ingested through one of them;
 #   3. the sweep running on one server only;
 #   4. one server killed under a retrying write load: acknowledged / stored / doubled;
 #   5. the primary stopped and the replica promoted under the same load
@@ -31,6 +32,7 @@ export JOURNEYGRAPH_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d '
 export RUST_LOG=warn
 bin=target/release/journeygraph
 pids=()
+subscribers=()
 
 say() { printf '\n== %s\n' "$*"; }
 psql_at() { local port=$1; shift; psql -h 127.0.0.1 -p "$port" -U postgres -d "${DB:-jg}" -XAtq -c "$*"; }
@@ -52,24 +54,21 @@ echo "haproxy: $(haproxy -v | head -n1)"
 
 say "PostgreSQL $VERSION: a primary on :$PRIMARY and a streaming replica on :$REPLICA"
 for cluster in jgprimary jgreplica; do pg_dropcluster --stop "$VERSION" "$cluster" 2>/dev/null || true; done
+# Trust on 127.0.0.1 (replication included), listening there only.
+configure() {
+  local conf=/etc/postgresql/$VERSION/$1
+  printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n' > "$conf/pg_hba.conf"
+  printf "listen_addresses = '127.0.0.1'\nmax_connections = 200\n" >> "$conf/postgresql.conf"
+}
 pg_createcluster -q "$VERSION" jgprimary -p "$PRIMARY" >/dev/null
-conf=/etc/postgresql/$VERSION/jgprimary
-printf 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n' > "$conf/pg_hba.conf"
-cat >> "$conf/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-max_connections = 200
-EOF
+configure jgprimary
 pg_ctlcluster "$VERSION" jgprimary start
 DB=postgres psql_at "$PRIMARY" "CREATE DATABASE jg"
 pg_createcluster -q "$VERSION" jgreplica -p "$REPLICA" >/dev/null
 data=/var/lib/postgresql/$VERSION/jgreplica
 find "$data" -mindepth 1 -delete
 runuser -u postgres -- pg_basebackup -h 127.0.0.1 -p "$PRIMARY" -U postgres -D "$data" -R -X stream -c fast
-cp "$conf/pg_hba.conf" "/etc/postgresql/$VERSION/jgreplica/pg_hba.conf"
-cat >> "/etc/postgresql/$VERSION/jgreplica/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-max_connections = 200
-EOF
+configure jgreplica
 pg_ctlcluster "$VERSION" jgreplica start
 # Synchronous from now on (with no standby yet, every commit would wait).
 DB=postgres psql_at "$PRIMARY" "ALTER SYSTEM SET synchronous_standby_names = '*'"
@@ -169,17 +168,22 @@ echo "transactions: primary +$(( $(commits "$PRIMARY") - c_primary )), replica +
 echo "statements seen running on the replica:"
 cat "$work/replica-sample.txt"
 
-say "2. A subscriber on :$S2 and a repeat contact ingested through :$S1"
-load subscribe --ws "ws://127.0.0.1:$S2/graphql/ws" --jwt "$jwt" --seconds 8 > "$work/subscriber.json" &
-subscriber=$!
-sleep 2
+say "2. Two subscribers through HAProxy (round robin: one on each server), a repeat contact ingested through :$S1"
+sockets() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^journeygraph_ws_connections/ { n += $NF } END { print n + 0 }'; }
+for n in 1 2; do
+  load subscribe --ws "ws://127.0.0.1:$FRONT/graphql/ws" --jwt "$jwt" --seconds 8 > "$work/subscriber-$n.json" &
+  subscribers+=($!)
+  sleep 0.5
+done
+sleep 1.5
+echo "sockets open: :$S1 $(sockets "$S1"), :$S2 $(sockets "$S2")"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 earlier=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
 ticket() { echo "{\"source\":\"helpdesk\",\"externalId\":\"$1\",\"customer\":{\"source\":\"crm\",\"externalId\":\"SIG-1\"},\"reason\":\"billing\",\"channel\":\"chat\",\"priority\":\"LOW\",\"team\":\"t1\",\"openedAt\":\"$2\"}"; }
 curl -fs "http://127.0.0.1:$S1/graphql" -H "authorization: Bearer $token" -H 'content-type: application/json' \
   -d "{\"query\":\"mutation(\$i: [TicketInput!]!) { ingestTickets(input: \$i) { created } }\",\"variables\":{\"i\":[$(ticket SIG-T1 "$earlier"),$(ticket SIG-T2 "$now")]}}" > /dev/null
-wait "$subscriber"
-echo "received on :$S2: $(tail -n1 "$work/subscriber.json")"
+wait "${subscribers[@]}"
+for n in 1 2; do echo "subscriber $n received: $(tail -n1 "$work/subscriber-$n.json")"; done
 
 say "3. The sweep runs on one server only"
 for port in "$S1" "$S2"; do

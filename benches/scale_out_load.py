@@ -52,6 +52,13 @@ def latency(values):
     return {"answered": len(values), "p50_ms": percentile(values, 0.5), "p99_ms": percentile(values, 0.99)}
 
 
+def run_all(threads):
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def writers(args):
     acknowledged = []
     latencies = []
@@ -87,11 +94,7 @@ def writers(args):
                 acknowledged.append(external)
                 latencies.append(time.monotonic() - started)
 
-    threads = [threading.Thread(target=run, args=(w,)) for w in range(args.writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_all([threading.Thread(target=run, args=(w,)) for w in range(args.writers)])
     print(
         json.dumps(
             {
@@ -129,14 +132,12 @@ def readers(args):
                 first_error[:] = first_error or [str(error)]
                 time.sleep(0.05)
 
-    threads = [
-        threading.Thread(target=run, args=("journey", journey)),
-        threading.Thread(target=run, args=("analytics", analytics)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_all(
+        [
+            threading.Thread(target=run, args=("journey", journey)),
+            threading.Thread(target=run, args=("analytics", analytics)),
+        ]
+    )
     print(
         json.dumps(
             {kind: latency(values) for kind, values in counts.items()}
