@@ -2,7 +2,11 @@
 //! with a partner token, beside the same rows written by plain multi-row
 //! INSERTs through the same driver. The ratio is the figure that matters.
 //!
-//!     cargo bench --bench ingest -- [--records N] [--backend sqlite|postgres|both]
+//!     cargo bench --bench ingest -- [--records N] [--backend sqlite|postgres|both] [--suppressed N]
+//!
+//! `--suppressed N` puts N entries (of nobody the bench sends) on the
+//! organization's suppression list first, so every batch pays the
+//! screening an organization that has erased people pays.
 //!
 //! PostgreSQL: `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL`) names the server; the bench creates and
@@ -28,15 +32,20 @@ const CUSTOMERS: usize = 10_000;
 struct Args {
     records: usize,
     backends: Vec<&'static str>,
+    suppressed: usize,
 }
 
 fn args() -> Args {
     let mut records = 1_000_000;
+    let mut suppressed = 0;
     let mut backends = vec!["sqlite", "postgres"];
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--records" => records = it.next().and_then(|v| v.parse().ok()).unwrap_or(records),
+            "--suppressed" => {
+                suppressed = it.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            }
             "--backend" => {
                 backends = match it.next().as_deref() {
                     Some("sqlite") => vec!["sqlite"],
@@ -47,7 +56,11 @@ fn args() -> Args {
             _ => {}
         }
     }
-    Args { records, backends }
+    Args {
+        records,
+        backends,
+        suppressed,
+    }
 }
 
 fn settings(database_url: String) -> Settings {
@@ -231,7 +244,29 @@ async fn autovacuum_substitute(db: &DatabaseConnection) -> Option<tokio::task::J
     }))
 }
 
-async fn run(backend: &str, url: String, records: usize) -> Option<(f64, f64)> {
+/// Puts `entries` hashes of nobody on `org_id`'s suppression list.
+async fn suppress(db: &DatabaseConnection, org_id: i64, entries: usize) {
+    let key = journeygraph::service::erasure_key::ensure(db, org_id)
+        .await
+        .expect("key");
+    for chunk in (0..entries).collect::<Vec<_>>().chunks(1_000) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                let hash = key.email(&format!("erased-{i}@example.com"));
+                format!("({org_id}, '{hash}', 'email', 'cust_bench', 'bench', 0)")
+            })
+            .collect();
+        db.execute_unprepared(&format!(
+            "INSERT INTO suppression (org_id, hash, kind, customer_ref, created_by, created_at) VALUES {}",
+            rows.join(", ")
+        ))
+        .await
+        .expect("suppression entries");
+    }
+}
+
+async fn run(backend: &str, url: String, records: usize, suppressed: usize) -> Option<(f64, f64)> {
     let concurrency = std::env::var("JOURNEYGRAPH_BENCH_CONCURRENCY")
         .ok()
         .and_then(|c| c.parse().ok())
@@ -257,6 +292,10 @@ async fn run(backend: &str, url: String, records: usize) -> Option<(f64, f64)> {
     )
     .await
     .expect("token");
+    if suppressed > 0 {
+        suppress(&db, org.id, suppressed).await;
+        eprintln!("{backend}: {suppressed} entries on the suppression list");
+    }
     let analyzer = autovacuum_substitute(&db).await;
     eprintln!("{backend}: {records} touchpoints through the API, concurrency {concurrency} ...");
     let ours = through_api(&base, &token, records, concurrency).await;
@@ -280,7 +319,7 @@ async fn main() {
                     "sqlite://{}?mode=rwc",
                     dir.path().join("bench.db").display()
                 );
-                if let Some(r) = run("sqlite", url, args.records).await {
+                if let Some(r) = run("sqlite", url, args.records, args.suppressed).await {
                     rows.push(("SQLite", r));
                 }
             }
@@ -288,7 +327,7 @@ async fn main() {
                 let Some((admin, url)) = support::fresh_postgres("jg_bench").await else {
                     continue;
                 };
-                if let Some(r) = run("postgres", url, args.records).await {
+                if let Some(r) = run("postgres", url, args.records, args.suppressed).await {
                     rows.push(("PostgreSQL", r));
                 }
                 support::drop_postgres(&admin, "jg_bench").await;
