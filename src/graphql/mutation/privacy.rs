@@ -2,7 +2,6 @@
 
 use crate::auth::Viewer;
 use crate::error::{AppError, IntoGraphql};
-use crate::graphql::query::settings_of;
 use crate::graphql::types::audit::{OrganizationSettings, Suppression};
 use crate::graphql::types::enums::SuppressedRecords;
 use crate::service::ingest::validate::MAX_KEY;
@@ -87,6 +86,6 @@ impl PrivacyMutation {
         let org = organization::update_settings(db, viewer, suppressed_records.map(Into::into))
             .await
             .gql()?;
-        settings_of(org)
+        OrganizationSettings::of(org)
     }
 }

@@ -11,7 +11,6 @@ mod viewer;
 mod webhook;
 
 use async_graphql::MergedObject;
-pub use audit::settings_of;
 
 /// Every query.
 #[derive(MergedObject, Default)]

@@ -100,3 +100,16 @@ pub struct OrganizationSettings {
     /// What ingest does with records naming an erased person.
     pub suppressed_records: SuppressedRecords,
 }
+
+impl OrganizationSettings {
+    /// The settings of an organization row.
+    pub fn of(org: entity::organization::Model) -> Result<OrganizationSettings> {
+        Ok(OrganizationSettings {
+            suppressed_records: stored::<crate::domain::SuppressedRecords>(
+                &org.suppressed_records,
+            )?
+            .into(),
+            currency: org.currency,
+        })
+    }
+}
