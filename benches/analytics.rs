@@ -289,7 +289,7 @@ async fn main() {
             continue;
         }
         let name = if a.keep {
-            "jg_bench_kept"
+            support::dataset::KEPT
         } else {
             "jg_bench_analytics"
         };

@@ -2,19 +2,26 @@
 //! PostgreSQL data set (20,000 customers, 100,000 tickets, 1,000,000
 //! touchpoints; seeded once and kept as `jg_bench_kept`), driven over
 //! loopback HTTP for a bounded time per workload, beside the database's own
-//! ceiling measured in the same run:
+//! ceiling and, for the journey read, PostGraphile, measured in the same run:
 //!
 //!     cargo bench --bench load -- [--seconds 15] [--concurrency 32]
 //!         [--pool 8] [--ingest-records 100000] [--only journey,summary,...]
+//!         [--peer postgraphile] [--rounds 3]
 //!
 //! Workloads (random customers of the data set; leader JWT for reads, a
 //! partner token with `ingest:write` for ingest):
 //! - `journey`: a customer and its latest 50 journey events, with the typed
-//!   fields of each event; raw: pgbench `-M prepared`, same concurrency, the
-//!   customer row and one statement for the page joined to its records.
+//!   fields of each event; raw: pgbench `-M prepared`, same concurrency,
+//!   the customer row and the very page statement the server sends
+//!   (captured through the driver's metric hook, the customer id made a
+//!   pgbench variable). With `--peer postgraphile`: PostGraphile 5 (preset
+//!   amber, installed from the npm registry into `target/postgraphile` with
+//!   Node 22) on the same database, as one process and as one process per
+//!   core (Node's cluster), asked for the same customers' latest 50
+//!   touchpoints by the same load generator; ours, each PostGraphile and
+//!   pgbench take turns, `--rounds` times (3 by default with a peer).
 //! - `summary`: `Customer.summary` of a random customer; raw: pgbench running
-//!   the very statements the summary service sends (captured through the
-//!   driver's metric hook, the customer id made a pgbench variable).
+//!   the very statements the summary service sends (captured likewise).
 //! - `outreachQueue` (first 50), `frictionPoints` (all kinds, 90 days) and
 //!   `kpis`, by 2 dashboards at once; raw: none (the analytics bench has the
 //!   per-statement reference).
@@ -22,26 +29,31 @@
 //!   as plain multi-row INSERTs through the same driver (then deleted).
 //!
 //! Prints, per workload: requests/s, p50 and p99 latency, the server's
-//! peak RSS during it, the server's CPU per request (ms; per batch for
-//! ingest: steadier than rates on a noisy machine), and ours / raw. Needs `pgbench` and
-//! `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or `JOURNEYGRAPH_TEST_POSTGRES_URL`).
+//! peak RSS during it (all its processes), the server's CPU per request
+//! and the CPU of the PostgreSQL backends serving the bench database per
+//! request (ms, from `/proc`; per batch for ingest), and ours / raw. With a
+//! peer, each side's medians over the rounds and ours against the faster
+//! PostGraphile. Needs `pgbench` and `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or
+//! `JOURNEYGRAPH_TEST_POSTGRES_URL`); `--peer` needs npm the first time.
 //! Loopback only; every phase stops by itself.
 
 mod support;
 
 use journeygraph::global_id::{self, Kind};
-use journeygraph::service::summary;
+use journeygraph::service::{journey, summary};
 use journeygraph::time::{DAY_MS, now_millis};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Value, json};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::dataset::{self, DataSet, Lcg};
 use support::plain_insert::{self, BATCH};
+use support::postgraphile::{self, POSTGRAPHILE};
+use support::procfs::{Processes, Usage};
 
 const SECRET: &str = "load-bench-secret-load-bench-secret-0123456789";
 const ALL: [&str; 6] = [
@@ -59,6 +71,10 @@ struct Args {
     pool: u32,
     ingest_records: usize,
     only: Vec<String>,
+    /// `--peer postgraphile`: the journey read against PostGraphile too.
+    peer: bool,
+    /// Interleaved rounds of the journey read (3 with a peer, else 1).
+    rounds: Option<usize>,
 }
 
 fn args() -> Args {
@@ -68,6 +84,8 @@ fn args() -> Args {
         pool: 8,
         ingest_records: 100_000,
         only: ALL.map(String::from).to_vec(),
+        peer: false,
+        rounds: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -81,6 +99,9 @@ fn args() -> Args {
                 a.ingest_records = (n as usize).max(BATCH) / BATCH * BATCH
             }
             ("--only", _) => a.only = value.split(',').map(str::to_owned).collect(),
+            ("--rounds", Some(n)) => a.rounds = Some(n.clamp(1, 20) as usize),
+            ("--peer", _) if value == "postgraphile" => a.peer = true,
+            ("--peer", _) => panic!("--peer: only postgraphile is known, not {value:?}"),
             _ => {}
         }
     }
@@ -98,6 +119,9 @@ struct Figures {
     peak_rss_mb: Option<f64>,
     /// Server CPU (user + system) per request, in ms.
     cpu_ms: Option<f64>,
+    /// CPU of the PostgreSQL backends serving the bench database per
+    /// request, in ms.
+    pg_cpu_ms: Option<f64>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -117,67 +141,8 @@ fn figures(mut ms: Vec<f64>, elapsed: Duration, errors: u64) -> Figures {
         errors,
         peak_rss_mb: None,
         cpu_ms: None,
+        pg_cpu_ms: None,
     }
-}
-
-/// Largest resident set of a process seen since the last `take`, sampled
-/// every 20 ms.
-struct RssWatch {
-    peak_kb: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-}
-
-impl RssWatch {
-    fn start(pid: u32) -> RssWatch {
-        let peak_kb = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (peak, done) = (peak_kb.clone(), stop.clone());
-        tokio::spawn(async move {
-            while !done.load(Ordering::Relaxed) {
-                if let Some(kb) = rss_kb(pid) {
-                    peak.fetch_max(kb, Ordering::Relaxed);
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        });
-        RssWatch { peak_kb, stop }
-    }
-
-    fn take(&self) -> f64 {
-        self.peak_kb.swap(0, Ordering::Relaxed) as f64 / 1024.0
-    }
-}
-
-impl Drop for RssWatch {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// CPU time `pid` has used so far (user + system), in ms.
-fn cpu_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the parenthesized command name; utime and stime are the
-    // 14th and 15th of the whole line, in clock ticks of 10 ms.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: u64 = after
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|v| v.parse::<u64>().ok())
-        .sum();
-    ticks as f64 * 10.0
-}
-
-fn rss_kb(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// Posts bodies made by `body(worker, rng)` with `concurrency` workers for
@@ -368,30 +333,49 @@ const SUMMARY_QUERY: &str = "query($id: ID!) { customer(id: $id) { id displayNam
     stage departmentsTouched firstTouchAt lastTouchAt openTickets healthScore \
     activeFrictionKinds healthFactors { factor points detail } } } }";
 
-/// The journey read as hand-written SQL: the customer row, then the page
-/// of 51 touchpoints (one more, to know there is a next page) joined to the
-/// record behind each.
-const JOURNEY_SQL: &str = r"\set cid random(:lo, :hi)
-SELECT * FROM customer WHERE org_id = :org AND id = :cid;
-SELECT p.*, d.stage, d.amount_cents, d.owner, d.outcome, tk.reason, tk.team, tk.priority,
-  tk.opened_at AS ticket_opened_at, tk.resolved_at, cd.opened_at AS delivery_opened_at,
-  cd.clicked_at, c.name AS campaign_name, c.channel AS campaign_channel, s.name AS step_name,
-  s.position, op.completed_at, f.metric, f.score, f.comment
-FROM (SELECT * FROM touchpoint WHERE org_id = :org AND customer_id = :cid
-      ORDER BY occurred_at DESC, id DESC LIMIT 51) p
-LEFT JOIN deal d ON p.record_kind = 'DEAL' AND d.id = p.record_id
-LEFT JOIN ticket tk ON p.record_kind = 'TICKET' AND tk.id = p.record_id
-LEFT JOIN campaign_delivery cd ON p.record_kind = 'CAMPAIGN' AND cd.id = p.record_id
-LEFT JOIN campaign c ON c.id = cd.campaign_id
-LEFT JOIN onboarding_progress op ON p.record_kind = 'ONBOARDING' AND op.id = p.record_id
-LEFT JOIN onboarding_step s ON s.id = op.step_id
-LEFT JOIN feedback f ON p.record_kind = 'FEEDBACK' AND f.id = p.record_id
-ORDER BY p.occurred_at DESC, p.id DESC;
-";
+/// The journey read as PostGraphile (preset amber) serves it: the customer
+/// by its row id and its latest 50 touchpoints through the foreign key,
+/// with the same event fields as ours.
+const PEER_JOURNEY_QUERY: &str = "query($id: BigInt!) { customerByRowId(rowId: $id) { id displayName annualValueCents \
+    touchpointsByOrgIdAndCustomerId(first: 50, orderBy: [OCCURRED_AT_DESC, ROW_ID_DESC]) { pageInfo { hasNextPage endCursor } \
+    edges { node { id kind occurredAt department channel source externalId recordKind recordId } } } } }";
 
-/// The statements the summary service sends for one customer, as a
-/// pgbench script with the customer id as `:cid`.
-async fn summary_script(url: &str, org: i64, sample: i64) -> String {
+/// What the peer's journey workload checks of each answer, as for ours.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PeerReply {
+    customer_by_row_id: PeerCustomer,
+}
+
+#[derive(Deserialize)]
+struct PeerCustomer {
+    id: String,
+    #[serde(rename = "touchpointsByOrgIdAndCustomerId")]
+    touchpoints: PeerPage,
+}
+
+#[derive(Deserialize)]
+struct PeerPage {
+    edges: Vec<PeerEdge>,
+}
+
+#[derive(Deserialize)]
+struct PeerEdge {
+    node: PeerNode,
+}
+
+#[derive(Deserialize)]
+struct PeerNode {
+    id: String,
+}
+
+/// The statements one read of the customer `sample` sends (captured
+/// through the driver's metric hook), as a pgbench script: the customer
+/// row, then each SELECT with the customer id made the variable `:cid`.
+async fn captured_script<F>(url: &str, sample: i64, read: F) -> String
+where
+    F: AsyncFnOnce(&DatabaseConnection),
+{
     let settings = journeygraph::config::DatabaseSettings {
         database_url: url.to_owned(),
         database_read_url: None,
@@ -407,9 +391,7 @@ async fn summary_script(url: &str, org: i64, sample: i64) -> String {
             s.push(info.statement.to_string());
         }
     });
-    summary::summaries(&db, org, &[sample], now_millis())
-        .await
-        .expect("summary");
+    read(&db).await;
     let mut script = String::from(
         "\\set cid random(:lo, :hi)\nSELECT * FROM customer WHERE org_id = :org AND id = :cid;\n",
     );
@@ -421,12 +403,39 @@ async fn summary_script(url: &str, org: i64, sample: i64) -> String {
         let with_variable = replace_number(sql, sample, ":cid");
         assert!(
             with_variable != *sql,
-            "a summary statement without the customer: {sql}"
+            "a statement without the customer: {sql}"
         );
         script.push_str(&with_variable);
         script.push_str(";\n");
     }
     script
+}
+
+/// The journey page statement the server sends for `first: 50`.
+async fn journey_script(url: &str, org: i64, sample: i64) -> String {
+    captured_script(url, sample, async |db| {
+        let args = journey::JourneyArgs {
+            first: 50,
+            after: None,
+            departments: Vec::new(),
+            from: None,
+            to: None,
+        };
+        journey::load_pages(db, org, &[sample], &args)
+            .await
+            .expect("journey");
+    })
+    .await
+}
+
+/// The statements the summary service sends for one customer.
+async fn summary_script(url: &str, org: i64, sample: i64) -> String {
+    captured_script(url, sample, async |db| {
+        summary::summaries(db, org, &[sample], now_millis())
+            .await
+            .expect("summary");
+    })
+    .await
 }
 
 /// `sql` with every literal `number` (not part of a longer number or name)
@@ -534,6 +543,136 @@ async fn remove_ingested(db: &DatabaseConnection, org: i64) {
         .expect("vacuum");
 }
 
+/// Runs `run` and adds what the server (`server`) and the PostgreSQL
+/// backends spent during it, per request.
+async fn measured(
+    server: Option<&Usage>,
+    backends: &Usage,
+    run: impl std::future::Future<Output = Figures>,
+) -> Figures {
+    if let Some(s) = server {
+        s.begin();
+    }
+    backends.begin();
+    let mut f = run.await;
+    let n = f.requests.max(1) as f64;
+    if let Some(s) = server {
+        let spent = s.spent();
+        f.cpu_ms = Some(spent.cpu_ms / n);
+        f.peak_rss_mb = Some(spent.peak_rss_mb);
+    }
+    f.pg_cpu_ms = Some(backends.spent().cpu_ms / n);
+    f
+}
+
+/// `pgbench` with `script`, and what its backends spent per transaction.
+async fn measured_pgbench(
+    backends: &Usage,
+    url: &str,
+    script: &str,
+    vars: [(&'static str, i64); 3],
+    concurrency: usize,
+    seconds: u64,
+) -> Figures {
+    let (url, script) = (url.to_owned(), script.to_owned());
+    let run =
+        tokio::task::spawn_blocking(move || pgbench(&url, &script, &vars, concurrency, seconds));
+    measured(None, backends, async { run.await.expect("pgbench") }).await
+}
+
+/// The figures of several interleaved rounds of one side.
+struct Rounds(Vec<Figures>);
+
+impl Rounds {
+    /// Each figure's median over the rounds.
+    fn median(&self) -> Figures {
+        let of = |f: fn(&Figures) -> Option<f64>| {
+            let mut v: Vec<f64> = self.0.iter().filter_map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        };
+        Figures {
+            requests: self.0.iter().map(|f| f.requests).sum::<usize>() / self.0.len().max(1),
+            per_second: of(|f| Some(f.per_second)).unwrap_or(f64::NAN),
+            p50_ms: of(|f| Some(f.p50_ms)).unwrap_or(f64::NAN),
+            p99_ms: of(|f| Some(f.p99_ms)).unwrap_or(f64::NAN),
+            errors: self.0.iter().map(|f| f.errors).sum(),
+            peak_rss_mb: of(|f| f.peak_rss_mb),
+            cpu_ms: of(|f| f.cpu_ms),
+            pg_cpu_ms: of(|f| f.pg_cpu_ms),
+        }
+    }
+
+    /// Each round's requests per second, in order.
+    fn rates(&self) -> String {
+        self.0
+            .iter()
+            .map(|f| format!("{:.0}", f.per_second))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+/// PostGraphile running for the journey read, with what it spends.
+struct PeerSide {
+    peer: postgraphile::Peer,
+    usage: Usage,
+    /// First customer id and how many there are.
+    customers: (i64, u64),
+}
+
+impl PeerSide {
+    fn name(&self) -> String {
+        match self.peer.workers {
+            1 => "PostGraphile, 1 process".to_owned(),
+            n => format!("PostGraphile, {n} processes"),
+        }
+    }
+
+    /// The journey read as PostGraphile serves it, same customers, same
+    /// page size, same event fields (the typed records have no foreign
+    /// key to follow, so it returns the events' own columns).
+    fn journey(
+        &self,
+        concurrency: usize,
+        seconds: u64,
+    ) -> impl std::future::Future<Output = Figures> + '_ {
+        let (lo, span) = self.customers;
+        drive(
+            &self.peer.graphql,
+            "",
+            concurrency,
+            seconds,
+            move |rng: &mut Lcg| json!({"query": PEER_JOURNEY_QUERY, "variables": {"id": (lo + rng.next(span) as i64).to_string()}}),
+            |d: &PeerReply| {
+                let c = &d.customer_by_row_id;
+                !c.id.is_empty() && c.touchpoints.edges.iter().all(|e| !e.node.id.is_empty())
+            },
+        )
+    }
+}
+
+/// PostGraphile as one process and as one process per core, each warmed
+/// up like ours.
+async fn start_peers(url: &str, pool: u32, customers: (i64, u64)) -> Vec<PeerSide> {
+    let home = postgraphile::install();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut sides = Vec::new();
+    for workers in [1, cores] {
+        let peer = postgraphile::start(&home, url, workers, pool).await;
+        let pid = peer.child.id().expect("pid");
+        eprintln!("{} at {} (pid {pid})", POSTGRAPHILE, peer.graphql);
+        let side = PeerSide {
+            peer,
+            usage: Usage::watch(Processes::Tree(pid)),
+            customers,
+        };
+        side.journey(4, 2).await;
+        sides.push(side);
+    }
+    sides
+}
+
 struct Row {
     workload: String,
     ours: Figures,
@@ -543,7 +682,7 @@ struct Row {
 #[tokio::main]
 async fn main() {
     let a = args();
-    let Some((_admin, url)) = support::postgres_database("jg_bench_kept", false).await else {
+    let Some((_admin, url)) = support::postgres_database(dataset::KEPT, false).await else {
         return;
     };
     eprintln!("data set:");
@@ -581,7 +720,8 @@ async fn main() {
     let server = start_server(&url, a.pool).await;
     let pid = server.child.id().expect("pid");
     let graphql = format!("{}/graphql", server.base);
-    let rss = RssWatch::start(pid);
+    let usage = Usage::watch(Processes::Tree(pid));
+    let backends = Usage::watch(Processes::Backends(dataset::KEPT.to_owned()));
     let vars = [("org", org), ("lo", lo), ("hi", hi)];
     let span = (hi - lo + 1) as u64;
     let c = a.concurrency;
@@ -600,58 +740,65 @@ async fn main() {
         |_: &IgnoredAny| true,
     )
     .await;
-    rss.take();
 
     let mut rows = Vec::new();
-    // The server's CPU and peak memory during the workload that just ran.
-    let mut cpu_mark = cpu_ms(pid);
-    let mut server_side = |f: &mut Figures| {
-        let now = cpu_ms(pid);
-        f.cpu_ms = Some((now - cpu_mark) / f.requests.max(1) as f64);
-        f.peak_rss_mb = Some(rss.take());
-        cpu_mark = now;
-    };
+    let mut peer_rows = Vec::new();
+    let mut journey_rounds = None;
     let wanted = |w: &str| a.only.iter().any(|o| o == w);
     if wanted("journey") {
-        eprintln!("journey read, concurrency {c} ...");
-        let mut ours = drive(
-            &graphql,
-            &jwt,
-            c,
-            a.seconds,
-            by_id(JOURNEY_QUERY),
-            |d: &JourneyReply| {
+        let peers = if a.peer {
+            start_peers(&url, a.pool, (lo, span)).await
+        } else {
+            Vec::new()
+        };
+        let rounds = a.rounds.unwrap_or(if a.peer { 3 } else { 1 });
+        let journey_raw = journey_script(&url, org, lo + (hi - lo) / 2).await;
+        let mut ours = Vec::new();
+        let mut raw = Vec::new();
+        let mut theirs = vec![Vec::new(); peers.len()];
+        for round in 1..=rounds {
+            eprintln!("journey read, concurrency {c}, round {round} of {rounds} ...");
+            let accept = |d: &JourneyReply| {
                 !d.customer.id.is_empty()
                     && d.customer
                         .journey
                         .edges
                         .iter()
                         .all(|e| !e.node.id.is_empty())
-            },
-        )
-        .await;
-        server_side(&mut ours);
-        let raw = pgbench(&url, JOURNEY_SQL, &vars, c, a.seconds);
+            };
+            let run = drive(&graphql, &jwt, c, a.seconds, by_id(JOURNEY_QUERY), accept);
+            ours.push(measured(Some(&usage), &backends, run).await);
+            for (peer, figures) in peers.iter().zip(&mut theirs) {
+                eprintln!("  {} ...", peer.name());
+                figures
+                    .push(measured(Some(&peer.usage), &backends, peer.journey(c, a.seconds)).await);
+            }
+            raw.push(measured_pgbench(&backends, &url, &journey_raw, vars, c, a.seconds).await);
+        }
+        let (ours, raw) = (Rounds(ours), Rounds(raw));
+        for (peer, figures) in peers.iter().zip(theirs) {
+            peer_rows.push((peer.name(), Rounds(figures)));
+        }
         rows.push(Row {
             workload: format!("journey read (c={c})"),
-            ours,
-            raw: Some(raw),
+            ours: ours.median(),
+            raw: Some(raw.median()),
         });
+        journey_rounds = Some((ours, raw));
     }
     if wanted("summary") {
         eprintln!("customer summary, concurrency {c} ...");
-        let mut ours = drive(
+        let run = drive(
             &graphql,
             &jwt,
             c,
             a.seconds,
             by_id(SUMMARY_QUERY),
             |d: &Value| d["customer"]["summary"]["healthScore"].is_number(),
-        )
-        .await;
-        server_side(&mut ours);
+        );
+        let ours = measured(Some(&usage), &backends, run).await;
         let script = summary_script(&url, org, lo + (hi - lo) / 2).await;
-        let raw = pgbench(&url, &script, &vars, c, a.seconds);
+        let raw = measured_pgbench(&backends, &url, &script, vars, c, a.seconds).await;
         rows.push(Row {
             workload: format!("customer summary (c={c})"),
             ours,
@@ -663,8 +810,8 @@ async fn main() {
     if wanted("frictionPoints") {
         eprintln!("frictionPoints (all kinds, 90 days), concurrency 2 ...");
         let body = json!({"query": "query($w: WindowInput!) { frictionPoints(window: $w, first: 100) { kind subject occurrences affectedCustomers rate baselineRate lift medianDelayHours revenueAtRisk impactScore previousRate } }", "variables": {"w": window}});
-        let mut ours = dashboard(&graphql, &jwt, a.seconds, body, "frictionPoints").await;
-        server_side(&mut ours);
+        let run = dashboard(&graphql, &jwt, a.seconds, body, "frictionPoints");
+        let ours = measured(Some(&usage), &backends, run).await;
         rows.push(Row {
             workload: "frictionPoints, all kinds (c=2)".into(),
             ours,
@@ -674,8 +821,8 @@ async fn main() {
     if wanted("outreachQueue") {
         eprintln!("outreachQueue (first 50), concurrency 2 ...");
         let body = json!({"query": "{ outreachQueue(first: 50) { edges { node { priority severity customer { id displayName } } } } }"});
-        let mut ours = dashboard(&graphql, &jwt, a.seconds, body, "outreachQueue").await;
-        server_side(&mut ours);
+        let run = dashboard(&graphql, &jwt, a.seconds, body, "outreachQueue");
+        let ours = measured(Some(&usage), &backends, run).await;
         rows.push(Row {
             workload: "outreachQueue, first 50 (c=2)".into(),
             ours,
@@ -701,8 +848,8 @@ async fn main() {
         .map(|f| format!("{f} {{ value previous }}"))
         .join(" ");
         let body = json!({"query": format!("query($w: WindowInput!) {{ kpis(window: $w) {{ {fields} }} }}"), "variables": {"w": window}});
-        let mut ours = dashboard(&graphql, &jwt, a.seconds, body, "kpis").await;
-        server_side(&mut ours);
+        let run = dashboard(&graphql, &jwt, a.seconds, body, "kpis");
+        let ours = measured(Some(&usage), &backends, run).await;
         rows.push(Row {
             workload: "kpis (c=2)".into(),
             ours,
@@ -728,10 +875,12 @@ async fn main() {
                 .collect();
             json!({"query": "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }", "variables": {"input": input}})
         };
-        let started = Instant::now();
-        let done = drive_batches(&graphql, &token, 4, batches, body).await;
-        let mut ours = figures(done.0, started.elapsed(), done.1);
-        server_side(&mut ours);
+        let run = async {
+            let started = Instant::now();
+            let (ms, failed) = drive_batches(&graphql, &token, 4, batches, body).await;
+            figures(ms, started.elapsed(), failed)
+        };
+        let mut ours = measured(Some(&usage), &backends, run).await;
         ours.per_second *= BATCH as f64;
         let target = plain_insert::Target {
             org_id: org,
@@ -764,7 +913,7 @@ async fn main() {
         a.seconds
     );
     println!(
-        "{:<34} {:>10} {:>9} {:>9} {:>7} {:>9} {:>8} | {:>10} {:>9} {:>9} {:>7}",
+        "{:<34} {:>10} {:>9} {:>9} {:>7} {:>9} {:>8} {:>8} | {:>10} {:>9} {:>9} {:>8} {:>7}",
         "workload",
         "ours /s",
         "p50 ms",
@@ -772,33 +921,97 @@ async fn main() {
         "errors",
         "RSS MB",
         "CPU ms",
+        "PG ms",
         "raw /s",
         "p50 ms",
         "p99 ms",
+        "PG ms",
         "ratio"
     );
     for r in rows {
-        let o = r.ours;
-        print!(
-            "{:<34} {:>10.1} {:>9.1} {:>9.1} {:>7} {:>9.0} {:>8.2} |",
-            r.workload,
-            o.per_second,
-            o.p50_ms,
-            o.p99_ms,
-            o.errors,
-            o.peak_rss_mb.unwrap_or(f64::NAN),
-            o.cpu_ms.unwrap_or(f64::NAN)
-        );
+        print_side(&r.workload, &r.ours);
+        print!(" |");
         match r.raw {
             Some(raw) => println!(
-                " {:>10.1} {:>9.1} {:>9.1} {:>7.2}",
+                " {:>10.1} {:>9.1} {:>9.1} {:>8.3} {:>7.2}",
                 raw.per_second,
                 raw.p50_ms,
                 raw.p99_ms,
-                o.per_second / raw.per_second
+                raw.pg_cpu_ms.unwrap_or(f64::NAN),
+                r.ours.per_second / raw.per_second
             ),
-            None => println!(" {:>10} {:>9} {:>9} {:>7}", "-", "-", "-", "-"),
+            None => println!(" {:>10} {:>9} {:>9} {:>8} {:>7}", "-", "-", "-", "-", "-"),
         }
+    }
+    if let Some((ours, raw)) = journey_rounds {
+        print_peers(&ours, &raw, &peer_rows);
+    }
+}
+
+/// One row's figures of a side (ours or the peer's), up to the raw part.
+fn print_side(name: &str, o: &Figures) {
+    print!(
+        "{:<34} {:>10.1} {:>9.1} {:>9.1} {:>7} {:>9.0} {:>8.3} {:>8.3}",
+        name,
+        o.per_second,
+        o.p50_ms,
+        o.p99_ms,
+        o.errors,
+        o.peak_rss_mb.unwrap_or(f64::NAN),
+        o.cpu_ms.unwrap_or(f64::NAN),
+        o.pg_cpu_ms.unwrap_or(f64::NAN)
+    );
+}
+
+/// The journey read beside PostGraphile: each side's medians over the
+/// interleaved rounds, each round's rate, and ours against the faster
+/// PostGraphile.
+fn print_peers(ours: &Rounds, raw: &Rounds, peers: &[(String, Rounds)]) {
+    let rounds = ours.0.len();
+    println!(
+        "\njourney read, median of {rounds} interleaved round(s); CPU ms per request: server (all its processes), PostgreSQL (the backends), whole stack (both)"
+    );
+    println!(
+        "{:<34} {:>10} {:>9} {:>9} {:>7} {:>9} {:>8} {:>8} {:>8}   rounds /s",
+        "side", "req/s", "p50 ms", "p99 ms", "errors", "RSS MB", "CPU ms", "PG ms", "stack"
+    );
+    let stack = |f: &Figures| f.cpu_ms.unwrap_or(f64::NAN) + f.pg_cpu_ms.unwrap_or(f64::NAN);
+    let line = |name: &str, r: &Rounds| {
+        let m = r.median();
+        print_side(name, &m);
+        println!(" {:>8.3}   {}", stack(&m), r.rates());
+    };
+    line("journeygraph", ours);
+    for (name, r) in peers {
+        line(name, r);
+    }
+    let m = raw.median();
+    println!(
+        "{:<34} {:>10.1} {:>9.1} {:>9.1} {:>7} {:>9} {:>8} {:>8.3} {:>8}   {}",
+        "raw SQL (pgbench, our statements)",
+        m.per_second,
+        m.p50_ms,
+        m.p99_ms,
+        m.errors,
+        "-",
+        "-",
+        m.pg_cpu_ms.unwrap_or(f64::NAN),
+        "-",
+        raw.rates()
+    );
+    let faster = peers
+        .iter()
+        .map(|(name, r)| (name, r.median()))
+        .max_by(|a, b| a.1.per_second.total_cmp(&b.1.per_second));
+    if let Some((name, p)) = faster {
+        let o = ours.median();
+        println!(
+            "ours / {name} (the faster): req/s {:.2}, whole-stack CPU per request {:.2}, PostgreSQL CPU per request {:.2}, RSS {:.2}",
+            o.per_second / p.per_second,
+            stack(&o) / stack(&p),
+            o.pg_cpu_ms.unwrap_or(f64::NAN) / p.pg_cpu_ms.unwrap_or(f64::NAN),
+            o.peak_rss_mb.unwrap_or(f64::NAN) / p.peak_rss_mb.unwrap_or(f64::NAN),
+        );
     }
 }
 

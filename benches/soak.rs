@@ -9,6 +9,8 @@
 //! events, leader JWT), 5% KPIs, 25% ingest batches of 20 new touchpoints
 //! (the demo partner token). The rate limit is switched off for the run.
 
+mod support;
+
 use journeygraph::global_id::{self, Kind};
 use serde_json::{Value, json};
 use std::process::Stdio;
@@ -45,15 +47,7 @@ fn args() -> Args {
 
 /// Resident memory of `pid` in MB.
 fn rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    support::procfs::rss_kb(pid).map(|kb| kb as f64 / 1024.0)
 }
 
 #[derive(Default)]

@@ -14,6 +14,10 @@ use journeygraph::time::{DAY_MS, HOUR_MS, now_millis};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::time::Instant;
 
+/// The PostgreSQL database the load bench and `analytics --keep` keep the
+/// data set in.
+pub const KEPT: &str = "jg_bench_kept";
+
 /// How big the data set is.
 #[derive(Clone, Copy, Debug)]
 pub struct Size {

@@ -1,9 +1,11 @@
-//! What the benches share: a PostgreSQL database of their own, and the
-//! large data set.
+//! What the benches share: a PostgreSQL database of their own, the large
+//! data set, what processes spend, and the peer (PostGraphile).
 #![allow(dead_code)]
 
 pub mod dataset;
 pub mod plain_insert;
+pub mod postgraphile;
+pub mod procfs;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
