@@ -110,9 +110,18 @@ async fn open(
     Database::connect(options).await
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration. When the one adding the touchpoints'
+/// facts runs, the facts are filled right after it.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let adds_facts = Migrator::get_pending_migrations(db)
+        .await?
+        .iter()
+        .any(|m| m.name() == migration::m20261208_000009_touchpoint_facts::NAME);
+    Migrator::up(db, None).await?;
+    if adds_facts {
+        crate::service::records::fill_all(db).await?;
+    }
+    Ok(())
 }
 
 /// The SQLite file a `sqlite:` URL names, if it names one (not `:memory:`).

@@ -422,7 +422,84 @@ async fn every_typed_event_carries_its_record_in_one_statement(app: TestApp) {
     );
 }
 
+/// What an event shows of its record follows the record: a ticket re-sent
+/// resolved, a step renamed, an outreach task contacted all show on the
+/// events written before the change, not only on the new ones.
+async fn events_show_their_record_as_it_is_now(app: TestApp) {
+    let admin = app.admin();
+    let who = json!({"source": "crm", "externalId": "K2"});
+    let steps = r#"mutation($name: String!) { defineOnboardingSteps(steps: [{key: "s1", name: $name, position: 1, expectedDays: 3}]) { key } }"#;
+    let (_, body) = app
+        .gql(Some(&admin), steps, json!({"name": "Kickoff"}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.ingest(&admin, "mutation($input: [OnboardingProgressInput!]!) { ingestOnboarding(input: $input) { created } }", json!([
+        {"source": "tracker", "externalId": "P1", "customer": who, "stepKey": "s1",
+         "startedAt": "2026-01-01T02:00:00Z"}])).await;
+    let ticket = |resolved: Value, team: &str| {
+        json!([{"source": "helpdesk", "externalId": "T1", "customer": who, "reason": "billing",
+            "channel": "email", "priority": "HIGH", "team": team,
+            "openedAt": "2026-01-01T06:00:00Z", "resolvedAt": resolved}])
+    };
+    let tickets =
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created updated } }";
+    app.ingest(&admin, tickets, ticket(Value::Null, "tier1"))
+        .await;
+    let id = customer_id(&app, "K2").await;
+    let create = r#"mutation($c: ID!) { createOutreach(input: {customerId: $c, frictionKind: REPEAT_CONTACT, owner: "sam"}) { id } }"#;
+    let (_, task) = app.gql(Some(&admin), create, json!({"c": id})).await;
+    let task_id = task["data"]["createOutreach"]["id"].clone();
+    assert!(task_id.is_string(), "{task}");
+
+    // The changes.
+    app.ingest(
+        &admin,
+        tickets,
+        ticket(json!("2026-01-01T09:00:00Z"), "tier2"),
+    )
+    .await;
+    let (_, body) = app
+        .gql(Some(&admin), steps, json!({"name": "Kick-off call"}))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let update = r#"mutation($id: ID!) { updateOutreach(input: {id: $id, status: CONTACTED, note: "called"}) { status } }"#;
+    let (_, body) = app.gql(Some(&admin), update, json!({"id": task_id})).await;
+    assert_eq!(
+        body["data"]["updateOutreach"]["status"], "CONTACTED",
+        "{body}"
+    );
+
+    let query = r#"query($id: ID!) { customer(id: $id) { journey(first: 20) { edges { node {
+        kind
+        ... on OnboardingEvent { stepName }
+        ... on SupportEvent { team resolvedAt }
+        ... on OutreachEvent { status owner note } } } } } }"#;
+    let (_, body) = app.gql(Some(&app.leader()), query, json!({"id": id})).await;
+    let mut nodes: Vec<Value> = body["data"]["customer"]["journey"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    nodes.sort_by_key(|n| n["kind"].as_str().unwrap_or_default().to_owned());
+    let outreach =
+        |kind: &str| json!({"kind": kind, "status": "CONTACTED", "owner": "sam", "note": "called"});
+    let support = |kind: &str| json!({"kind": kind, "team": "tier2", "resolvedAt": "2026-01-01T09:00:00+00:00"});
+    assert_eq!(
+        nodes,
+        [
+            outreach("outreach_contacted"),
+            outreach("outreach_opened"),
+            json!({"kind": "step_started", "stepName": "Kick-off call"}),
+            support("ticket_opened"),
+            support("ticket_resolved"),
+        ],
+        "{body}"
+    );
+}
+
 on_both_databases!(
+    events_show_their_record_as_it_is_now,
     every_typed_event_carries_its_record_in_one_statement,
     nested_journeys_cost_a_fixed_number_of_statements,
     pagination_has_no_gap_and_no_duplicate,

@@ -67,6 +67,12 @@ async fn up_down_up(db: DatabaseConnection) {
         ids(&db, "SELECT COUNT(*) FROM audit_event WHERE customer_id IS NULL AND other_customer_id IS NULL AND customer_ref = 'cust_1' AND actor = 'user:x'").await,
         [1]
     );
+    // The ninth keeps what an event shows of its record on the touchpoint.
+    run(&db, "SELECT facts FROM touchpoint")
+        .await
+        .expect("facts");
+    Migrator::down(&db, Some(1)).await.expect("down the ninth");
+    assert!(run(&db, "SELECT facts FROM touchpoint").await.is_err());
     Migrator::down(&db, Some(1)).await.expect("down the eighth");
     assert!(
         run(&db, "SELECT erasure_key FROM organization")
@@ -98,7 +104,7 @@ async fn up_down_up(db: DatabaseConnection) {
         .expect("currency");
     assert_eq!(currency, "USD");
     run(&db, "DELETE FROM organization").await.expect("delete");
-    Migrator::down(&db, Some(3)).await.expect("down three");
+    Migrator::down(&db, Some(4)).await.expect("down four");
     assert_eq!(
         indexes(&db, "ticket").await,
         [
@@ -108,7 +114,7 @@ async fn up_down_up(db: DatabaseConnection) {
             "ux_ticket_key"
         ]
     );
-    Migrator::up(&db, None).await.expect("up two");
+    Migrator::up(&db, None).await.expect("up three");
     assert_eq!(indexes(&db, "ticket").await, ticket_indexes);
     Migrator::down(&db, None).await.expect("down");
     assert_eq!(count_tables(&db).await, 0);
@@ -265,6 +271,72 @@ async fn sqlite_touchpoint_customer_key() {
 async fn postgres_touchpoint_customer_key() {
     if let Some(db) = empty_postgres("postgres_touchpoint_customer_key", "migratekey").await {
         touchpoint_customer_key(db.clone()).await;
+        db.close().await.ok();
+    }
+}
+
+/// The ninth migration adds `touchpoint.facts`; the server fills it right
+/// after, for touchpoints that were there before: a deal's event shows the
+/// deal, a touchpoint without a record keeps NULL.
+async fn facts_are_filled_for_what_was_there(db: DatabaseConnection) {
+    Migrator::up(&db, Some(8)).await.expect("up to the eighth");
+    run(
+        &db,
+        "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'a', 'A', 0)",
+    )
+    .await
+    .expect("org");
+    run(&db, "INSERT INTO customer (id, org_id, display_name, annual_value_cents, created_at) VALUES (10, 1, 'x', 0, 0)").await.expect("customer");
+    run(&db, "INSERT INTO deal (id, org_id, customer_id, source, external_id, owner, stage, amount_cents, opened_at, closed_at, outcome, updated_at) \
+              VALUES (7, 1, 10, 'crm', 'D-7', 'ana', 'won', 120050, 1000, 2000, 'WON', 2000)").await.expect("deal");
+    run(&db, &format!("{TOUCHPOINT} (1, 'journeygraph', 'deal:7:deal_won', 10, 'SALES', 'deal_won', 2000), (1, 's', 'plain', 10, 'PRODUCT', 'login', 3)")).await.expect("touchpoints");
+    run(&db, "UPDATE touchpoint SET record_kind = 'DEAL', record_id = 7 WHERE external_id = 'deal:7:deal_won'").await.expect("record");
+    journeygraph::db::migrate(&db).await.expect("migrate");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT external_id, facts FROM touchpoint ORDER BY id",
+        ))
+        .await
+        .expect("facts");
+    let facts: Vec<(String, Option<serde_json::Value>)> = rows
+        .iter()
+        .map(|r| {
+            let text: Option<String> = r.try_get("", "facts").expect("facts");
+            let parsed = text.map(|t| serde_json::from_str(&t).expect("json"));
+            (r.try_get("", "external_id").expect("key"), parsed)
+        })
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            (
+                "deal:7:deal_won".to_owned(),
+                Some(
+                    serde_json::json!({"d": {"external_id": "D-7", "owner": "ana", "stage": "won",
+                    "amount_cents": 120050, "opened_at": 1000, "closed_at": 2000, "outcome": "WON"}})
+                )
+            ),
+            ("plain".to_owned(), None),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_facts_are_filled_for_what_was_there() {
+    let (_dir, db) = empty_sqlite().await;
+    facts_are_filled_for_what_was_there(db).await;
+}
+
+#[tokio::test]
+async fn postgres_facts_are_filled_for_what_was_there() {
+    if let Some(db) = empty_postgres(
+        "postgres_facts_are_filled_for_what_was_there",
+        "migratefacts",
+    )
+    .await
+    {
+        facts_are_filled_for_what_was_there(db.clone()).await;
         db.close().await.ok();
     }
 }

@@ -14,6 +14,7 @@ mod m20261126_000005_touchpoint_customer_key;
 mod m20261127_000006_ordered_ticket_index;
 mod m20261204_000007_organization_currency;
 mod m20261207_000008_audit_and_suppression;
+pub mod m20261208_000009_touchpoint_facts;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_ordered_ticket_index::Migration),
             Box::new(m20261204_000007_organization_currency::Migration),
             Box::new(m20261207_000008_audit_and_suppression::Migration),
+            Box::new(m20261208_000009_touchpoint_facts::Migration),
         ]
     }
 }

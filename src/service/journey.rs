@@ -3,8 +3,9 @@
 //!
 //! Several customers' pages load in one statement (a window function ranks
 //! each customer's rows), so `customers { journey }` costs a fixed number of
-//! queries however many customers are listed. The typed records join to the
-//! page in that same statement (`records`).
+//! queries however many customers are listed. What each event shows of its
+//! typed record is kept on the touchpoint (`records`): a page reads
+//! `touchpoint` alone.
 
 use super::page::Page;
 use super::records::{self, TypedRecord};
@@ -75,7 +76,7 @@ pub async fn load_pages(
 }
 
 /// `first + 1` rows per customer, newest first, each with its record's
-/// columns. One customer: a plain index range scan with LIMIT; several:
+/// facts. One customer: a plain index range scan with LIMIT; several:
 /// ranked with ROW_NUMBER().
 fn page_statement(
     db: &DatabaseConnection,
@@ -87,7 +88,7 @@ fn page_statement(
     let limit = (args.first + 1) as i64;
     let single = customer_ids.len() == 1;
     sql.push("SELECT ")
-        .push(&records::SELECT_LIST)
+        .push(&records::select_list())
         .push(" FROM (");
     if single {
         sql.push("SELECT t.* FROM touchpoint t");
@@ -122,7 +123,7 @@ fn page_statement(
     } else {
         sql.push(") ranked WHERE journey_rank <= ").bind(limit);
     }
-    sql.push(") p").push(&records::JOINS);
+    sql.push(") p");
     sql.push(" ORDER BY p.customer_id, p.occurred_at DESC, p.id DESC");
     sql.build()
 }

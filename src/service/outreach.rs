@@ -14,6 +14,7 @@ use super::ingest::store::{LifecycleEvent, append_lifecycle};
 use super::ingest::validate::{Check, MAX_COMMENT, MAX_NAME};
 use super::ingest::write_transaction;
 use super::page::{Page, count_if};
+use super::records;
 use super::signals::{self, SIGNAL_KINDS, Scope, Signal, severity};
 use super::sql::SqlBuilder;
 use super::window::{Window, ratio};
@@ -390,6 +391,8 @@ pub async fn update(
     }
     active.updated_at = Set(now);
     let task = active.update(&txn).await?;
+    // The task's events, the one just written too, show it as it is now.
+    records::refresh(&txn, task.org_id, RecordKind::Outreach, &[task.id]).await?;
     txn.commit().await?;
     Ok(task)
 }

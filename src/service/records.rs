@@ -1,15 +1,32 @@
-//! The typed records behind journey events, joined to a page of touchpoints
-//! in the page's own statement: each record table is a `LEFT JOIN` on the
-//! touchpoint's `(record_kind, record_id)` within the organization, and its
-//! columns come back after the touchpoint's, named with a prefix of their
-//! own (`d_stage`, `tk_reason`) and read by position. One round trip per
-//! page, not one per record table.
+//! The typed records behind journey events, kept with the events: each
+//! touchpoint that came from a typed record carries, in its `facts`
+//! column, what a journey event shows of that record (a JSON object of the
+//! record's columns, and of the campaign or onboarding step behind it),
+//! so a page of the journey is one index range scan of `touchpoint` and
+//! nothing else.
+//!
+//! One SQL expression, [`facts_sql`], computes the facts from the record
+//! tables. It fills them as lifecycle events are inserted, and rewrites
+//! them whenever a record, a step definition or an outreach task changes
+//! ([`refresh`], [`refresh_kind`]); [`fill_all`] fills a database the
+//! facts migration just gave the column.
+//!
+//! Why: the page statement joined the eight record tables to the page's
+//! 51 rows. With pgbench on the load bench's data set (20,000 customers,
+//! 1,000,000 touchpoints, c=32, two interleaved rounds) that cost
+//! PostgreSQL 0.88 ms of CPU per journey read; the facts kept on the
+//! touchpoint cost 0.26-0.28 ms, against 0.23-0.24 ms for the touchpoints
+//! alone; one scalar subquery per row, by kind, instead of the joins cost
+//! 0.61 ms.
 
 use crate::domain::RecordKind;
 use crate::error::AppResult;
+use crate::service::ingest::store::MAX_IN_LIST;
+use crate::service::sql::SqlBuilder;
 use entity::touchpoint;
-use sea_orm::{DbErr, QueryResult};
-use std::sync::{Arc, LazyLock};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
+use serde::Deserialize;
+use std::sync::Arc;
 
 /// The typed record a touchpoint came from, as much of it as a journey
 /// event shows.
@@ -32,41 +49,20 @@ macro_rules! next_column {
     }};
 }
 
-/// Decoding by position, in the select list's order. Reading each column
-/// by name (a hash of the name, and for a prefixed one a new string) was a
-/// sixth of the server's CPU time per journey read (perf, load bench).
-///
-/// `facts!(fn_name, NAMES, Struct { first: T, field: T, ... })` makes the
-/// struct `Struct`, `NAMES` (its columns, in the select list's order) and
-/// `fn_name(row, at)`, which reads them from column `at` on. The first
-/// column is one the table never leaves NULL, so a NULL there means the
-/// join found no record. Only the columns a journey event shows are read:
-/// every joined column costs PostgreSQL and the server on each of a page's
-/// rows (benches/README, change 12).
+/// `facts!(NAMES, Struct { field: T, ... })` makes the struct `Struct`,
+/// read from the facts' JSON by field name, and `NAMES`, its columns (the
+/// names of its fields), from which [`facts_sql`] builds the JSON. Only the
+/// columns a journey event shows are kept: each one costs PostgreSQL on
+/// every row of a page.
 macro_rules! facts {
-    ($(#[$doc:meta])* $name:ident, $names:ident, $struct:ident {
-        $first:ident : $first_ty:ty $(, $field:ident : $ty:ty)* $(,)?
-    }) => {
+    ($(#[$doc:meta])* $names:ident, $struct:ident { $($field:ident : $ty:ty),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq)]
+        #[derive(Clone, Debug, PartialEq, Deserialize)]
         pub struct $struct {
-            pub $first: $first_ty,
             $(pub $field: $ty,)*
         }
 
-        const $names: &[&str] = &[stringify!($first) $(, stringify!($field))*];
-
-        #[allow(unused_assignments, unused_mut)]
-        fn $name(row: &QueryResult, first: usize) -> Result<Option<$struct>, DbErr> {
-            let Some($first) = row.try_get_by_index::<Option<$first_ty>>(first)? else {
-                return Ok(None);
-            };
-            let mut at = first + 1;
-            Ok(Some($struct {
-                $first,
-                $($field: next_column!(row, at),)*
-            }))
-        }
+        const $names: &[&str] = &[$(stringify!($field)),*];
     };
 }
 
@@ -103,7 +99,6 @@ whole_touchpoint!(
 
 facts!(
     /// A deal, as a `DealEvent` shows it.
-    deal_at,
     DEAL,
     DealFacts {
         external_id: String,
@@ -117,7 +112,6 @@ facts!(
 );
 facts!(
     /// A ticket, as a `SupportEvent` shows it.
-    ticket_at,
     TICKET,
     TicketFacts {
         external_id: String,
@@ -132,7 +126,6 @@ facts!(
 );
 facts!(
     /// A survey response, as a `FeedbackEvent` shows it.
-    feedback_at,
     FEEDBACK,
     FeedbackFacts {
         metric: String,
@@ -143,7 +136,6 @@ facts!(
 );
 facts!(
     /// An outreach task, as an `OutreachEvent` shows it.
-    outreach_at,
     OUTREACH,
     OutreachFacts {
         friction_kind: String,
@@ -154,7 +146,6 @@ facts!(
 );
 facts!(
     /// A customer's progress on a step, as an `OnboardingEvent` shows it.
-    progress_at,
     PROGRESS,
     ProgressFacts {
         started_at: i64,
@@ -163,7 +154,6 @@ facts!(
 );
 facts!(
     /// An onboarding step, as an `OnboardingEvent` shows it.
-    step_at,
     STEP,
     StepFacts {
         key: String,
@@ -174,7 +164,6 @@ facts!(
 );
 facts!(
     /// A campaign delivery, as a `CampaignEvent` shows it.
-    delivery_at,
     DELIVERY,
     DeliveryFacts {
         delivered_at: i64,
@@ -184,7 +173,6 @@ facts!(
 );
 facts!(
     /// A campaign, as a `CampaignEvent` shows it.
-    campaign_at,
     CAMPAIGN,
     CampaignFacts {
         external_id: String,
@@ -193,8 +181,8 @@ facts!(
     }
 );
 
-/// A table joined to the page: its alias (also the prefix of its column
-/// names in the select list), its name, its columns and how it joins.
+/// A table the facts of a record kind come from: its alias (also the key
+/// of its part of the facts), its name, its columns and how it is reached.
 struct Joined {
     alias: &'static str,
     table: &'static str,
@@ -202,39 +190,15 @@ struct Joined {
     on: On,
 }
 
-/// How a table joins, always within the organization.
+/// How a table is reached, always within the organization.
 enum On {
-    /// By the touchpoint's record id, when the touchpoint names this kind.
+    /// It holds the records of this kind, by the touchpoint's record id.
     Record(RecordKind),
-    /// By a key of the table joined before it (alias, column).
+    /// Through a key of the table before it (alias, column).
     Through(&'static str, &'static str),
 }
 
-impl On {
-    fn condition(&self, alias: &str) -> String {
-        match self {
-            On::Record(kind) => format!(
-                "{alias}.id = CASE WHEN p.record_kind = '{}' THEN p.record_id END \
-                 AND {alias}.org_id = p.org_id",
-                kind.as_str()
-            ),
-            On::Through(parent, key) => {
-                format!("{alias}.id = {parent}.{key} AND {alias}.org_id = {parent}.org_id")
-            }
-        }
-    }
-}
-
-/// In select-list and join order (a campaign and a step join through the
-/// delivery and the progress before them). The page's own columns, the
-/// touchpoint's, come first.
-///
-/// A record table is probed with the touchpoint's record id only when the
-/// touchpoint names that table (`CASE`): with the kind as a separate join
-/// condition, PostgreSQL searched every record table's primary key for
-/// every row of the page, about 300 index probes per page of 51. The `CASE`
-/// gives the other tables a NULL key, which searches nothing: 14% less
-/// PostgreSQL CPU per journey read (benches/README, change 12).
+/// Every record table, each followed by the tables reached through it.
 const JOINED: [Joined; 8] = [
     Joined {
         alias: "d",
@@ -286,72 +250,155 @@ const JOINED: [Joined; 8] = [
     },
 ];
 
-/// Position of the first column of the table joined as `alias`.
-fn first_column(alias: &str) -> usize {
-    TOUCHPOINT.len()
-        + JOINED
-            .iter()
-            .take_while(|j| j.alias != alias)
-            .map(|j| j.columns.len())
-            .sum::<usize>()
+/// The facts of a touchpoint as stored: one part per table, by alias.
+#[derive(Deserialize)]
+struct Facts {
+    d: Option<DealFacts>,
+    tk: Option<TicketFacts>,
+    f: Option<FeedbackFacts>,
+    o: Option<OutreachFacts>,
+    op: Option<ProgressFacts>,
+    s: Option<StepFacts>,
+    cd: Option<DeliveryFacts>,
+    c: Option<CampaignFacts>,
 }
 
-/// The select list: `p.id, ..., d.id AS d_id, ...`, the page's touchpoint
-/// columns, then every joined column.
-pub static SELECT_LIST: LazyLock<String> = LazyLock::new(|| {
-    let mut columns: Vec<String> = TOUCHPOINT.iter().map(|c| format!("p.{c}")).collect();
-    for j in &JOINED {
-        columns.extend(
-            j.columns
-                .iter()
-                .map(|c| format!("{a}.{c} AS {a}_{c}", a = j.alias)),
-        );
-    }
-    columns.join(", ")
-});
-
-/// ` LEFT JOIN deal d ON ...` for every record table; the page is `p`.
-pub static JOINS: LazyLock<String> = LazyLock::new(|| {
-    JOINED
+/// The SQL expression of the facts of the `kind` record `record_id` of the
+/// organization `org_id` (both SQL expressions): a scalar subquery giving
+/// `{"tk": {"external_id": ..., ...}}` as text, NULL when there is no such
+/// record.
+pub fn facts_sql(backend: DbBackend, kind: RecordKind, record_id: &str, org_id: &str) -> String {
+    let object = match backend {
+        DbBackend::Postgres => "json_build_object",
+        _ => "json_object",
+    };
+    let Some(record) = JOINED
         .iter()
-        .map(|j| {
-            let on = j.on.condition(j.alias);
-            format!(" LEFT JOIN {} {} ON {on}", j.table, j.alias)
-        })
-        .collect()
-});
+        .position(|j| matches!(j.on, On::Record(k) if k == kind))
+    else {
+        return "NULL".to_owned();
+    };
+    let mut parts = Vec::new();
+    let mut from = format!("{} {}", JOINED[record].table, JOINED[record].alias);
+    for (i, j) in JOINED.iter().enumerate().skip(record) {
+        match j.on {
+            On::Record(_) if i != record => break,
+            On::Through(parent, key) => from.push_str(&format!(
+                " JOIN {t} {a} ON {a}.id = {parent}.{key} AND {a}.org_id = {parent}.org_id",
+                t = j.table,
+                a = j.alias
+            )),
+            On::Record(_) => {}
+        }
+        let fields: Vec<String> = j
+            .columns
+            .iter()
+            .map(|c| format!("'{c}', {}.{c}", j.alias))
+            .collect();
+        parts.push(format!("'{}', {object}({})", j.alias, fields.join(", ")));
+    }
+    let facts = format!("{object}({})", parts.join(", "));
+    let text = match backend {
+        DbBackend::Postgres => format!("{facts}::text"),
+        _ => facts,
+    };
+    let alias = JOINED[record].alias;
+    format!(
+        "(SELECT {text} FROM {from} WHERE {alias}.id = {record_id} AND {alias}.org_id = {org_id})"
+    )
+}
 
-/// The touchpoint of a joined row.
+/// Rewrites the facts of the touchpoints of the `kind` records `ids` from
+/// the records as they are now (after a record changed).
+pub async fn refresh<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    kind: RecordKind,
+    ids: &[i64],
+) -> AppResult<()> {
+    for chunk in ids.chunks(MAX_IN_LIST) {
+        let mut sql = update(db.get_database_backend(), kind);
+        sql.push(" WHERE org_id = ").bind(org_id);
+        sql.push(" AND record_kind = ").bind(kind.as_str());
+        sql.push(" AND record_id IN ")
+            .bind_list(chunk.iter().copied());
+        db.execute_raw(sql.build()).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites the facts of every `kind` touchpoint of the organization (after
+/// its onboarding steps were redefined).
+pub async fn refresh_kind<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    kind: RecordKind,
+) -> AppResult<()> {
+    let mut sql = update(db.get_database_backend(), kind);
+    sql.push(" WHERE org_id = ").bind(org_id);
+    sql.push(" AND record_kind = ").bind(kind.as_str());
+    db.execute_raw(sql.build()).await?;
+    Ok(())
+}
+
+/// Fills the facts of every touchpoint of every organization that names a
+/// record: what the migration adding the column leaves to do.
+pub async fn fill_all<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    for &kind in RecordKind::ALL {
+        let mut sql = update(db.get_database_backend(), kind);
+        sql.push(" WHERE record_kind = ").bind(kind.as_str());
+        db.execute_raw(sql.build()).await?;
+    }
+    Ok(())
+}
+
+fn update(backend: DbBackend, kind: RecordKind) -> SqlBuilder {
+    let mut sql = SqlBuilder::new(backend);
+    sql.push("UPDATE touchpoint SET facts = ").push(&facts_sql(
+        backend,
+        kind,
+        "touchpoint.record_id",
+        "touchpoint.org_id",
+    ));
+    sql
+}
+
+/// The page's select list: the whole touchpoint, then its facts.
+pub fn select_list() -> String {
+    let mut columns: Vec<String> = TOUCHPOINT.iter().map(|c| format!("p.{c}")).collect();
+    columns.push("p.facts".to_owned());
+    columns.join(", ")
+}
+
+/// The touchpoint of a page row.
 pub fn touchpoint(row: &QueryResult) -> AppResult<touchpoint::Model> {
     Ok(touchpoint_at(row)?)
 }
 
-/// The record of the table joined as `alias`, if the join found one.
-fn record<M>(
-    row: &QueryResult,
-    alias: &str,
-    decode: fn(&QueryResult, usize) -> Result<Option<M>, DbErr>,
-) -> AppResult<Option<Arc<M>>> {
-    Ok(decode(row, first_column(alias))?.map(Arc::new))
-}
-
-/// The typed record of a joined row whose touchpoint names `kind`; None for
-/// a plain touchpoint or a record the join did not find.
+/// The typed record of a page row whose touchpoint names `kind`, from its
+/// facts; None for a plain touchpoint, or one whose record is gone.
 pub fn from_row(row: &QueryResult, kind: Option<&str>) -> AppResult<Option<TypedRecord>> {
     let Some(kind) = kind.and_then(|k| k.parse::<RecordKind>().ok()) else {
         return Ok(None);
     };
+    let Some(text) = row.try_get_by_index::<Option<String>>(TOUCHPOINT.len())? else {
+        return Ok(None);
+    };
+    let facts: Facts = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("facts of a {} touchpoint: {e}", kind.as_str()))?;
     Ok(match kind {
-        RecordKind::Deal => record(row, "d", deal_at)?.map(TypedRecord::Deal),
-        RecordKind::Ticket => record(row, "tk", ticket_at)?.map(TypedRecord::Ticket),
-        RecordKind::Feedback => record(row, "f", feedback_at)?.map(TypedRecord::Feedback),
-        RecordKind::Outreach => record(row, "o", outreach_at)?.map(TypedRecord::Outreach),
-        RecordKind::Onboarding => record(row, "op", progress_at)?
-            .zip(record(row, "s", step_at)?)
-            .map(|(progress, step)| TypedRecord::Onboarding(progress, step)),
-        RecordKind::Campaign => record(row, "cd", delivery_at)?
-            .zip(record(row, "c", campaign_at)?)
-            .map(|(delivery, campaign)| TypedRecord::Campaign(delivery, campaign)),
+        RecordKind::Deal => facts.d.map(|d| TypedRecord::Deal(Arc::new(d))),
+        RecordKind::Ticket => facts.tk.map(|t| TypedRecord::Ticket(Arc::new(t))),
+        RecordKind::Feedback => facts.f.map(|f| TypedRecord::Feedback(Arc::new(f))),
+        RecordKind::Outreach => facts.o.map(|o| TypedRecord::Outreach(Arc::new(o))),
+        RecordKind::Onboarding => facts
+            .op
+            .zip(facts.s)
+            .map(|(p, s)| TypedRecord::Onboarding(Arc::new(p), Arc::new(s))),
+        RecordKind::Campaign => facts
+            .cd
+            .zip(facts.c)
+            .map(|(d, c)| TypedRecord::Campaign(Arc::new(d), Arc::new(c))),
     })
 }
 
@@ -391,32 +438,39 @@ mod tests {
     }
 
     #[test]
-    fn each_joined_table_starts_after_the_ones_before() {
-        assert_eq!(first_column("d"), 12, "after the touchpoint's 12 columns");
-        assert_eq!(first_column("tk"), 12 + 7, "after the deal's 7");
-        assert_eq!(
-            first_column("c"),
-            SELECT_LIST.split(", ").count() - CAMPAIGN.len()
+    fn the_facts_of_a_kind_come_from_its_tables() {
+        let onboarding = facts_sql(
+            DbBackend::Postgres,
+            RecordKind::Onboarding,
+            "v.rid",
+            "v.org",
         );
-        assert_eq!(SELECT_LIST.split(", ").count(), 47);
-        assert!(SELECT_LIST.starts_with("p.id, p.org_id, p.customer_id, "));
-        assert!(SELECT_LIST.contains(", c.name AS c_name, "));
-    }
-
-    #[test]
-    fn records_join_by_the_kind_the_touchpoint_names() {
-        assert!(JOINS.starts_with(
-            " LEFT JOIN deal d ON d.id = CASE WHEN p.record_kind = 'DEAL' THEN p.record_id END \
-             AND d.org_id = p.org_id LEFT JOIN ticket tk ON "
+        assert!(onboarding.starts_with(
+            "(SELECT json_build_object('op', json_build_object('started_at', op.started_at, \
+             'completed_at', op.completed_at), 's', json_build_object('key', s.key, "
         ));
+        assert!(onboarding.ends_with(
+            ")::text FROM onboarding_progress op JOIN onboarding_step s ON s.id = op.step_id \
+             AND s.org_id = op.org_id WHERE op.id = v.rid AND op.org_id = v.org)"
+        ));
+        let deal = facts_sql(
+            DbBackend::Sqlite,
+            RecordKind::Deal,
+            "t.record_id",
+            "t.org_id",
+        );
         assert!(
-            JOINS.ends_with(
-                " LEFT JOIN campaign c ON c.id = cd.campaign_id AND c.org_id = cd.org_id"
-            )
+            deal.starts_with("(SELECT json_object('d', json_object('external_id', d.external_id, ")
         );
-        assert!(JOINS.contains(
-            " LEFT JOIN onboarding_step s ON s.id = op.step_id AND s.org_id = op.org_id "
-        ));
-        assert_eq!(JOINS.matches(" THEN p.record_id END AND ").count(), 6);
+        assert!(deal.ends_with(") FROM deal d WHERE d.id = t.record_id AND d.org_id = t.org_id)"));
+        let campaign = facts_sql(DbBackend::Sqlite, RecordKind::Campaign, "x", "y");
+        assert!(
+            campaign
+                .contains(" FROM campaign_delivery cd JOIN campaign c ON c.id = cd.campaign_id ")
+        );
+        for &kind in RecordKind::ALL {
+            let sql = facts_sql(DbBackend::Postgres, kind, "x", "y");
+            assert_eq!(sql.matches(" FROM ").count(), 1, "{sql}");
+        }
     }
 }

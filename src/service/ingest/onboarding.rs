@@ -56,15 +56,21 @@ pub async fn define_steps<C: ConnectionTrait>(
     steps: &[StepDefinition],
 ) -> AppResult<Vec<onboarding_step::Model>> {
     let existing = load_steps(db, org_id).await?;
+    let mut redefined = false;
     for step in steps {
         match existing.0.get(&step.key) {
-            Some(old) => {
+            Some(old)
+                if (&old.name, old.position, old.expected_days)
+                    != (&step.name, step.position, step.expected_days) =>
+            {
                 let mut row = old.clone().into_active_model();
                 row.name = Set(step.name.clone());
                 row.position = Set(step.position);
                 row.expected_days = Set(step.expected_days);
                 row.update(db).await?;
+                redefined = true;
             }
+            Some(_) => {}
             None => {
                 onboarding_step::ActiveModel {
                     id: NotSet,
@@ -78,6 +84,10 @@ pub async fn define_steps<C: ConnectionTrait>(
                 .await?;
             }
         }
+    }
+    if redefined {
+        // Every onboarding event shows its step as it is now.
+        crate::service::records::refresh_kind(db, org_id, RecordKind::Onboarding).await?;
     }
     Ok(onboarding_step::Entity::find()
         .filter(onboarding_step::Column::OrgId.eq(org_id))

@@ -6,13 +6,11 @@ use super::identity::Key;
 use crate::db::with_custom_plan;
 use crate::domain::{Department, RecordKind};
 use crate::error::AppResult;
-use crate::service::sql::one_of;
+use crate::service::records;
+use crate::service::sql::{SqlBuilder, one_of};
 use entity::touchpoint;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
-    SqlErr,
-};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, SqlErr};
 use std::collections::HashMap;
 
 /// Another transaction wrote a row this one was about to create: roll
@@ -157,39 +155,91 @@ pub struct LifecycleEvent {
 pub const LIFECYCLE_SOURCE: &str = "journeygraph";
 
 /// Appends the events of `(record kind, record id, customer, events)` that
-/// are not on the timeline yet. The key `<kind>:<record id>:<event>` is unique,
+/// are not on the timeline yet, each with the facts of its record as it is
+/// stored now (`records`). The key `<kind>:<record id>:<event>` is unique,
 /// so a retry or a concurrent twin never writes an event twice.
 pub async fn append_lifecycle<C: ConnectionTrait>(
     db: &C,
     org_id: i64,
     records: Vec<(RecordKind, i64, i64, Vec<LifecycleEvent>)>,
 ) -> AppResult<()> {
-    let rows: Vec<touchpoint::ActiveModel> = records
-        .into_iter()
-        .flat_map(|(kind, record_id, customer_id, events)| {
-            events
-                .into_iter()
-                .map(move |event| touchpoint::ActiveModel {
-                    id: NotSet,
-                    org_id: Set(org_id),
-                    customer_id: Set(customer_id),
-                    department: Set(event.department.as_str().to_owned()),
-                    kind: Set(event.kind.to_owned()),
-                    channel: Set(event.channel),
-                    occurred_at: Set(event.occurred_at),
-                    source: Set(LIFECYCLE_SOURCE.to_owned()),
-                    external_id: Set(format!(
-                        "{}:{record_id}:{}",
-                        kind.as_str().to_lowercase(),
-                        event.kind
-                    )),
-                    attributes: Set(None),
-                    record_kind: Set(Some(kind.as_str().to_owned())),
-                    record_id: Set(Some(record_id)),
-                })
-        })
-        .collect();
-    insert_touchpoints(db, rows).await
+    let mut by_kind: HashMap<RecordKind, Vec<Event>> = HashMap::new();
+    for (kind, record_id, customer_id, events) in records {
+        let rows = by_kind.entry(kind).or_default();
+        rows.extend(events.into_iter().map(|event| Event {
+            record_id,
+            customer_id,
+            external_id: format!(
+                "{}:{record_id}:{}",
+                kind.as_str().to_lowercase(),
+                event.kind
+            ),
+            event,
+        }));
+    }
+    for (kind, rows) in by_kind {
+        for chunk in rows.chunks(MAX_ROWS_PER_INSERT) {
+            db.execute_raw(lifecycle_insert(
+                db.get_database_backend(),
+                org_id,
+                kind,
+                chunk,
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// One lifecycle event of a record, as it goes on the timeline.
+struct Event {
+    record_id: i64,
+    customer_id: i64,
+    external_id: String,
+    event: LifecycleEvent,
+}
+
+/// `WITH v (...) AS (VALUES ...) INSERT INTO touchpoint ... SELECT v.*,
+/// <facts> FROM v`: the events and their record's facts in one statement,
+/// skipping keys already present.
+fn lifecycle_insert(
+    backend: sea_orm::DbBackend,
+    org_id: i64,
+    kind: RecordKind,
+    rows: &[Event],
+) -> sea_orm::Statement {
+    const COLUMNS: &str = "org_id, customer_id, department, kind, channel, occurred_at, source, \
+                           external_id, record_kind, record_id";
+    let mut sql = SqlBuilder::new(backend);
+    sql.push("WITH v (").push(COLUMNS).push(") AS (VALUES ");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(").bind(org_id);
+        sql.push(", ").bind(row.customer_id);
+        sql.push(", ").bind(row.event.department.as_str());
+        sql.push(", ").bind(row.event.kind);
+        sql.push(", ").bind(row.event.channel.clone());
+        sql.push(", ").bind(row.event.occurred_at);
+        sql.push(", ").bind(LIFECYCLE_SOURCE);
+        sql.push(", ").bind(row.external_id.clone());
+        sql.push(", ").bind(kind.as_str());
+        sql.push(", ").bind(row.record_id);
+        sql.push(")");
+    }
+    sql.push(") INSERT INTO touchpoint (")
+        .push(COLUMNS)
+        .push(", facts) SELECT v.*, ")
+        .push(&records::facts_sql(
+            backend,
+            kind,
+            "v.record_id",
+            "v.org_id",
+        ))
+        // SQLite needs a WHERE to tell the upsert clause from a join's ON.
+        .push(" FROM v WHERE TRUE ON CONFLICT (org_id, source, external_id) DO NOTHING");
+    sql.build()
 }
 
 /// Inserts timeline rows, skipping keys already present.

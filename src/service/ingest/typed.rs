@@ -12,6 +12,7 @@ use super::store::{
 };
 use crate::domain::RecordKind;
 use crate::error::{AppError, AppResult};
+use crate::service::records;
 use crate::service::suppression;
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
@@ -208,6 +209,10 @@ async fn ingest_kept<R: TypedInput, C: ConnectionTrait + TransactionTrait>(
         stored.insert(key, row);
     }
     if let Some(kind) = R::KIND {
+        // The events already on the timeline of records that changed show
+        // the records as they are now; the new events get that at insert.
+        let changed: Vec<i64> = lifecycle.iter().map(|(_, id, _, _)| *id).collect();
+        records::refresh(db, org_id, kind, &changed).await?;
         for (_, (row, events)) in new_rows {
             lifecycle.push((kind, R::id(&row), R::customer_id(&row), events));
         }
