@@ -111,17 +111,22 @@ async fn open(
 }
 
 /// Applies every pending migration. When the one adding the touchpoints'
-/// facts runs, the facts are filled right after it.
+/// facts is among them, the facts are filled right after it, before the
+/// migrations after it; if filling fails, that migration is undone, so
+/// the next start does it again.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let adds_facts = Migrator::get_pending_migrations(db)
-        .await?
+    let pending = Migrator::get_pending_migrations(db).await?;
+    let facts = pending
         .iter()
-        .any(|m| m.name() == migration::m20261208_000009_touchpoint_facts::NAME);
-    Migrator::up(db, None).await?;
-    if adds_facts {
-        crate::service::records::fill_all(db).await?;
+        .position(|m| m.name() == migration::m20261208_000009_touchpoint_facts::NAME);
+    if let Some(at) = facts {
+        Migrator::up(db, Some(at as u32 + 1)).await?;
+        if let Err(err) = crate::service::records::fill_all(db).await {
+            Migrator::down(db, Some(1)).await?;
+            return Err(err);
+        }
     }
-    Ok(())
+    Migrator::up(db, None).await
 }
 
 /// The SQLite file a `sqlite:` URL names, if it names one (not `:memory:`).

@@ -76,8 +76,10 @@ pub async fn load_pages(
 }
 
 /// `first + 1` rows per customer, newest first, each with its record's
-/// facts. One customer: a plain index range scan with LIMIT; several:
-/// ranked with ROW_NUMBER().
+/// facts. One customer: a plain index range scan with LIMIT, the rows read
+/// as they come (wrapped in the several-customer form, PostgreSQL sorted
+/// the 51 rows again: 0.32 against 0.27 ms of its CPU per journey read,
+/// pgbench as in `records`); several: ranked with ROW_NUMBER().
 fn page_statement(
     db: &DatabaseConnection,
     org_id: i64,
@@ -86,44 +88,45 @@ fn page_statement(
 ) -> sea_orm::Statement {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     let limit = (args.first + 1) as i64;
-    let single = customer_ids.len() == 1;
-    sql.push("SELECT ")
-        .push(&records::select_list())
-        .push(" FROM (");
-    if single {
-        sql.push("SELECT t.* FROM touchpoint t");
-    } else {
-        sql.push(
-            "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.customer_id \
-             ORDER BY t.occurred_at DESC, t.id DESC) AS journey_rank FROM touchpoint t",
-        );
+    let select = records::select_list();
+    if let [customer] = customer_ids {
+        sql.push("SELECT ").push(&select).push(" FROM touchpoint p");
+        sql.push(" WHERE p.org_id = ").bind(org_id);
+        sql.push(" AND p.customer_id = ").bind(*customer);
+        filters(&mut sql, args);
+        sql.push(" ORDER BY p.occurred_at DESC, p.id DESC LIMIT ")
+            .bind(limit);
+        return sql.build();
     }
-    sql.push(" WHERE t.org_id = ").bind(org_id);
-    sql.push(" AND t.customer_id IN ")
+    sql.push("SELECT ").push(&select).push(
+        " FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.customer_id \
+         ORDER BY p.occurred_at DESC, p.id DESC) AS journey_rank FROM touchpoint p",
+    );
+    sql.push(" WHERE p.org_id = ").bind(org_id);
+    sql.push(" AND p.customer_id IN ")
         .bind_list(customer_ids.iter().copied());
+    filters(&mut sql, args);
+    sql.push(") p WHERE journey_rank <= ").bind(limit);
+    sql.push(" ORDER BY p.customer_id, p.occurred_at DESC, p.id DESC");
+    sql.build()
+}
+
+/// The page's conditions on the touchpoints `p` beyond the customer.
+fn filters(sql: &mut SqlBuilder, args: &JourneyArgs) {
     if !args.departments.is_empty() {
-        sql.push(" AND t.department IN ")
+        sql.push(" AND p.department IN ")
             .bind_list(args.departments.iter().map(|d| d.as_str()));
     }
     if let Some(from) = args.from {
-        sql.push(" AND t.occurred_at >= ").bind(from);
+        sql.push(" AND p.occurred_at >= ").bind(from);
     }
     if let Some(to) = args.to {
-        sql.push(" AND t.occurred_at < ").bind(to);
+        sql.push(" AND p.occurred_at < ").bind(to);
     }
     if let Some((at, id)) = args.after {
-        sql.push(" AND (t.occurred_at < ").bind(at);
-        sql.push(" OR (t.occurred_at = ").bind(at);
-        sql.push(" AND t.id < ").bind(id);
+        sql.push(" AND (p.occurred_at < ").bind(at);
+        sql.push(" OR (p.occurred_at = ").bind(at);
+        sql.push(" AND p.id < ").bind(id);
         sql.push("))");
     }
-    if single {
-        sql.push(" ORDER BY t.occurred_at DESC, t.id DESC LIMIT ")
-            .bind(limit);
-    } else {
-        sql.push(") ranked WHERE journey_rank <= ").bind(limit);
-    }
-    sql.push(") p");
-    sql.push(" ORDER BY p.customer_id, p.occurred_at DESC, p.id DESC");
-    sql.build()
 }
