@@ -469,10 +469,7 @@ struct Server {
 }
 
 async fn start_server(url: &str, pool: u32) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = support::free_port();
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_journeygraph"))
         .env("DATABASE_URL", url)
         .env("JOURNEYGRAPH_JWT_SECRET", SECRET)

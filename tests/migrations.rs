@@ -156,6 +156,17 @@ async fn postgres_up_down_up() {
     }
 }
 
+/// Organization 1 and its customer 10.
+async fn org_and_customer(db: &DatabaseConnection) {
+    run(
+        db,
+        "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'a', 'A', 0)",
+    )
+    .await
+    .expect("org");
+    run(db, "INSERT INTO customer (id, org_id, display_name, annual_value_cents, created_at) VALUES (10, 1, 'x', 0, 0)").await.expect("customer");
+}
+
 async fn run(db: &DatabaseConnection, sql: &str) -> Result<(), sea_orm::DbErr> {
     db.execute_unprepared(sql).await.map(|_| ())
 }
@@ -237,13 +248,7 @@ async fn touchpoint_customer_key(db: DatabaseConnection) {
     );
 
     Migrator::down(&db, Some(1)).await.expect("down one");
-    run(
-        &db,
-        "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'a', 'A', 0)",
-    )
-    .await
-    .expect("org");
-    run(&db, "INSERT INTO customer (id, org_id, display_name, annual_value_cents, created_at) VALUES (10, 1, 'x', 0, 0)").await.expect("customer");
+    org_and_customer(&db).await;
     run(&db, &cross)
         .await
         .expect("the two separate keys let it through");
@@ -280,13 +285,7 @@ async fn postgres_touchpoint_customer_key() {
 /// deal, a touchpoint without a record keeps NULL.
 async fn facts_are_filled_for_what_was_there(db: DatabaseConnection) {
     Migrator::up(&db, Some(8)).await.expect("up to the eighth");
-    run(
-        &db,
-        "INSERT INTO organization (id, slug, name, created_at) VALUES (1, 'a', 'A', 0)",
-    )
-    .await
-    .expect("org");
-    run(&db, "INSERT INTO customer (id, org_id, display_name, annual_value_cents, created_at) VALUES (10, 1, 'x', 0, 0)").await.expect("customer");
+    org_and_customer(&db).await;
     run(&db, "INSERT INTO deal (id, org_id, customer_id, source, external_id, owner, stage, amount_cents, opened_at, closed_at, outcome, updated_at) \
               VALUES (7, 1, 10, 'crm', 'D-7', 'ana', 'won', 120050, 1000, 2000, 'WON', 2000)").await.expect("deal");
     run(&db, &format!("{TOUCHPOINT} (1, 'journeygraph', 'deal:7:deal_won', 10, 'SALES', 'deal_won', 2000), (1, 's', 'plain', 10, 'PRODUCT', 'login', 3)")).await.expect("touchpoints");

