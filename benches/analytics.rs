@@ -130,7 +130,9 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
     t.insert(
         "kpis",
         time(runs, || async {
-            kpi::kpis(db, v, w, None).await.expect("kpis");
+            kpi::kpis(db, v, w, None, kpi::Wanted::ALL)
+                .await
+                .expect("kpis");
         })
         .await,
     );
@@ -144,7 +146,7 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
     t.insert(
         "kpiTrend (26 weeks)",
         time(runs, || async {
-            let points = kpi::kpi_trend(db, v, weeks, Width::Week, None)
+            let points = kpi::kpi_trend(db, v, weeks, Width::Week, None, kpi::Wanted::ALL)
                 .await
                 .expect("kpi trend");
             assert_eq!(points.len(), 26);

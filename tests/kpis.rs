@@ -554,7 +554,62 @@ async fn contact_reason_trend_matches_the_hand_computed_figures(app: TestApp) {
     );
 }
 
+/// Only the KPIs selected are computed: one or two statements per group of
+/// KPIs that share them (CSAT, NPS and CES; the three ticket times), the
+/// same figures as when every KPI is asked for, and fragments count. The
+/// statements are counted on SQLite, where the analytics run on the
+/// connection the test watches (PostgreSQL gives them a pool of their
+/// own); which statements run does not depend on the database.
+async fn only_the_kpis_selected_are_computed(app: TestApp) {
+    let token = app.admin();
+    seed(&app, &token).await;
+    let leader = app.leader();
+    let window = json!({"from": h(216), "to": h(456)});
+    let counted = app.database_url.starts_with("sqlite:");
+    let cost = |selection: &'static str| {
+        let (app, leader, window) = (&app, &leader, window.clone());
+        async move {
+            let query = format!(
+                "query($from: DateTime!, $to: DateTime!) {{ kpis(window: {{from: $from, to: $to}}) {{ {selection} }} }}"
+            );
+            let before = app.statements();
+            let (_, body) = app.gql(Some(leader), &query, window).await;
+            assert!(body["errors"].is_null(), "{body}");
+            (app.statements() - before, body["data"]["kpis"].clone())
+        }
+    };
+    let (one, k) = cost("nps { value previous }").await;
+    assert_eq!(k, json!({"nps": {"value": 25.0, "previous": null}}));
+    let (scores, _) = cost("nps { value } csatRate { value } cesAverage { value }").await;
+    let (two, k) =
+        cost("contactRate { value } ... on Kpis { slaAttainment { value previous } }").await;
+    close(&k["contactRate"]["value"], Some(4.0 / 5.0), "contactRate");
+    close(
+        &k["slaAttainment"]["value"],
+        Some(1.0 / 3.0),
+        "slaAttainment",
+    );
+    close(
+        &k["slaAttainment"]["previous"],
+        Some(1.0),
+        "slaAttainment (previous)",
+    );
+    let before = app.statements();
+    leader_kpis(&app, window.clone()).await;
+    let all = app.statements() - before;
+    if counted {
+        assert_eq!(one, 1, "one KPI, its one statement");
+        assert_eq!(scores, 1, "the scores share one statement");
+        assert_eq!(
+            two, 3,
+            "tickets and active customers, then the ticket times"
+        );
+        assert_eq!(all, 8, "every KPI: eight statements");
+    }
+}
+
 on_both_databases!(
+    only_the_kpis_selected_are_computed,
     kpi_trend_matches_the_hand_computed_figures,
     contact_reason_trend_matches_the_hand_computed_figures,
     contact_reasons_match_the_hand_computed_figures,

@@ -43,7 +43,7 @@ pub fn window(input: &WindowInput) -> Result<Window> {
 
 #[Object]
 impl AnalyticsQuery {
-    /// Every KPI in the window, each beside its value in the previous window of equal length.
+    /// Every KPI in the window, each beside its value in the previous window of equal length. Only the KPIs selected are computed.
     async fn kpis(
         &self,
         ctx: &Context<'_>,
@@ -53,7 +53,9 @@ impl AnalyticsQuery {
         let viewer = ctx.data::<Viewer>()?;
         let db = &ctx.data::<AnalyticsDb>()?.0;
         let window = self::window(&window)?;
-        let (current, previous) = kpi::kpis(db, viewer, window, segment.as_deref())
+        let look = ctx.look_ahead();
+        let wanted = kpi::Wanted::of_fields(|name| look.field(name).exists());
+        let (current, previous) = kpi::kpis(db, viewer, window, segment.as_deref(), wanted)
             .await
             .gql()?;
         Ok(Kpis::new(current, previous))

@@ -32,9 +32,18 @@ impl TrendQuery {
         let viewer = ctx.data::<Viewer>()?;
         let db = &ctx.data::<AnalyticsDb>()?.0;
         let window = self::window(&window)?;
-        let points = kpi::kpi_trend(db, viewer, window, bucket.into(), segment.as_deref())
-            .await
-            .gql()?;
+        let look = ctx.look_ahead();
+        let wanted = kpi::Wanted::of_fields(|name| look.field(name).exists());
+        let points = kpi::kpi_trend(
+            db,
+            viewer,
+            window,
+            bucket.into(),
+            segment.as_deref(),
+            wanted,
+        )
+        .await
+        .gql()?;
         Ok(KpiTrend::new(points))
     }
 

@@ -41,6 +41,59 @@ pub struct KpiFigures {
     pub onboarding_completion_rate: Option<f64>,
 }
 
+/// Which KPIs a request asks for, by the statements that compute them:
+/// one KPI costs its statement (`contact_rate` two), not all eight (the
+/// figures not asked for stay None).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wanted {
+    pub contact_rate: bool,
+    /// CSAT (percent, rate, average), NPS and CES.
+    pub scores: bool,
+    pub fcr: bool,
+    pub repeat_contact: bool,
+    /// Median first response and resolution, SLA attainment.
+    pub ticket_times: bool,
+    pub time_to_value: bool,
+    pub onboarding_completion: bool,
+}
+
+impl Wanted {
+    /// Every KPI.
+    pub const ALL: Wanted = Wanted {
+        contact_rate: true,
+        scores: true,
+        fcr: true,
+        repeat_contact: true,
+        ticket_times: true,
+        time_to_value: true,
+        onboarding_completion: true,
+    };
+
+    /// The KPIs whose GraphQL field names `selected` says yes to.
+    pub fn of_fields(selected: impl Fn(&str) -> bool) -> Wanted {
+        let any = |names: &[&str]| names.iter().any(|n| selected(n));
+        Wanted {
+            contact_rate: any(&["contactRate"]),
+            scores: any(&[
+                "csatPercent",
+                "csatRate",
+                "csatAverage",
+                "nps",
+                "cesAverage",
+            ]),
+            fcr: any(&["fcrRate"]),
+            repeat_contact: any(&["repeatContactRate"]),
+            ticket_times: any(&[
+                "medianFirstResponseHours",
+                "medianResolutionHours",
+                "slaAttainment",
+            ]),
+            time_to_value: any(&["medianTimeToValueDays"]),
+            onboarding_completion: any(&["onboardingCompletionRate"]),
+        }
+    }
+}
+
 /// The KPIs of `window` and of the window before it.
 #[tracing::instrument(skip(db, viewer), fields(org = viewer.org_id))]
 pub async fn kpis(
@@ -48,11 +101,12 @@ pub async fn kpis(
     viewer: &Viewer,
     window: Window,
     segment: Option<&str>,
+    wanted: Wanted,
 ) -> AppResult<(KpiFigures, KpiFigures)> {
     viewer.require_analytics()?;
     let scope = Scope::new(db, viewer, segment);
     let mut both = scope
-        .figures(&[window, window.previous(now_millis())])
+        .figures(&[window, window.previous(now_millis())], wanted)
         .await?
         .into_iter();
     let current = both.next().unwrap_or_default();
@@ -67,12 +121,27 @@ pub async fn kpi_trend(
     window: Window,
     width: Width,
     segment: Option<&str>,
+    wanted: Wanted,
 ) -> AppResult<Vec<(Bucket, KpiFigures)>> {
     viewer.require_analytics()?;
     let found = buckets::buckets(window, width, now_millis())?;
     let windows: Vec<Window> = found.iter().map(|b| b.window).collect();
-    let figures = Scope::new(db, viewer, segment).figures(&windows).await?;
+    let figures = Scope::new(db, viewer, segment)
+        .figures(&windows, wanted)
+        .await?;
     Ok(found.into_iter().zip(figures).collect())
+}
+
+/// What `figures` gives when `wanted`, else nothing (it is not run).
+async fn when<T>(
+    wanted: bool,
+    figures: impl std::future::Future<Output = AppResult<Vec<T>>>,
+) -> AppResult<Vec<T>> {
+    if wanted {
+        figures.await
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Who and what one KPI request reads.
@@ -142,17 +211,21 @@ impl<'a> Scope<'a> {
         Ok(counts.into_iter().map(|(p, w)| ratio(p, w)).collect())
     }
 
-    /// Every KPI of each of `windows`; the statements run at once (on
-    /// separate pool connections), so the slowest one sets the pace.
-    async fn figures(&self, windows: &[Window]) -> AppResult<Vec<KpiFigures>> {
+    /// The `wanted` KPIs of each of `windows`; their statements run at
+    /// once (on separate pool connections), so the slowest one sets the
+    /// pace. A KPI not wanted runs nothing and stays None.
+    async fn figures(&self, windows: &[Window], wanted: Wanted) -> AppResult<Vec<KpiFigures>> {
         let (contact_rate, scores, fcr, repeat, ticket_times, time_to_value, completion) = futures::try_join!(
-            self.contact_rate(windows),
-            self.scores(windows),
-            self.fcr(windows),
-            self.repeat_contact(windows),
-            self.ticket_times(windows),
-            self.time_to_value(windows),
-            self.onboarding_completion(windows),
+            when(wanted.contact_rate, self.contact_rate(windows)),
+            when(wanted.scores, self.scores(windows)),
+            when(wanted.fcr, self.fcr(windows)),
+            when(wanted.repeat_contact, self.repeat_contact(windows)),
+            when(wanted.ticket_times, self.ticket_times(windows)),
+            when(wanted.time_to_value, self.time_to_value(windows)),
+            when(
+                wanted.onboarding_completion,
+                self.onboarding_completion(windows)
+            ),
         )?;
         let mut figures = Vec::with_capacity(windows.len());
         for i in 0..windows.len() {
