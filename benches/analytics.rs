@@ -6,6 +6,22 @@
 //!
 //!     cargo bench --bench analytics -- [--customers 20000] [--tickets 100000]
 //!         [--touchpoints 1000000] [--runs 5] [--backend sqlite|postgres|both]
+//!         [--at-once 1]
+//!
+//! `--at-once N` runs N copies of each analytic at once (N dashboards
+//! asking together) and times until the last one answers.
+//!
+//! How cost grows (PostgreSQL only), each analytic over the same 90-day
+//! window at each size:
+//!
+//!     cargo bench --bench analytics -- --grow days|customers [--scales 1,4,10]
+//!
+//! `days`: 1x, 4x, 10x the 180 days of history at the same daily activity
+//! (each 180 days has its own 20,000 customers, 100,000 tickets and
+//! 1,000,000 touchpoints); `customers`: 1x, 4x, 10x the customers, tickets
+//! and touchpoints in the same 180 days. Each size is kept in a database of
+//! its own (`jg_bench_days_4` ...; 1x is `jg_bench_kept`) and reused by the
+//! next run; drop them with `dropdb` when done.
 //!
 //! PostgreSQL: `JOURNEYGRAPH_BENCH_POSTGRES_URL` (or
 //! `JOURNEYGRAPH_TEST_POSTGRES_URL`) names the server; the bench creates and
@@ -26,20 +42,52 @@ use journeygraph::time::{DAY_MS, HOUR_MS, now_millis};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::collections::BTreeMap;
 use std::time::Instant;
+use support::dataset::Size;
+
+/// The direction a growth run grows the data set in.
+#[derive(Clone, Copy, Debug)]
+enum Grow {
+    /// More days of history at the same daily activity.
+    Days,
+    /// More customers, tickets and touchpoints in the same days.
+    Customers,
+}
+
+impl Grow {
+    fn name(self) -> &'static str {
+        match self {
+            Grow::Days => "days",
+            Grow::Customers => "customers",
+        }
+    }
+
+    fn size(self, base: Size, scale: u32) -> Size {
+        match self {
+            Grow::Days => base.longer(scale),
+            Grow::Customers => base.times(scale),
+        }
+    }
+}
 
 struct Args {
-    size: support::dataset::Size,
+    size: Size,
     runs: usize,
     backends: Vec<&'static str>,
     keep: bool,
+    at_once: usize,
+    grow: Option<Grow>,
+    scales: Vec<u32>,
 }
 
 fn args() -> Args {
     let mut a = Args {
-        size: support::dataset::Size::default(),
+        size: Size::default(),
         runs: 5,
         backends: vec!["sqlite", "postgres"],
         keep: false,
+        at_once: 1,
+        grow: None,
+        scales: vec![1, 4, 10],
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -54,6 +102,22 @@ fn args() -> Args {
             "--tickets" => a.size.tickets = number().unwrap_or(a.size.tickets),
             "--touchpoints" => a.size.touchpoints = number().unwrap_or(a.size.touchpoints),
             "--runs" => a.runs = number().map_or(a.runs, |n| n.max(1) as usize),
+            "--at-once" => a.at_once = number().map_or(a.at_once, |n| n.max(1) as usize),
+            "--grow" => {
+                a.grow = match value.as_deref() {
+                    Some("days") => Some(Grow::Days),
+                    Some("customers") => Some(Grow::Customers),
+                    other => panic!("--grow days|customers, not {other:?}"),
+                }
+            }
+            "--scales" => {
+                a.scales = value
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|n| n.trim().parse().expect("--scales 1,4,10"))
+                    .collect()
+            }
             "--backend" => {
                 a.backends = match value.as_deref() {
                     Some("sqlite") => vec!["sqlite"],
@@ -106,22 +170,31 @@ type RawStatement = fn(&DatabaseConnection, i64, Window) -> Statement;
 
 type Timings = BTreeMap<&'static str, f64>;
 
-/// Median milliseconds of `runs` runs of `work`.
-async fn time<F, Fut>(runs: usize, mut work: F) -> f64
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut ms = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let started = Instant::now();
-        work().await;
-        ms.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    median(ms).unwrap_or(f64::NAN)
+/// How each analytic is timed: `runs` runs of `at_once` copies at once.
+#[derive(Clone, Copy)]
+struct Timing {
+    runs: usize,
+    at_once: usize,
 }
 
-async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) -> Timings {
+impl Timing {
+    /// Median milliseconds of the runs, each until its last copy is done.
+    async fn of<F, Fut>(self, work: F) -> f64
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let mut ms = Vec::with_capacity(self.runs);
+        for _ in 0..self.runs {
+            let started = Instant::now();
+            futures::future::join_all((0..self.at_once).map(|_| work())).await;
+            ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        median(ms).unwrap_or(f64::NAN)
+    }
+}
+
+async fn measure(db: &DatabaseConnection, org: i64, timing: Timing, anchor: i64) -> Timings {
     let viewer = Viewer::person(org, "bench".into(), "bench".into(), Role::Leader);
     let w = Window::new(anchor - 90 * DAY_MS, anchor, now_millis()).expect("window");
     let p = friction::Params::default();
@@ -129,12 +202,13 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
     let v = &viewer;
     t.insert(
         "kpis",
-        time(runs, || async {
-            kpi::kpis(db, v, w, None, kpi::Wanted::ALL)
-                .await
-                .expect("kpis");
-        })
-        .await,
+        timing
+            .of(|| async {
+                kpi::kpis(db, v, w, None, kpi::Wanted::ALL)
+                    .await
+                    .expect("kpis");
+            })
+            .await,
     );
     // 26 weekly buckets: the half year before the anchor's Monday.
     let monday = {
@@ -145,87 +219,96 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
     let weeks = Window::new(monday - 26 * 7 * DAY_MS, monday, now_millis()).expect("weeks");
     t.insert(
         "kpiTrend (26 weeks)",
-        time(runs, || async {
-            let points = kpi::kpi_trend(db, v, weeks, Width::Week, None, kpi::Wanted::ALL)
-                .await
-                .expect("kpi trend");
-            assert_eq!(points.len(), 26);
-        })
-        .await,
+        timing
+            .of(|| async {
+                let points = kpi::kpi_trend(db, v, weeks, Width::Week, None, kpi::Wanted::ALL)
+                    .await
+                    .expect("kpi trend");
+                assert_eq!(points.len(), 26);
+            })
+            .await,
     );
     t.insert(
         "contactReasonTrend (26 weeks)",
-        time(runs, || async {
-            contact_reasons::contact_reason_trend(db, v, weeks, Width::Week)
-                .await
-                .expect("reason trend");
-        })
-        .await,
+        timing
+            .of(|| async {
+                contact_reasons::contact_reason_trend(db, v, weeks, Width::Week)
+                    .await
+                    .expect("reason trend");
+            })
+            .await,
     );
     t.insert(
         "frictionTrend (26 weeks, every kind)",
-        time(runs, || async {
-            for kind in FrictionKind::ALL {
-                friction::friction_trend(db, v, weeks, Width::Week, *kind, None, &p, 100)
-                    .await
-                    .expect("friction trend");
-            }
-        })
-        .await,
+        timing
+            .of(|| async {
+                for kind in FrictionKind::ALL {
+                    friction::friction_trend(db, v, weeks, Width::Week, *kind, None, &p, 100)
+                        .await
+                        .expect("friction trend");
+                }
+            })
+            .await,
     );
     t.insert(
         "contactReasons",
-        time(runs, || async {
-            contact_reasons::contact_reasons(db, v, w, 20)
-                .await
-                .expect("reasons");
-        })
-        .await,
+        timing
+            .of(|| async {
+                contact_reasons::contact_reasons(db, v, w, 20)
+                    .await
+                    .expect("reasons");
+            })
+            .await,
     );
     t.insert(
         "handoffMatrix",
-        time(runs, || async {
-            handoff::handoff_matrix(db, v, w).await.expect("handoff");
-        })
-        .await,
+        timing
+            .of(|| async {
+                handoff::handoff_matrix(db, v, w).await.expect("handoff");
+            })
+            .await,
     );
     t.insert(
         "journeyPaths (4 steps)",
-        time(runs, || async {
-            paths::journey_paths(db, v, w, 4, 20).await.expect("paths");
-        })
-        .await,
+        timing
+            .of(|| async {
+                paths::journey_paths(db, v, w, 4, 20).await.expect("paths");
+            })
+            .await,
     );
     let steps: Vec<String> = ["campaign_delivered", "ticket_opened", "ticket_resolved"]
         .map(String::from)
         .to_vec();
     t.insert(
         "funnel (3 steps)",
-        time(runs, || async {
-            funnel::funnel(db, v, w, &steps, 14).await.expect("funnel");
-        })
-        .await,
+        timing
+            .of(|| async {
+                funnel::funnel(db, v, w, &steps, 14).await.expect("funnel");
+            })
+            .await,
     );
     for kind in FrictionKind::ALL {
         let name: &'static str = Box::leak(format!("frictionPoints {kind}").into_boxed_str());
         t.insert(
             name,
-            time(runs, || async {
-                friction::friction_points(db, v, w, &[*kind], &p, 1, 100)
-                    .await
-                    .expect("friction");
-            })
-            .await,
+            timing
+                .of(|| async {
+                    friction::friction_points(db, v, w, &[*kind], &p, 1, 100)
+                        .await
+                        .expect("friction");
+                })
+                .await,
         );
     }
     t.insert(
         "frictionPoints (all kinds)",
-        time(runs, || async {
-            friction::friction_points(db, v, w, &[], &p, 1, 100)
-                .await
-                .expect("friction");
-        })
-        .await,
+        timing
+            .of(|| async {
+                friction::friction_points(db, v, w, &[], &p, 1, 100)
+                    .await
+                    .expect("friction");
+            })
+            .await,
     );
     let references: [(&'static str, RawStatement); 2] = [
         ("raw SQL: REPEAT_CONTACT per reason", raw_repeat_contact),
@@ -237,47 +320,121 @@ async fn measure(db: &DatabaseConnection, org: i64, runs: usize, anchor: i64) ->
     for (name, statement) in references {
         t.insert(
             name,
-            time(runs, || async {
-                db.query_all_raw(statement(db, org, w)).await.expect("raw");
-            })
-            .await,
+            timing
+                .of(|| async {
+                    db.query_all_raw(statement(db, org, w)).await.expect("raw");
+                })
+                .await,
         );
     }
     t.insert(
         "outreachQueue (first 50)",
-        time(runs, || async {
-            outreach::queue(db, v, &[], 50, None).await.expect("queue");
-        })
-        .await,
+        timing
+            .of(|| async {
+                outreach::queue(db, v, &[], 50, None).await.expect("queue");
+            })
+            .await,
     );
     t.insert(
         "outreachEffectiveness",
-        time(runs, || async {
-            outreach::effectiveness(db, v, w).await.expect("effect");
-        })
-        .await,
+        timing
+            .of(|| async {
+                outreach::effectiveness(db, v, w).await.expect("effect");
+            })
+            .await,
     );
     let ids: Vec<i64> = (1..=100).map(|i| i * 7).collect();
     t.insert(
         "Customer.summary x 100",
-        time(runs, || async {
-            summary::summaries(db, org, &ids, now_millis())
-                .await
-                .expect("summaries");
-        })
-        .await,
+        timing
+            .of(|| async {
+                summary::summaries(db, org, &ids, now_millis())
+                    .await
+                    .expect("summaries");
+            })
+            .await,
     );
     t
 }
 
-async fn run(url: String, a: &Args) -> Timings {
-    let set = support::dataset::open(url, a.size).await;
-    measure(&set.db, set.org, a.runs, set.anchor).await
+impl Args {
+    fn timing(&self) -> Timing {
+        Timing {
+            runs: self.runs,
+            at_once: self.at_once,
+        }
+    }
+}
+
+async fn run(url: String, size: Size, timing: Timing) -> Timings {
+    let set = support::dataset::open(url, size).await;
+    let timings = measure(&set.db, set.org, timing, set.anchor).await;
+    set.db.close().await.expect("close");
+    timings
+}
+
+/// Every analytic at each scale of `grow`, then how it grew.
+async fn growth(a: &Args, grow: Grow) {
+    let mut results: Vec<(u32, Size, Timings)> = Vec::new();
+    for &scale in &a.scales {
+        let size = grow.size(a.size, scale);
+        let name = if scale == 1 {
+            support::dataset::KEPT.to_owned()
+        } else {
+            format!("jg_bench_{}_{scale}", grow.name())
+        };
+        let Some((_admin, url)) = support::postgres_database(&name, false).await else {
+            return;
+        };
+        eprintln!("{scale}x ({name}): {size:?}");
+        results.push((scale, size, run(url, size, a.timing()).await));
+    }
+    println!(
+        "\nhow cost grows with {}: each analytic over the same 90-day window, PostgreSQL, {} at once, median of {} runs, ms",
+        grow.name(),
+        a.at_once,
+        a.runs
+    );
+    for (scale, size, _) in &results {
+        println!(
+            "  {scale}x: {} customers, {} tickets, {} touchpoints over {} days",
+            size.customers, size.tickets, size.touchpoints, size.days
+        );
+    }
+    print!("{:<44}", "analytic");
+    for (scale, ..) in &results {
+        print!("{:>10}", format!("{scale}x"));
+    }
+    if let [(first, ..), .., (last, ..)] = results.as_slice() {
+        print!("{:>12}", format!("{last}x/{first}x"));
+    }
+    println!();
+    let Some((_, _, first)) = results.first() else {
+        return;
+    };
+    for key in first.keys() {
+        print!("{key:<44}");
+        let ms: Vec<f64> = results
+            .iter()
+            .map(|(.., t)| t.get(key).copied().unwrap_or(f64::NAN))
+            .collect();
+        for m in &ms {
+            print!("{m:>10.1}");
+        }
+        if let [first, .., last] = ms.as_slice() {
+            print!("{:>12.2}", last / first);
+        }
+        println!();
+    }
 }
 
 #[tokio::main]
 async fn main() {
     let a = args();
+    if let Some(grow) = a.grow {
+        growth(&a, grow).await;
+        return;
+    }
     let mut results: Vec<(&str, Timings)> = Vec::new();
     for backend in &a.backends {
         if *backend == "sqlite" {
@@ -287,7 +444,7 @@ async fn main() {
                 "sqlite://{}?mode=rwc",
                 dir.path().join("bench.db").display()
             );
-            results.push(("SQLite", run(url, &a).await));
+            results.push(("SQLite", run(url, a.size, a.timing()).await));
             continue;
         }
         let name = if a.keep {
@@ -299,14 +456,14 @@ async fn main() {
             continue;
         };
         eprintln!("postgres:");
-        results.push(("PostgreSQL", run(url, &a).await));
+        results.push(("PostgreSQL", run(url, a.size, a.timing()).await));
         if !a.keep {
             support::drop_postgres(&admin, name).await;
         }
     }
     println!(
-        "\nanalytics over a 90-day window: {} customers, {} tickets, {} touchpoints; median of {} runs, ms",
-        a.size.customers, a.size.tickets, a.size.touchpoints, a.runs
+        "\nanalytics over a 90-day window: {} customers, {} tickets, {} touchpoints; {} at once, median of {} runs, ms",
+        a.size.customers, a.size.tickets, a.size.touchpoints, a.at_once, a.runs
     );
     print!("{:<44}", "analytic");
     for (name, _) in &results {

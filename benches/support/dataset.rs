@@ -6,7 +6,7 @@
 
 use journeygraph::config::DatabaseSettings;
 use journeygraph::domain::{Department, TicketPriority};
-use journeygraph::service::demo::catalog::{REASONS, SOURCE_CRM};
+use journeygraph::service::demo::catalog::{self, REASONS, SOURCE_CRM};
 use journeygraph::service::demo::{self, DemoPlan};
 use journeygraph::service::ingest::records::{CustomerRef, TicketRecord, TouchpointRecord};
 use journeygraph::service::{ingest, organization};
@@ -18,12 +18,21 @@ use std::time::Instant;
 /// data set in.
 pub const KEPT: &str = "jg_bench_kept";
 
+/// The days of one demo era: the demo writes each customer's life within
+/// the 180 days before its anchor.
+const ERA_DAYS: u32 = 180;
+
 /// How big the data set is.
 #[derive(Clone, Copy, Debug)]
 pub struct Size {
     pub customers: u32,
     pub tickets: u64,
     pub touchpoints: u64,
+    /// The history, in days: a multiple of 180. Each 180 days (an era)
+    /// has its own customers (an equal share), and the top-up tickets and
+    /// touchpoints of a day go to that day's era's customers, so every
+    /// day of a longer history is as busy as a day of the 180.
+    pub days: u32,
 }
 
 impl Default for Size {
@@ -32,7 +41,50 @@ impl Default for Size {
             customers: 20_000,
             tickets: 100_000,
             touchpoints: 1_000_000,
+            days: ERA_DAYS,
         }
+    }
+}
+
+impl Size {
+    /// `by` times the customers, tickets and touchpoints of `self`.
+    pub fn times(self, by: u32) -> Size {
+        Size {
+            customers: self.customers * by,
+            tickets: self.tickets * u64::from(by),
+            touchpoints: self.touchpoints * u64::from(by),
+            days: self.days,
+        }
+    }
+
+    /// `self` over `by` times its days, at the same daily activity.
+    pub fn longer(self, by: u32) -> Size {
+        Size {
+            days: self.days * by,
+            ..self.times(by)
+        }
+    }
+
+    fn eras(&self) -> u32 {
+        (self.days / ERA_DAYS).max(1)
+    }
+
+    /// Customers per era.
+    fn per_era(&self) -> u32 {
+        self.customers / self.eras()
+    }
+
+    /// The customer index of the `slot`-th customer (of [`Self::per_era`])
+    /// of the era `at` (epoch ms) falls in.
+    fn customer_at(&self, anchor: i64, at: i64, slot: u64) -> u64 {
+        let era = ((anchor - 1 - at) / (i64::from(ERA_DAYS) * DAY_MS))
+            .clamp(0, i64::from(self.eras()) - 1);
+        era as u64 * u64::from(self.per_era()) + slot
+    }
+
+    /// A random instant of the history: anchor - 1 - up to `days`.
+    fn instant(&self, rng: &mut Lcg, anchor: i64) -> i64 {
+        anchor - 1 - rng.next(u64::from(self.days) * DAY_MS as u64) as i64
     }
 }
 
@@ -92,11 +144,23 @@ pub async fn open(url: String, size: Size) -> DataSet {
             .expect("truncate");
     }
     let anchor = now_millis() - HOUR_MS;
-    let org = organization::create(&db, "bench", &format!("{NAME_PREFIX}{anchor}"))
+    // Named with its anchor once complete: an interrupted seed is seeded
+    // again by the next run, not reused.
+    let org = organization::create(&db, "bench", "Bench seeding")
         .await
         .expect("org")
         .id;
     seed(&db, org, size, anchor).await;
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "UPDATE organization SET name = $1 WHERE id = $2",
+            _ => "UPDATE organization SET name = ? WHERE id = ?",
+        },
+        [format!("{NAME_PREFIX}{anchor}").into(), org.into()],
+    ))
+    .await
+    .expect("name the data set");
     DataSet { db, org, anchor }
 }
 
@@ -141,36 +205,104 @@ pub async fn count(db: &DatabaseConnection, table: &str) -> u64 {
     row.try_get::<i64>("", "n").expect("n") as u64
 }
 
-/// The demo organization, topped up to the target counts.
+/// The demo organization, topped up to the target counts: two writers at
+/// once (the customers in two halves, then the top-ups), as a busy
+/// organization's partner systems would.
 async fn seed(db: &DatabaseConnection, org: i64, size: Size, anchor: i64) {
     let started = Instant::now();
-    let plan = DemoPlan {
-        customers: size.customers,
-        seed: 7,
-        anchor,
+    // Defined once here: two writers defining them at once would race.
+    ingest::define_onboarding_steps(db, org, &catalog::step_definitions())
+        .await
+        .expect("steps");
+    let per_era = size.per_era();
+    let demo_era = |era: u32, half: u32| async move {
+        let plan = DemoPlan {
+            customers: per_era,
+            seed: 7,
+            anchor: anchor - i64::from(era * ERA_DAYS) * DAY_MS,
+        };
+        let (first, middle) = (era * per_era, era * per_era + per_era / 2);
+        let indices = if half == 0 {
+            first..middle
+        } else {
+            middle..first + per_era
+        };
+        demo::seed_customers(db, org, &plan, indices, |done| {
+            if done % 1_000 == 0 {
+                eprint!(
+                    "\r  demo customers: era {era}, at {done} of {}",
+                    size.customers
+                );
+            }
+        })
+        .await
+        .expect("demo");
     };
-    demo::seed(db, org, &plan, |done| {
-        if done % 2_000 == 0 {
-            eprint!("\r  demo customers {done}/{}", size.customers);
-        }
-    })
-    .await
-    .expect("demo");
+    for era in 0..size.eras() {
+        futures::join!(demo_era(era, 0), demo_era(era, 1));
+    }
     eprintln!();
-    let mut rng = Lcg(42);
-    let customers = u64::from(size.customers);
+    let more = size.tickets.saturating_sub(count(db, "ticket").await);
+    futures::join!(
+        top_up_tickets(db, org, size, anchor, Share::of(more, 0)),
+        top_up_tickets(db, org, size, anchor, Share::of(more, 1))
+    );
+    eprintln!();
+    let more = size
+        .touchpoints
+        .saturating_sub(count(db, "touchpoint").await);
+    futures::join!(
+        top_up_touchpoints(db, org, size, anchor, Share::of(more, 0)),
+        top_up_touchpoints(db, org, size, anchor, Share::of(more, 1))
+    );
+    eprintln!();
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await.expect("analyze");
+    }
+    eprintln!(
+        "  seeded {} customers, {} tickets, {} touchpoints in {:.0} s",
+        count(db, "customer").await,
+        count(db, "ticket").await,
+        count(db, "touchpoint").await,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// One writer's part of the top-ups: how many records and its own
+/// generator and key prefix.
+#[derive(Clone, Copy)]
+struct Share {
+    writer: u64,
+    records: u64,
+}
+
+impl Share {
+    /// Writer `writer`'s half of `records`.
+    fn of(records: u64, writer: u64) -> Share {
+        Share {
+            writer,
+            records: records / 2 + if writer == 0 { records % 2 } else { 0 },
+        }
+    }
+}
+
+/// Tickets of random reasons and customers over the history.
+async fn top_up_tickets(db: &DatabaseConnection, org: i64, size: Size, anchor: i64, share: Share) {
+    let mut rng = Lcg(42 + share.writer);
+    let slots = u64::from(size.per_era());
     let mut made = 0u64;
-    while count(db, "ticket").await < size.tickets {
-        let batch: Vec<TicketRecord> = (0..1_000)
+    while made < share.records {
+        let n = (share.records - made).min(1_000);
+        let batch: Vec<TicketRecord> = (0..n)
             .map(|_| {
                 made += 1;
                 let (reason, _, team) = REASONS[rng.next(REASONS.len() as u64) as usize];
-                let opened = anchor - 1 - rng.next(180 * DAY_MS as u64) as i64;
+                let opened = size.instant(&mut rng, anchor);
                 let resolved = opened + (1 + rng.next(120) as i64) * HOUR_MS;
                 TicketRecord {
                     source: "bench".into(),
-                    external_id: format!("T-{made}"),
-                    customer: customer(rng.next(customers)),
+                    external_id: format!("T-{}-{made}", share.writer),
+                    customer: customer(size.customer_at(anchor, opened, rng.next(slots))),
                     reason: reason.into(),
                     channel: ["chat", "email", "phone"][rng.next(3) as usize].into(),
                     priority: TicketPriority::Normal,
@@ -183,24 +315,41 @@ async fn seed(db: &DatabaseConnection, org: i64, size: Size, anchor: i64) {
             })
             .collect();
         ingest::tickets(db, org, &batch).await.expect("tickets");
-        eprint!("\r  tickets {made} more");
+        eprint!(
+            "\r  tickets: writer {} at {made} of {}",
+            share.writer, share.records
+        );
     }
-    eprintln!();
+}
+
+/// Product touchpoints (logins, doc views, reports) of random customers
+/// over the history.
+async fn top_up_touchpoints(
+    db: &DatabaseConnection,
+    org: i64,
+    size: Size,
+    anchor: i64,
+    share: Share,
+) {
+    let mut rng = Lcg(42 + share.writer);
+    let slots = u64::from(size.per_era());
     let mut made = 0u64;
-    let mut have = count(db, "touchpoint").await;
-    while have < size.touchpoints {
-        let n = (size.touchpoints - have).min(1_000);
+    while made < share.records {
+        let n = (share.records - made).min(1_000);
         let batch: Vec<TouchpointRecord> = (0..n)
             .map(|_| {
                 made += 1;
+                let slot = rng.next(slots);
+                let kind = ["login", "doc_view", "report_run"][rng.next(3) as usize];
+                let at = size.instant(&mut rng, anchor);
                 TouchpointRecord {
                     source: "bench".into(),
-                    external_id: format!("P-{made}"),
-                    customer: customer(rng.next(customers)),
+                    external_id: format!("P-{}-{made}", share.writer),
+                    customer: customer(size.customer_at(anchor, at, slot)),
                     department: Department::Product,
-                    kind: ["login", "doc_view", "report_run"][rng.next(3) as usize].into(),
+                    kind: kind.into(),
                     channel: Some("web".into()),
-                    occurred_at: anchor - 1 - rng.next(180 * DAY_MS as u64) as i64,
+                    occurred_at: at,
                     attributes: None,
                 }
             })
@@ -208,20 +357,11 @@ async fn seed(db: &DatabaseConnection, org: i64, size: Size, anchor: i64) {
         ingest::touchpoints(db, org, &batch)
             .await
             .expect("touchpoints");
-        have += n;
         if made % 50_000 < 1_000 {
-            eprint!("\r  touchpoints {have}/{}", size.touchpoints);
+            eprint!(
+                "\r  touchpoints: writer {} at {made} of {}",
+                share.writer, share.records
+            );
         }
     }
-    eprintln!();
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await.expect("analyze");
-    }
-    eprintln!(
-        "  seeded {} customers, {} tickets, {} touchpoints in {:.0} s",
-        count(db, "customer").await,
-        count(db, "ticket").await,
-        count(db, "touchpoint").await,
-        started.elapsed().as_secs_f64()
-    );
 }

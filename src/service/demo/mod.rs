@@ -39,11 +39,24 @@ pub async fn seed(
     plan: &DemoPlan,
     progress: impl Fn(u32),
 ) -> AppResult<DemoSummary> {
+    seed_customers(db, org_id, plan, 0..plan.customers, progress).await
+}
+
+/// Seeds the customers of `indices` only (`plan.customers` is not read): a
+/// bench writes several 180-day eras, each with its own anchor and
+/// customers. `progress` is told the index reached.
+pub async fn seed_customers(
+    db: &DatabaseConnection,
+    org_id: i64,
+    plan: &DemoPlan,
+    indices: std::ops::Range<u32>,
+    progress: impl Fn(u32),
+) -> AppResult<DemoSummary> {
     ingest::define_onboarding_steps(db, org_id, &catalog::step_definitions()).await?;
     let mut summary = DemoSummary::default();
-    let mut start = 0;
-    while start < plan.customers {
-        let end = (start + CUSTOMERS_PER_ROUND).min(plan.customers);
+    let mut start = indices.start;
+    while start < indices.end {
+        let end = (start + CUSTOMERS_PER_ROUND).min(indices.end);
         let mut round = CustomerRecords::default();
         for index in start..end {
             let r = customer_records(plan.seed, index, plan.anchor);
@@ -55,7 +68,7 @@ pub async fn seed(
             round.touchpoints.extend(r.touchpoints);
         }
         summary.records += write_round(db, org_id, &round).await?;
-        summary.customers = end;
+        summary.customers += end - start;
         progress(end);
         start = end;
     }
