@@ -608,7 +608,43 @@ async fn only_the_kpis_selected_are_computed(app: TestApp) {
     }
 }
 
+/// Customers are looked at for a window only when their active days meet
+/// it; those days must follow every touchpoint, also one that arrives after
+/// later ones. X's login at hour 700 arrives first, then its login at hour
+/// 24; Y opens a ticket at hour 30. Window [0, 48): one ticket, two active
+/// customers (X and Y): contactRate 0.5. Had X's days stayed at hour 700's,
+/// X would be left out and the rate 1.0.
+async fn a_touchpoint_that_arrives_late_makes_its_customer_active(app: TestApp) {
+    let token = app.admin();
+    let touchpoints =
+        "mutation($input: [TouchpointInput!]!) { ingestTouchpoints(input: $input) { created } }";
+    send(&app, &token, touchpoints, json!([login("X2", "X", 700)])).await;
+    send(&app, &token, touchpoints, json!([login("X1", "X", 24)])).await;
+    send(
+        &app,
+        &token,
+        "mutation($input: [TicketInput!]!) { ingestTickets(input: $input) { created } }",
+        json!([ticket("TY", "Y", "login", "NORMAL", 30, None, None)]),
+    )
+    .await;
+    let body = app
+        .gql(
+            Some(&app.leader()),
+            "query($from: DateTime!, $to: DateTime!) { kpis(window: {from: $from, to: $to}) { contactRate { value } } }",
+            json!({"from": h(0), "to": h(48)}),
+        )
+        .await
+        .1;
+    assert!(body["errors"].is_null(), "{body}");
+    close(
+        &body["data"]["kpis"]["contactRate"]["value"],
+        Some(0.5),
+        "contactRate",
+    );
+}
+
 on_both_databases!(
+    a_touchpoint_that_arrives_late_makes_its_customer_active,
     only_the_kpis_selected_are_computed,
     kpi_trend_matches_the_hand_computed_figures,
     contact_reason_trend_matches_the_hand_computed_figures,

@@ -71,6 +71,19 @@ async fn up_down_up(db: DatabaseConnection) {
     run(&db, "SELECT facts FROM touchpoint")
         .await
         .expect("facts");
+    // The tenth keeps each customer's active days.
+    run(
+        &db,
+        "SELECT first_active_day, last_active_day FROM customer",
+    )
+    .await
+    .expect("active days");
+    Migrator::down(&db, Some(1)).await.expect("down the tenth");
+    assert!(
+        run(&db, "SELECT first_active_day FROM customer")
+            .await
+            .is_err()
+    );
     Migrator::down(&db, Some(1)).await.expect("down the ninth");
     assert!(run(&db, "SELECT facts FROM touchpoint").await.is_err());
     Migrator::down(&db, Some(1)).await.expect("down the eighth");
@@ -104,7 +117,7 @@ async fn up_down_up(db: DatabaseConnection) {
         .expect("currency");
     assert_eq!(currency, "USD");
     run(&db, "DELETE FROM organization").await.expect("delete");
-    Migrator::down(&db, Some(4)).await.expect("down four");
+    Migrator::down(&db, Some(5)).await.expect("down five");
     assert_eq!(
         indexes(&db, "ticket").await,
         [
@@ -114,7 +127,7 @@ async fn up_down_up(db: DatabaseConnection) {
             "ux_ticket_key"
         ]
     );
-    Migrator::up(&db, None).await.expect("up three");
+    Migrator::up(&db, None).await.expect("up five");
     assert_eq!(indexes(&db, "ticket").await, ticket_indexes);
     Migrator::down(&db, None).await.expect("down");
     assert_eq!(count_tables(&db).await, 0);
@@ -336,6 +349,104 @@ async fn postgres_facts_are_filled_for_what_was_there() {
     .await
     {
         facts_are_filled_for_what_was_there(db.clone()).await;
+        db.close().await.ok();
+    }
+}
+
+const DAY: i64 = 86_400_000;
+
+/// (id, first_active_day, last_active_day) of every customer, by id.
+async fn active_days(db: &DatabaseConnection) -> Vec<(i64, Option<i64>, Option<i64>)> {
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT id, first_active_day, last_active_day FROM customer ORDER BY id",
+    ))
+    .await
+    .expect("days")
+    .iter()
+    .map(|r| {
+        (
+            r.try_get_by_index(0).expect("id"),
+            r.try_get_by_index(1).expect("first"),
+            r.try_get_by_index(2).expect("last"),
+        )
+    })
+    .collect()
+}
+
+/// The tenth migration gives each customer the days of their earliest and
+/// latest touchpoint: filled for what was there, widened by every insert
+/// (of one row or many) and by touchpoints moved to the customer, never
+/// narrowed; going down and up again fills them afresh.
+async fn active_days_are_kept(db: DatabaseConnection) {
+    Migrator::up(&db, Some(9)).await.expect("up to the ninth");
+    org_and_customer(&db).await;
+    run(&db, "INSERT INTO customer (id, org_id, display_name, annual_value_cents, created_at) VALUES (11, 1, 'y', 0, 0)").await.expect("customer 11");
+    let at = |day: i64, n: &str| {
+        format!(
+            "(1, 's', 'p{n}', 10, 'PRODUCT', 'login', {})",
+            day * DAY + 7
+        )
+    };
+    run(&db, &format!("{TOUCHPOINT} {}, {}", at(5, "a"), at(7, "b")))
+        .await
+        .expect("before");
+    Migrator::up(&db, None).await.expect("up the tenth");
+    assert_eq!(
+        active_days(&db).await,
+        [(10, Some(5), Some(7)), (11, None, None)]
+    );
+    // Earlier and later in one statement; one in between changes nothing.
+    run(&db, &format!("{TOUCHPOINT} {}, {}", at(3, "c"), at(9, "d")))
+        .await
+        .expect("wider");
+    run(&db, &format!("{TOUCHPOINT} {}", at(6, "e")))
+        .await
+        .expect("within");
+    run(&db, &format!("{TOUCHPOINT} (1, 's', 'q1', 11, 'SALES', 'call', {}), (1, 's', 'q2', 11, 'SALES', 'call', {})", DAY + 1, 12 * DAY))
+        .await
+        .expect("customer 11");
+    assert_eq!(
+        active_days(&db).await,
+        [(10, Some(3), Some(9)), (11, Some(1), Some(12))]
+    );
+    // A merge moves 11's touchpoints to 10: 10 widens, 11 keeps its days.
+    run(
+        &db,
+        "UPDATE touchpoint SET customer_id = 10 WHERE customer_id = 11",
+    )
+    .await
+    .expect("moved");
+    assert_eq!(
+        active_days(&db).await,
+        [(10, Some(1), Some(12)), (11, Some(1), Some(12))]
+    );
+    Migrator::down(&db, Some(1)).await.expect("down the tenth");
+    assert!(
+        run(&db, "SELECT first_active_day FROM customer")
+            .await
+            .is_err()
+    );
+    run(&db, &format!("{TOUCHPOINT} {}", at(20, "f")))
+        .await
+        .expect("without the triggers");
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(
+        active_days(&db).await,
+        [(10, Some(1), Some(20)), (11, None, None)]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_active_days_are_kept() {
+    let (_dir, db) = empty_sqlite().await;
+    active_days_are_kept(db).await;
+}
+
+#[tokio::test]
+async fn postgres_active_days_are_kept() {
+    if let Some(db) = empty_postgres("postgres_active_days_are_kept", "migratedays").await {
+        active_days_are_kept(db.clone()).await;
         db.close().await.ok();
     }
 }

@@ -15,6 +15,7 @@ mod m20261127_000006_ordered_ticket_index;
 mod m20261204_000007_organization_currency;
 mod m20261207_000008_audit_and_suppression;
 pub mod m20261208_000009_touchpoint_facts;
+mod m20261208_000010_customer_active_days;
 mod schema_helpers;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_organization_currency::Migration),
             Box::new(m20261207_000008_audit_and_suppression::Migration),
             Box::new(m20261208_000009_touchpoint_facts::Migration),
+            Box::new(m20261208_000010_customer_active_days::Migration),
         ]
     }
 }

@@ -50,7 +50,7 @@ pub async fn handoff_matrix(
     // In parts by customer (`parts`). On the bench data (821,977
     // touchpoints in the window), two parts run at once took 0.56-0.67 s
     // against 1.14-1.43 s for one statement (psql).
-    let ranges = customer_ranges(db, org).await?;
+    let ranges = customer_ranges(db, org, window).await?;
     let parts =
         futures::future::try_join_all(ranges.into_iter().map(|range| part(db, org, window, range)))
             .await?;

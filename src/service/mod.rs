@@ -1,6 +1,7 @@
 //! Domain logic: functions taking the viewer (or its organization), the
 //! database and arguments. Only this layer touches the database.
 
+pub mod active_days;
 pub mod alerts;
 pub mod api_token;
 pub mod audit;

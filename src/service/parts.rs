@@ -5,7 +5,9 @@
 //! and its caller merges the parts. Each customer's rows (touchpoints,
 //! tickets) fall in exactly one part.
 
+use super::active_days::push_may_touch;
 use super::sql::SqlBuilder;
+use super::window::Window;
 use crate::error::AppResult;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
@@ -16,15 +18,23 @@ const PARTS: i64 = 2;
 pub type CustomerRange = (Option<i64>, Option<i64>);
 
 /// `PARTS` ranges of the organization's customer ids with about as many
-/// customers each (fewer ranges when it has fewer customers). Together they
-/// cover every id.
-pub async fn customer_ranges(db: &DatabaseConnection, org: i64) -> AppResult<Vec<CustomerRange>> {
+/// customers active around `window` each (fewer ranges when it has fewer
+/// such customers). Together they cover every id.
+pub async fn customer_ranges(
+    db: &DatabaseConnection,
+    org: i64,
+    window: Window,
+) -> AppResult<Vec<CustomerRange>> {
     let mut sql = SqlBuilder::new(db.get_database_backend());
     // The first id of each part: where (rank * PARTS) / count steps up.
-    sql.push("SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS r, COUNT(*) OVER () AS n ")
-        .push("FROM customer WHERE org_id = ")
-        .bind(org)
-        .push(") c WHERE r > 0 AND (r * ")
+    // Counted among the customers who may touch the window: counted among
+    // all, the parts of a long history split its old customers evenly and
+    // left the window's to one part.
+    sql.push("SELECT id FROM (SELECT c.id, ROW_NUMBER() OVER (ORDER BY c.id) - 1 AS r, COUNT(*) OVER () AS n ")
+        .push("FROM customer c WHERE c.org_id = ")
+        .bind(org);
+    push_may_touch(&mut sql, "c", window.from, window.to);
+    sql.push(") c WHERE r > 0 AND (r * ")
         .bind(PARTS)
         .push(") / n <> ((r - 1) * ")
         .bind(PARTS)

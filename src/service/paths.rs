@@ -4,6 +4,7 @@
 //! aggregation of each customer's path is the only part that differs by
 //! backend (`string_agg` / `group_concat`).
 
+use super::active_days::push_may_touch;
 use super::sql::SqlBuilder;
 use super::window::Window;
 use crate::auth::Viewer;
@@ -59,7 +60,10 @@ pub async fn journey_paths(
             .push("(SELECT MIN(f.occurred_at) FROM touchpoint f WHERE f.org_id = ")
             .bind(org)
             .push(" AND f.customer_id = c.id) AS first_at FROM customer c WHERE c.org_id = ")
-            .bind(org)
+            .bind(org);
+        // A first touch in the window is a touch in it.
+        push_may_touch(&mut sql, "c", window.from, window.to);
+        sql
             // Kept whole: `first_at` is compared twice, and each use ran its lookup.
             .fence()
             .push(") s WHERE s.first_at >= ")

@@ -17,6 +17,7 @@
 use super::span::Span;
 use super::{Item, Name, Names};
 use crate::error::AppResult;
+use crate::service::active_days::push_may_touch;
 use crate::service::sql::{SqlBuilder, map_rows};
 use crate::service::ticket_sql::with_first_ticket;
 use crate::service::window::Window;
@@ -178,9 +179,9 @@ pub async fn population(db: &DatabaseConnection, org: i64, w: Window) -> AppResu
             .push(" AND tp.occurred_at < ")
             .bind(w.to)
             .push(") AS t0 FROM customer c WHERE c.org_id = ")
-            .bind(org)
-            .fence()
-            .push(") a WHERE a.t0 IS NOT NULL");
+            .bind(org);
+        push_may_touch(sql, "c", w.from, w.to);
+        sql.fence().push(") a WHERE a.t0 IS NOT NULL");
     });
     map_rows(db, sql.build(), |r| {
         // customer_id, t0, first_id, first_ticket, first_reason.

@@ -3,6 +3,7 @@
 
 use super::{SLA_HOURS, Scope, int};
 use crate::error::AppResult;
+use crate::service::active_days::push_may_touch_between;
 use crate::service::buckets::{push_windows, span};
 use crate::service::sql::SqlBuilder;
 use crate::service::ticket_sql::{follows_within, sequenced};
@@ -83,6 +84,8 @@ impl Scope<'_> {
         if let Some(segment) = self.segment {
             sql.push(" AND c.segment = ").bind(segment.to_owned());
         }
+        // Only customers whose active days meet the window are probed.
+        push_may_touch_between(&mut sql, "c", "b.lo", "b.hi");
         sql.push(" AND EXISTS (SELECT 1 FROM touchpoint tp WHERE tp.org_id = c.org_id AND tp.customer_id = c.id AND tp.occurred_at >= b.lo AND tp.occurred_at < b.hi) GROUP BY b.i");
         let active = self.per_window(sql.build(), n, |c: &mut i64, row| *c = int(row, "n"));
         let (tickets, active) = futures::try_join!(tickets, active)?;
