@@ -8,6 +8,7 @@
 //!         [--touchpoints 1000000] [--runs 5] [--backend sqlite|postgres|both]
 //!         [--at-once 1]
 //!
+//! `--only TEXT` runs only the analytics whose name contains TEXT.
 //! `--at-once N` runs N copies of each analytic at once (N dashboards
 //! asking together) and times until the last one answers.
 //!
@@ -77,6 +78,7 @@ struct Args {
     at_once: usize,
     grow: Option<Grow>,
     scales: Vec<u32>,
+    only: Option<&'static str>,
 }
 
 fn args() -> Args {
@@ -88,6 +90,7 @@ fn args() -> Args {
         at_once: 1,
         grow: None,
         scales: vec![1, 4, 10],
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -102,6 +105,7 @@ fn args() -> Args {
             "--tickets" => a.size.tickets = number().unwrap_or(a.size.tickets),
             "--touchpoints" => a.size.touchpoints = number().unwrap_or(a.size.touchpoints),
             "--runs" => a.runs = number().map_or(a.runs, |n| n.max(1) as usize),
+            "--only" => a.only = value.map(|v| &*Box::leak(v.into_boxed_str())),
             "--at-once" => a.at_once = number().map_or(a.at_once, |n| n.max(1) as usize),
             "--grow" => {
                 a.grow = match value.as_deref() {
@@ -170,14 +174,27 @@ type RawStatement = fn(&DatabaseConnection, i64, Window) -> Statement;
 
 type Timings = BTreeMap<&'static str, f64>;
 
-/// How each analytic is timed: `runs` runs of `at_once` copies at once.
+/// How each analytic is timed: `runs` runs of `at_once` copies at once,
+/// only those whose name contains `only` when it is set.
 #[derive(Clone, Copy)]
 struct Timing {
     runs: usize,
     at_once: usize,
+    only: Option<&'static str>,
 }
 
 impl Timing {
+    /// Times `work` into `t` as `name`, unless `--only` leaves it out.
+    async fn record<F, Fut>(self, t: &mut Timings, name: &'static str, work: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        if self.only.is_none_or(|only| name.contains(only)) {
+            t.insert(name, self.of(work).await);
+        }
+    }
+
     /// Median milliseconds of the runs, each until its last copy is done.
     async fn of<F, Fut>(self, work: F) -> f64
     where
@@ -200,16 +217,13 @@ async fn measure(db: &DatabaseConnection, org: i64, timing: Timing, anchor: i64)
     let p = friction::Params::default();
     let mut t = Timings::new();
     let v = &viewer;
-    t.insert(
-        "kpis",
-        timing
-            .of(|| async {
-                kpi::kpis(db, v, w, None, kpi::Wanted::ALL)
-                    .await
-                    .expect("kpis");
-            })
-            .await,
-    );
+    timing
+        .record(&mut t, "kpis", || async {
+            kpi::kpis(db, v, w, None, kpi::Wanted::ALL)
+                .await
+                .expect("kpis");
+        })
+        .await;
     // 26 weekly buckets: the half year before the anchor's Monday.
     let monday = {
         let day = anchor - anchor.rem_euclid(DAY_MS);
@@ -217,99 +231,72 @@ async fn measure(db: &DatabaseConnection, org: i64, timing: Timing, anchor: i64)
         day - ((day / DAY_MS + 3) % 7) * DAY_MS
     };
     let weeks = Window::new(monday - 26 * 7 * DAY_MS, monday, now_millis()).expect("weeks");
-    t.insert(
-        "kpiTrend (26 weeks)",
-        timing
-            .of(|| async {
-                let points = kpi::kpi_trend(db, v, weeks, Width::Week, None, kpi::Wanted::ALL)
+    timing
+        .record(&mut t, "kpiTrend (26 weeks)", || async {
+            let points = kpi::kpi_trend(db, v, weeks, Width::Week, None, kpi::Wanted::ALL)
+                .await
+                .expect("kpi trend");
+            assert_eq!(points.len(), 26);
+        })
+        .await;
+    timing
+        .record(&mut t, "contactReasonTrend (26 weeks)", || async {
+            contact_reasons::contact_reason_trend(db, v, weeks, Width::Week)
+                .await
+                .expect("reason trend");
+        })
+        .await;
+    timing
+        .record(&mut t, "frictionTrend (26 weeks, every kind)", || async {
+            for kind in FrictionKind::ALL {
+                friction::friction_trend(db, v, weeks, Width::Week, *kind, None, &p, 100)
                     .await
-                    .expect("kpi trend");
-                assert_eq!(points.len(), 26);
-            })
-            .await,
-    );
-    t.insert(
-        "contactReasonTrend (26 weeks)",
-        timing
-            .of(|| async {
-                contact_reasons::contact_reason_trend(db, v, weeks, Width::Week)
-                    .await
-                    .expect("reason trend");
-            })
-            .await,
-    );
-    t.insert(
-        "frictionTrend (26 weeks, every kind)",
-        timing
-            .of(|| async {
-                for kind in FrictionKind::ALL {
-                    friction::friction_trend(db, v, weeks, Width::Week, *kind, None, &p, 100)
-                        .await
-                        .expect("friction trend");
-                }
-            })
-            .await,
-    );
-    t.insert(
-        "contactReasons",
-        timing
-            .of(|| async {
-                contact_reasons::contact_reasons(db, v, w, 20)
-                    .await
-                    .expect("reasons");
-            })
-            .await,
-    );
-    t.insert(
-        "handoffMatrix",
-        timing
-            .of(|| async {
-                handoff::handoff_matrix(db, v, w).await.expect("handoff");
-            })
-            .await,
-    );
-    t.insert(
-        "journeyPaths (4 steps)",
-        timing
-            .of(|| async {
-                paths::journey_paths(db, v, w, 4, 20).await.expect("paths");
-            })
-            .await,
-    );
+                    .expect("friction trend");
+            }
+        })
+        .await;
+    timing
+        .record(&mut t, "contactReasons", || async {
+            contact_reasons::contact_reasons(db, v, w, 20)
+                .await
+                .expect("reasons");
+        })
+        .await;
+    timing
+        .record(&mut t, "handoffMatrix", || async {
+            handoff::handoff_matrix(db, v, w).await.expect("handoff");
+        })
+        .await;
+    timing
+        .record(&mut t, "journeyPaths (4 steps)", || async {
+            paths::journey_paths(db, v, w, 4, 20).await.expect("paths");
+        })
+        .await;
     let steps: Vec<String> = ["campaign_delivered", "ticket_opened", "ticket_resolved"]
         .map(String::from)
         .to_vec();
-    t.insert(
-        "funnel (3 steps)",
-        timing
-            .of(|| async {
-                funnel::funnel(db, v, w, &steps, 14).await.expect("funnel");
-            })
-            .await,
-    );
+    timing
+        .record(&mut t, "funnel (3 steps)", || async {
+            funnel::funnel(db, v, w, &steps, 14).await.expect("funnel");
+        })
+        .await;
     for kind in FrictionKind::ALL {
         let name: &'static str = Box::leak(format!("frictionPoints {kind}").into_boxed_str());
-        t.insert(
-            name,
-            timing
-                .of(|| async {
-                    friction::friction_points(db, v, w, &[*kind], &p, 1, 100)
-                        .await
-                        .expect("friction");
-                })
-                .await,
-        );
-    }
-    t.insert(
-        "frictionPoints (all kinds)",
         timing
-            .of(|| async {
-                friction::friction_points(db, v, w, &[], &p, 1, 100)
+            .record(&mut t, name, || async {
+                friction::friction_points(db, v, w, &[*kind], &p, 1, 100)
                     .await
                     .expect("friction");
             })
-            .await,
-    );
+            .await;
+    }
+    timing
+        .record(&mut t, "frictionPoints (all kinds)", || async {
+            friction::friction_points(db, v, w, &[], &p, 1, 100)
+                .await
+                .expect("friction");
+        })
+        .await;
     let references: [(&'static str, RawStatement); 2] = [
         ("raw SQL: REPEAT_CONTACT per reason", raw_repeat_contact),
         (
@@ -318,42 +305,30 @@ async fn measure(db: &DatabaseConnection, org: i64, timing: Timing, anchor: i64)
         ),
     ];
     for (name, statement) in references {
-        t.insert(
-            name,
-            timing
-                .of(|| async {
-                    db.query_all_raw(statement(db, org, w)).await.expect("raw");
-                })
-                .await,
-        );
+        timing
+            .record(&mut t, name, || async {
+                db.query_all_raw(statement(db, org, w)).await.expect("raw");
+            })
+            .await;
     }
-    t.insert(
-        "outreachQueue (first 50)",
-        timing
-            .of(|| async {
-                outreach::queue(db, v, &[], 50, None).await.expect("queue");
-            })
-            .await,
-    );
-    t.insert(
-        "outreachEffectiveness",
-        timing
-            .of(|| async {
-                outreach::effectiveness(db, v, w).await.expect("effect");
-            })
-            .await,
-    );
+    timing
+        .record(&mut t, "outreachQueue (first 50)", || async {
+            outreach::queue(db, v, &[], 50, None).await.expect("queue");
+        })
+        .await;
+    timing
+        .record(&mut t, "outreachEffectiveness", || async {
+            outreach::effectiveness(db, v, w).await.expect("effect");
+        })
+        .await;
     let ids: Vec<i64> = (1..=100).map(|i| i * 7).collect();
-    t.insert(
-        "Customer.summary x 100",
-        timing
-            .of(|| async {
-                summary::summaries(db, org, &ids, now_millis())
-                    .await
-                    .expect("summaries");
-            })
-            .await,
-    );
+    timing
+        .record(&mut t, "Customer.summary x 100", || async {
+            summary::summaries(db, org, &ids, now_millis())
+                .await
+                .expect("summaries");
+        })
+        .await;
     t
 }
 
@@ -362,6 +337,7 @@ impl Args {
         Timing {
             runs: self.runs,
             at_once: self.at_once,
+            only: self.only,
         }
     }
 }

@@ -67,6 +67,14 @@ pub async fn funnel(
             .bind(span)
             .push(" AND tp.occurred_at <= ")
             .bind(window.as_of)
+            // Implied (t >= t0 >= from, t0 < to): without them PostgreSQL
+            // read the kind's every touchpoint of the organization's whole
+            // history, so the funnel of a 90-day window cost more as
+            // history grew.
+            .push(" AND tp.occurred_at >= ")
+            .bind(window.from)
+            .push(" AND tp.occurred_at < ")
+            .bind(window.to + span)
             .push(" GROUP BY s.customer_id, s.t0)");
     }
     sql.push(", decided AS (SELECT customer_id FROM s0 WHERE t0 + ")
