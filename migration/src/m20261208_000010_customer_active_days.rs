@@ -13,6 +13,10 @@
 //! the recorded days any more (a merged one), never one outside them.
 //! Readers allow a day's margin either side. Days, not instants: an
 //! ingest batch of an active customer widens them at most once a day.
+//!
+//! A later migration that rebuilds `touchpoint` (as SQLite needs to change
+//! its keys) drops these triggers with the table and must create them
+//! again.
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
