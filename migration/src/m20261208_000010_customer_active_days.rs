@@ -18,7 +18,7 @@
 //! its keys) drops these triggers with the table and must create them
 //! again.
 
-use sea_orm::DbBackend;
+use sea_orm::{DbBackend, Statement};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -31,6 +31,11 @@ impl MigrationName for Migration {
 
 /// A day, from epoch milliseconds.
 const DAY: &str = "86400000";
+
+/// Customers filled per statement. On the bench's 80,000 customers and
+/// 4,000,000 touchpoints one statement for all took 10.8 s (EXPLAIN
+/// ANALYZE, PostgreSQL, the machine busy seeding another database).
+const FILL_STEP: i64 = 5_000;
 
 /// The statements that keep the days, per backend.
 fn triggers(backend: DbBackend) -> Vec<String> {
@@ -88,15 +93,40 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(&format!("ALTER TABLE customer ADD COLUMN {column} BIGINT"))
                 .await?;
         }
-        // What is there already: two probes of the timeline index per customer.
-        db.execute_unprepared(&format!(
-            "UPDATE customer SET \
-             first_active_day = (SELECT MIN(t.occurred_at) FROM touchpoint t \
-             WHERE t.org_id = customer.org_id AND t.customer_id = customer.id) / {DAY}, \
-             last_active_day = (SELECT MAX(t.occurred_at) FROM touchpoint t \
-             WHERE t.org_id = customer.org_id AND t.customer_id = customer.id) / {DAY}"
-        ))
-        .await?;
+        if manager.get_database_backend() == DbBackend::Postgres {
+            // The migration runs in one transaction: writers of touchpoints
+            // wait for it, so none is written between the fill and the
+            // triggers.
+            db.execute_unprepared("LOCK TABLE touchpoint IN SHARE MODE")
+                .await?;
+        }
+        // What is there already: two probes of the timeline index per
+        // customer, FILL_STEP customers per statement so that each stays
+        // inside the server's statement timeout.
+        let ids = db
+            .query_one_raw(Statement::from_string(
+                manager.get_database_backend(),
+                "SELECT COALESCE(MIN(id), 0) AS lo, COALESCE(MAX(id), -1) AS hi FROM customer",
+            ))
+            .await?;
+        let (lo, hi): (i64, i64) = match ids {
+            Some(row) => (row.try_get("", "lo")?, row.try_get("", "hi")?),
+            None => (0, -1),
+        };
+        let mut from = lo;
+        while from <= hi {
+            db.execute_unprepared(&format!(
+                "UPDATE customer SET \
+                 first_active_day = (SELECT MIN(t.occurred_at) FROM touchpoint t \
+                 WHERE t.org_id = customer.org_id AND t.customer_id = customer.id) / {DAY}, \
+                 last_active_day = (SELECT MAX(t.occurred_at) FROM touchpoint t \
+                 WHERE t.org_id = customer.org_id AND t.customer_id = customer.id) / {DAY} \
+                 WHERE id >= {from} AND id < {}",
+                from + FILL_STEP
+            ))
+            .await?;
+            from += FILL_STEP;
+        }
         for statement in triggers(manager.get_database_backend()) {
             db.execute_unprepared(&statement).await?;
         }
