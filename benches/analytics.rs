@@ -184,30 +184,24 @@ struct Timing {
 }
 
 impl Timing {
-    /// Times `work` into `t` as `name`, unless `--only` leaves it out.
+    /// Times `work` into `t` as `name` (the median milliseconds of the
+    /// runs, each until its last copy is done), unless `--only` leaves it
+    /// out.
     async fn record<F, Fut>(self, t: &mut Timings, name: &'static str, work: F)
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
-        if self.only.is_none_or(|only| name.contains(only)) {
-            t.insert(name, self.of(work).await);
+        if self.only.is_some_and(|only| !name.contains(only)) {
+            return;
         }
-    }
-
-    /// Median milliseconds of the runs, each until its last copy is done.
-    async fn of<F, Fut>(self, work: F) -> f64
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = ()>,
-    {
         let mut ms = Vec::with_capacity(self.runs);
         for _ in 0..self.runs {
             let started = Instant::now();
             futures::future::join_all((0..self.at_once).map(|_| work())).await;
             ms.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-        median(ms).unwrap_or(f64::NAN)
+        t.insert(name, median(ms).unwrap_or(f64::NAN));
     }
 }
 

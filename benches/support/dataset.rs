@@ -11,7 +11,10 @@ use journeygraph::service::demo::{self, DemoPlan};
 use journeygraph::service::ingest::records::{CustomerRef, TicketRecord, TouchpointRecord};
 use journeygraph::service::{ingest, organization};
 use journeygraph::time::{DAY_MS, HOUR_MS, now_millis};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement,
+};
 use std::time::Instant;
 
 /// The PostgreSQL database the load bench and `analytics --keep` keep the
@@ -151,16 +154,15 @@ pub async fn open(url: String, size: Size) -> DataSet {
         .expect("org")
         .id;
     seed(&db, org, size, anchor).await;
-    db.execute_raw(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => "UPDATE organization SET name = $1 WHERE id = $2",
-            _ => "UPDATE organization SET name = ? WHERE id = ?",
-        },
-        [format!("{NAME_PREFIX}{anchor}").into(), org.into()],
-    ))
-    .await
-    .expect("name the data set");
+    entity::organization::Entity::update_many()
+        .col_expr(
+            entity::organization::Column::Name,
+            Expr::value(format!("{NAME_PREFIX}{anchor}")),
+        )
+        .filter(entity::organization::Column::Id.eq(org))
+        .exec(&db)
+        .await
+        .expect("name the data set");
     DataSet { db, org, anchor }
 }
 
@@ -286,40 +288,59 @@ impl Share {
     }
 }
 
-/// Tickets of random reasons and customers over the history.
-async fn top_up_tickets(db: &DatabaseConnection, org: i64, size: Size, anchor: i64, share: Share) {
+/// Writes `share.records` records made by `make` (given the writer's
+/// generator and the record's number) in batches of 1,000 through `write`.
+async fn top_up<R>(
+    what: &str,
+    share: Share,
+    mut make: impl FnMut(&mut Lcg, u64) -> R,
+    write: impl AsyncFn(Vec<R>),
+) {
     let mut rng = Lcg(42 + share.writer);
-    let slots = u64::from(size.per_era());
     let mut made = 0u64;
     while made < share.records {
         let n = (share.records - made).min(1_000);
-        let batch: Vec<TicketRecord> = (0..n)
+        let batch: Vec<R> = (0..n)
             .map(|_| {
                 made += 1;
-                let (reason, _, team) = REASONS[rng.next(REASONS.len() as u64) as usize];
-                let opened = size.instant(&mut rng, anchor);
-                let resolved = opened + (1 + rng.next(120) as i64) * HOUR_MS;
-                TicketRecord {
-                    source: "bench".into(),
-                    external_id: format!("T-{}-{made}", share.writer),
-                    customer: customer(size.customer_at(anchor, opened, rng.next(slots))),
-                    reason: reason.into(),
-                    channel: ["chat", "email", "phone"][rng.next(3) as usize].into(),
-                    priority: TicketPriority::Normal,
-                    team: team.into(),
-                    opened_at: opened,
-                    first_response_at: Some(opened + HOUR_MS),
-                    resolved_at: (resolved < anchor).then_some(resolved),
-                    reopened_count: 0,
-                }
+                make(&mut rng, made)
             })
             .collect();
-        ingest::tickets(db, org, &batch).await.expect("tickets");
-        eprint!(
-            "\r  tickets: writer {} at {made} of {}",
-            share.writer, share.records
-        );
+        write(batch).await;
+        if made % 50_000 < 1_000 {
+            eprint!(
+                "\r  {what}: writer {} at {made} of {}",
+                share.writer, share.records
+            );
+        }
     }
+}
+
+/// Tickets of random reasons and customers over the history.
+async fn top_up_tickets(db: &DatabaseConnection, org: i64, size: Size, anchor: i64, share: Share) {
+    let slots = u64::from(size.per_era());
+    let make = |rng: &mut Lcg, made: u64| {
+        let (reason, _, team) = REASONS[rng.next(REASONS.len() as u64) as usize];
+        let opened = size.instant(rng, anchor);
+        let resolved = opened + (1 + rng.next(120) as i64) * HOUR_MS;
+        TicketRecord {
+            source: "bench".into(),
+            external_id: format!("T-{}-{made}", share.writer),
+            customer: customer(size.customer_at(anchor, opened, rng.next(slots))),
+            reason: reason.into(),
+            channel: ["chat", "email", "phone"][rng.next(3) as usize].into(),
+            priority: TicketPriority::Normal,
+            team: team.into(),
+            opened_at: opened,
+            first_response_at: Some(opened + HOUR_MS),
+            resolved_at: (resolved < anchor).then_some(resolved),
+            reopened_count: 0,
+        }
+    };
+    top_up("tickets", share, make, async |batch: Vec<TicketRecord>| {
+        ingest::tickets(db, org, &batch).await.expect("tickets");
+    })
+    .await;
 }
 
 /// Product touchpoints (logins, doc views, reports) of random customers
@@ -331,37 +352,32 @@ async fn top_up_touchpoints(
     anchor: i64,
     share: Share,
 ) {
-    let mut rng = Lcg(42 + share.writer);
     let slots = u64::from(size.per_era());
-    let mut made = 0u64;
-    while made < share.records {
-        let n = (share.records - made).min(1_000);
-        let batch: Vec<TouchpointRecord> = (0..n)
-            .map(|_| {
-                made += 1;
-                let slot = rng.next(slots);
-                let kind = ["login", "doc_view", "report_run"][rng.next(3) as usize];
-                let at = size.instant(&mut rng, anchor);
-                TouchpointRecord {
-                    source: "bench".into(),
-                    external_id: format!("P-{}-{made}", share.writer),
-                    customer: customer(size.customer_at(anchor, at, slot)),
-                    department: Department::Product,
-                    kind: kind.into(),
-                    channel: Some("web".into()),
-                    occurred_at: at,
-                    attributes: None,
-                }
-            })
-            .collect();
-        ingest::touchpoints(db, org, &batch)
-            .await
-            .expect("touchpoints");
-        if made % 50_000 < 1_000 {
-            eprint!(
-                "\r  touchpoints: writer {} at {made} of {}",
-                share.writer, share.records
-            );
+    let make = |rng: &mut Lcg, made: u64| {
+        // Drawn in this order: the order the measured data sets were seeded in.
+        let slot = rng.next(slots);
+        let kind = ["login", "doc_view", "report_run"][rng.next(3) as usize];
+        let at = size.instant(rng, anchor);
+        TouchpointRecord {
+            source: "bench".into(),
+            external_id: format!("P-{}-{made}", share.writer),
+            customer: customer(size.customer_at(anchor, at, slot)),
+            department: Department::Product,
+            kind: kind.into(),
+            channel: Some("web".into()),
+            occurred_at: at,
+            attributes: None,
         }
-    }
+    };
+    top_up(
+        "touchpoints",
+        share,
+        make,
+        async |batch: Vec<TouchpointRecord>| {
+            ingest::touchpoints(db, org, &batch)
+                .await
+                .expect("touchpoints");
+        },
+    )
+    .await;
 }
